@@ -1,0 +1,122 @@
+// brigade: one audio exchange as the engine sees it: typed input, typed output, no HTTP.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "brigade/ring_set.hpp"
+#include "brigade/volume.hpp"
+
+namespace brigade {
+
+using UserId = std::uint64_t;
+
+/// Longest interval one exchange may read and write: 3 s (50 Opus packets). The browser sends
+/// 0.6 s; bounding it bounds every per-thread buffer.
+inline constexpr Clock kMaxExchangeSamples = 50 * kOpusFrameSamples;
+
+/// A timed marker set by clients (`event_data`).
+struct Event {
+  std::string evid;
+  Clock clock = 0;
+};
+using EventList = std::vector<Event>;
+
+/// Room-wide controls a request may carry; each is applied when present.
+struct RoomControls {
+  std::optional<double> volume;          ///< friendly
+  std::optional<double> backing_volume;  ///< friendly
+  std::optional<int> bpm, repeats, bpr;
+  std::optional<std::string> track;
+  std::optional<bool> disable_auto_gain;
+  std::optional<bool> disable_song_video;
+  bool request_lead = false;
+  bool mark_start_singing = false;
+  bool mark_stop_singing = false;
+  bool clear_events = false;
+  bool image = false;
+  std::optional<std::string> lyrics;
+  std::vector<std::string> chat;
+  std::vector<std::pair<UserId, double>> mic_volume;
+  EventList event_data;
+  std::optional<UserId> monitor;
+  std::optional<UserId> unmonitor;
+  bool begin_monitor = false;
+};
+
+/// What the parser hands the room: typed and range-checked already.
+struct ExchangeRequest {
+  UserId user_id = 0;
+  std::string name;  ///< empty → "<anonymous>"
+  Clock read_clock = 0;
+  std::optional<Clock> write_clock;
+  Clock n_samples = 0;  ///< length of the interval read and written
+  bool reset_user_state = false;
+  bool user_summary = false;
+  bool spectator = false;
+  bool muted = false;
+  bool hear_monitor = false;
+  bool loopback = false;
+  std::optional<double> user_backing_volume;  ///< friendly
+  RoomControls controls;
+};
+
+/// Keys queued for one singer, delivered once on its next successful reply.
+struct PendingKeys {
+  std::optional<int> bpm, repeats, bpr, first_bucket, delay_seconds;
+  std::optional<double> global_volume, backing_volume;  ///< friendly
+  std::optional<bool> disable_song_video;
+  std::optional<std::string> lyrics, image, backing_track_type;
+  bool tracks = false;
+  std::vector<std::pair<std::string, std::string>> chats;  ///< [sender name, text]
+
+  void clear();
+};
+
+/// What the reply audio is made of.
+enum class ReplySource { kSilence, kMix, kSolo, kLoopback };
+
+/// Caller-owned buffers the room copies the read interval into (each n_samples long).
+struct ExchangeBuffers {
+  std::span<float> audio;
+  std::span<float> backing;
+  std::span<WriterCount> writers;
+};
+
+/// Everything the reply needs, copied out under the room lock.
+struct ExchangeResult {
+  Clock server_clock = 0;
+  Clock last_request_clock = 0;
+  Clock client_read_clock = 0;
+  std::optional<Clock> client_write_clock;
+  Clock song_start_clock = 0;
+  Clock song_end_clock = 0;
+  Clock n_samples = 0;
+  int n_connected_users = 0;
+  std::optional<UserId> leader;
+  int n_people_heard = 0;
+  PendingKeys delivered;
+  std::shared_ptr<const EventList> events;
+  std::shared_ptr<const std::vector<std::string>> tracks;
+  /// The binary user summary (count + 51-byte records); null when not requested.
+  std::shared_ptr<const std::string> summary;
+  ReplySource source = ReplySource::kSilence;
+  ReplyLevels levels;
+  float loopback_gain = 1.0f;
+};
+
+/// Why an exchange was refused. Nothing of the request was applied.
+enum class ExchangeStatus { kOk, kBadRequest, kRoomFull };
+
+struct ExchangeOutcome {
+  ExchangeStatus status = ExchangeStatus::kOk;
+  const char* message = "";
+  bool ok() const { return status == ExchangeStatus::kOk; }
+};
+
+}  // namespace brigade

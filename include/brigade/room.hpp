@@ -1,0 +1,135 @@
+// brigade: the room: shared rings, singers and song state behind one lock.
+//
+// Concurrency: every public method takes the room mutex for its whole duration, and that
+// duration is bookkeeping plus clear/mix/read/copy only. Opus, JSON and sockets stay outside:
+// callers decode before exchange() and render/encode the copied-out buffers after it.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "brigade/clock.hpp"
+#include "brigade/exchange.hpp"
+#include "brigade/ring_set.hpp"
+#include "brigade/user_summary.hpp"
+
+namespace brigade {
+
+/// A singer counts as present for this long after its last request.
+inline constexpr Clock kUserActiveSamples = Clock{5} * kSampleRate;
+/// A singer's record is forgotten this long after its last request.
+inline constexpr Clock kUserLifetimeSamples = Clock{3600} * kSampleRate;
+/// The cached user summary is rebuilt at most this often (100 ms).
+inline constexpr Clock kSummaryRefreshSamples = kSampleRate / 10;
+/// Longest stored display name, bytes (cut at a character boundary).
+inline constexpr std::size_t kMaxNameBytes = 64;
+
+struct RoomConfig {
+  /// Most singers active at once; a new singer beyond it is refused.
+  int max_users = 1000;
+  /// Seed for the follower shuffle (tests fix it).
+  std::uint64_t seed = std::random_device{}();
+};
+
+/// Room occupancy for `action=status`.
+struct RoomStatus {
+  int n_connected_users = 0;
+  int max_users = 0;
+};
+
+/// One singer as the operators' chart sees it.
+struct SingerView {
+  UserId id = 0;
+  std::string name;
+  Clock delay_samples = 0;
+  Interval read_window;
+  std::optional<Interval> write_window;
+  float rms = 0.0f;
+  float mic_volume = 1.0f;
+  bool muted = false;
+  bool spectator = false;
+  bool leader = false;
+  bool soloed = false;
+};
+
+/// A copy of everything the debug chart shows, taken in O(bitmap words + singers).
+struct RoomSnapshot {
+  Clock server_clock = 0;
+  std::optional<Clock> cleared_to;
+  OccupancySnapshot occupancy;
+  Clock song_start_clock = 0;
+  Clock song_end_clock = 0;
+  int first_bucket = 0;
+  std::uint64_t requests = 0;       ///< exchanges served since start
+  std::vector<SingerView> singers;  ///< active singers
+};
+
+class Room {
+ public:
+  Room(const SampleClock& clock, RoomConfig config);
+  Room(const Room&) = delete;
+  Room& operator=(const Room&) = delete;
+
+  /// One audio exchange: validates the whole request first (on failure nothing changed), then
+  /// clears ahead, applies the controls, mixes `upload` (req.n_samples samples, already decoded)
+  /// when a song is in progress, and copies the read interval into `buffers`.
+  ExchangeOutcome exchange(const ExchangeRequest& req, std::span<const float> upload,
+                           ExchangeBuffers buffers, ExchangeResult& result);
+
+  RoomStatus status();
+  /// The server clock, read the same way exchanges read it.
+  Clock now() const { return clock_.now(); }
+  /// Occupancy bitmap and the clock it describes.
+  void snapshot_occupancy(OccupancySnapshot& out);
+  /// Everything the debug chart needs.
+  void snapshot(RoomSnapshot& out);
+  /// Track names offered to new singers.
+  void set_tracks(std::vector<std::string> tracks);
+
+ private:
+  struct User;
+  struct Song;
+
+  ExchangeOutcome validate(const ExchangeRequest& req, Clock now) const;
+  void reset_song_state();
+  User& admit(const ExchangeRequest& req, Clock now);
+  void apply_controls(const ExchangeRequest& req, User& user, Clock now);
+  void request_lead(User& leader, Clock now);
+  void start_song(const ExchangeRequest& req, Clock now);
+  void stop_song(const ExchangeRequest& req, User& user, Clock now);
+  void reposition_listeners(User* only, Clock now);
+  void write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now);
+  void read(const ExchangeRequest& req, User& user, ExchangeBuffers buffers,
+            ExchangeResult& result);
+  void refresh_summary(Clock now, bool force);
+  void expire_users(Clock now);
+  bool is_active(const User& u, Clock now) const;
+  template <class F>
+  void for_each_active(Clock now, F&& f);
+
+  const SampleClock& clock_;
+  const RoomConfig config_;
+  std::mutex mutex_;
+  RingSet rings_;
+  std::unordered_map<UserId, User> users_;
+  std::unique_ptr<Song> song_;
+  std::optional<Clock> last_heard_any_;
+  Clock last_expiry_sweep_ = 0;
+  std::uint64_t requests_ = 0;
+  std::mt19937_64 rng_;
+  std::vector<User*> scratch_users_;
+  std::vector<SummaryEntry> scratch_entries_;
+  std::shared_ptr<const std::string> summary_;
+  Clock summary_built_at_ = 0;
+  bool summary_dirty_ = true;
+  int n_active_ = 0;
+  std::shared_ptr<const EventList> events_;
+  std::shared_ptr<const std::vector<std::string>> tracks_;
+};
+
+}  // namespace brigade

@@ -1,0 +1,509 @@
+// brigade: the room.
+#include "brigade/room.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "brigade/buckets.hpp"
+
+namespace brigade {
+namespace {
+
+constexpr int kDefaultFirstBucket = kBucketSeconds;
+constexpr int kDefaultMaxPosition = kBucketSeconds * 6;
+constexpr double kDefaultGlobalVolume = 1.2;        // scalar
+constexpr double kDefaultBackingVolume = 1.0;       // scalar
+constexpr Clock kExpirySweepSamples = kSampleRate;  // sweep old records at most once a second
+constexpr std::size_t kImageTokenLetters = 10;
+
+}  // namespace
+
+void PendingKeys::clear() {
+  bpm.reset();
+  repeats.reset();
+  bpr.reset();
+  first_bucket.reset();
+  delay_seconds.reset();
+  global_volume.reset();
+  backing_volume.reset();
+  disable_song_video.reset();
+  lyrics.reset();
+  image.reset();
+  backing_track_type.reset();
+  tracks = false;
+  chats.clear();
+}
+
+struct Room::User {
+  UserId id = 0;
+  std::string name;
+  Clock last_heard = 0;
+  Clock delay_samples = 0;
+  std::optional<Clock> last_read;       ///< continuity; forgotten on reset_user_state
+  std::optional<Clock> last_write;      ///< continuity; forgotten on reset_user_state
+  std::optional<Clock> last_write_any;  ///< end of the newest upload ever (song end)
+  Interval read_window;
+  std::optional<Interval> write_window;
+  double mic_volume = 1.0;    ///< console value 0..2
+  float gain = 1.0f;          ///< mic_gain(mic_volume)
+  double user_backing = 1.0;  ///< scalar
+  float rms = 0.0f;
+  bool muted = false;
+  bool spectator = false;
+  bool soloed = false;
+  bool listening = false;  ///< last request listened to the solo mix
+  PendingKeys pending;
+};
+
+struct Room::Song {
+  Clock start = 0;  ///< 0 = none since reset; 1 = halted
+  Clock end = 0;    ///< 0 = not ended
+  std::optional<UserId> leader;
+  RoundsConfig rounds;
+  int first_bucket = kDefaultFirstBucket;
+  int max_position = kDefaultMaxPosition;
+  double global_volume = kDefaultGlobalVolume;
+  double backing_volume = kDefaultBackingVolume;
+  bool auto_gain = true;
+  bool disable_song_video = false;
+  std::string lyrics;
+  std::string image;
+  std::optional<std::string> requested_track;
+};
+
+Room::Room(const SampleClock& clock, RoomConfig config)
+    : clock_(clock),
+      config_(config),
+      song_(std::make_unique<Song>()),
+      rng_(config.seed),
+      summary_(std::make_shared<const std::string>(2, '\0')),
+      events_(std::make_shared<const EventList>()),
+      tracks_(std::make_shared<const std::vector<std::string>>()) {}
+
+bool Room::is_active(const User& u, Clock now) const {
+  return now - u.last_heard <= kUserActiveSamples;
+}
+
+template <class F>
+void Room::for_each_active(Clock now, F&& f) {
+  for (auto& [id, u] : users_) {
+    if (is_active(u, now)) f(u);
+  }
+}
+
+ExchangeOutcome Room::validate(const ExchangeRequest& req, Clock now) const {
+  const Clock n = req.n_samples;
+  if (n <= 0 || n > kMaxExchangeSamples) return {ExchangeStatus::kBadRequest, "bad n_samples"};
+  if (req.read_clock > now) return {ExchangeStatus::kBadRequest, "read clock is in the future"};
+  if (req.read_clock - n < now - kRingSamples) {
+    return {ExchangeStatus::kBadRequest, "read clock is older than the ring"};
+  }
+  if (req.write_clock) {
+    if (*req.write_clock - n < now - kRingSamples) {
+      return {ExchangeStatus::kBadRequest, "write clock is too far in the past"};
+    }
+    if (*req.write_clock > now) {
+      return {ExchangeStatus::kBadRequest, "write clock is in the future"};
+    }
+  }
+  const auto it = users_.find(req.user_id);
+  if (it == users_.end()) {
+    // A joiner is refused only when the room is full of active singers (exact count: rare path).
+    int active = 0;
+    for (const auto& [id, u] : users_) active += is_active(u, now) ? 1 : 0;
+    if (active >= config_.max_users) return {ExchangeStatus::kRoomFull, "room is full"};
+    return {};
+  }
+  if (req.reset_user_state) return {};
+  const User& u = it->second;
+  if (u.last_read && req.read_clock - n != *u.last_read) {
+    return {ExchangeStatus::kBadRequest, "read clock desync"};
+  }
+  if (req.write_clock && u.last_write && *req.write_clock - n != *u.last_write) {
+    return {ExchangeStatus::kBadRequest, "write clock desync"};
+  }
+  return {};
+}
+
+ExchangeOutcome Room::exchange(const ExchangeRequest& req, std::span<const float> upload,
+                               ExchangeBuffers buffers, ExchangeResult& result) {
+  std::lock_guard lock(mutex_);
+  const Clock now = clock_.now();
+  if (static_cast<Clock>(upload.size()) != req.n_samples) {
+    return {ExchangeStatus::kBadRequest, "upload length differs from n_samples"};
+  }
+  if (auto outcome = validate(req, now); !outcome.ok()) return outcome;
+  ++requests_;
+
+  // Clear the span that came up ahead of the lead singer since the last request.
+  const Interval cleared = rings_.clear_to(now);
+  result.last_request_clock = cleared.begin;
+
+  expire_users(now);
+  if (!last_heard_any_ || now - *last_heard_any_ > kUserActiveSamples) reset_song_state();
+  last_heard_any_ = now;
+
+  User& user = admit(req, now);
+  apply_controls(req, user, now);
+  if (req.write_clock) write(req, upload, user, now);
+  read(req, user, buffers, result);
+
+  result.server_clock = now;
+  result.client_read_clock = req.read_clock;
+  result.client_write_clock = req.write_clock;
+  result.song_start_clock = song_->start;
+  result.song_end_clock = song_->end;
+  result.n_samples = req.n_samples;
+  result.leader = song_->leader;
+  std::swap(result.delivered, user.pending);
+  user.pending.clear();
+  result.events = events_;
+  result.tracks = result.delivered.tracks ? tracks_ : nullptr;
+  refresh_summary(now, false);
+  result.n_connected_users = n_active_;
+  result.summary = req.user_summary ? summary_ : nullptr;
+  return {};
+}
+
+void Room::reset_song_state() {
+  *song_ = Song{};
+  summary_dirty_ = true;
+}
+
+Room::User& Room::admit(const ExchangeRequest& req, Clock now) {
+  auto [it, created] = users_.try_emplace(req.user_id);
+  User& u = it->second;
+  if (created) {
+    u.id = req.user_id;
+    auto& p = u.pending;
+    const Song& s = *song_;
+    p.bpm = s.rounds.bpm;
+    p.repeats = s.rounds.repeats;
+    p.bpr = s.rounds.bpr;
+    p.tracks = true;
+    p.first_bucket = s.first_bucket;
+    p.global_volume = scalar_to_friendly(s.global_volume);
+    p.backing_volume = scalar_to_friendly(s.backing_volume);
+    if (s.disable_song_video) p.disable_song_video = true;
+    if (!s.lyrics.empty()) p.lyrics = s.lyrics;
+    if (!s.image.empty()) p.image = s.image;
+    summary_dirty_ = true;
+  }
+  if (req.reset_user_state) {
+    u.last_read.reset();
+    u.last_write.reset();
+  }
+  u.last_heard = now;
+  u.delay_samples = now - req.read_clock;
+  const std::string_view name = req.name.empty() ? std::string_view("<anonymous>") : req.name;
+  const auto kept = truncate_utf8(name, kMaxNameBytes);
+  if (u.name != kept) {
+    u.name.assign(kept);
+    summary_dirty_ = true;
+  }
+  u.spectator = req.spectator;
+  u.muted = req.muted;
+  u.listening = req.hear_monitor;
+  if (req.user_backing_volume) u.user_backing = friendly_to_scalar(*req.user_backing_volume);
+  u.rms = 0.0f;  // set by the write, if this request uploads
+  return u;
+}
+
+void Room::apply_controls(const ExchangeRequest& req, User& user, Clock now) {
+  const RoomControls& c = req.controls;
+  Song& s = *song_;
+  if (c.lyrics) {
+    s.lyrics = *c.lyrics;
+    for_each_active(now, [&](User& u) { u.pending.lyrics = s.lyrics; });
+  }
+  if (c.image) {
+    std::uniform_int_distribution<int> letter('A', 'Z');
+    s.image.clear();
+    for (std::size_t i = 0; i < kImageTokenLetters; ++i)
+      s.image.push_back(static_cast<char>(letter(rng_)));
+    for_each_active(now, [&](User& u) { u.pending.image = s.image; });
+  }
+  if (c.request_lead) request_lead(user, now);
+  if (c.volume) {
+    s.global_volume = friendly_to_scalar(*c.volume);
+    for_each_active(now, [&](User& u) { u.pending.global_volume = *c.volume; });
+  }
+  if (c.backing_volume) {
+    s.backing_volume = friendly_to_scalar(*c.backing_volume);
+    for_each_active(now, [&](User& u) { u.pending.backing_volume = *c.backing_volume; });
+  }
+  for (const auto& line : c.chat) {
+    for_each_active(now, [&](User& u) {
+      if (u.id != user.id) u.pending.chats.emplace_back(user.name, line);
+    });
+  }
+  for (const auto& [id, value] : c.mic_volume) {
+    if (auto it = users_.find(id); it != users_.end()) {
+      it->second.mic_volume = std::clamp(value, 0.0, 2.0);
+      it->second.gain = mic_gain(it->second.mic_volume);
+      summary_dirty_ = true;
+    }
+  }
+  if (c.track) s.requested_track = *c.track;
+  if (c.mark_start_singing) start_song(req, now);
+  if (c.mark_stop_singing) stop_song(req, user, now);
+  if (c.clear_events) events_ = std::make_shared<const EventList>();
+  if (!c.event_data.empty()) {
+    auto events = std::make_shared<EventList>(*events_);
+    for (const auto& e : c.event_data) {
+      auto it = std::find_if(events->begin(), events->end(),
+                             [&](const Event& x) { return x.evid == e.evid; });
+      if (it != events->end()) {
+        it->clock = e.clock;
+      } else {
+        events->push_back(e);
+      }
+    }
+    events_ = std::move(events);
+  }
+  if (c.disable_auto_gain) s.auto_gain = !*c.disable_auto_gain;
+  if (c.disable_song_video) {
+    s.disable_song_video = *c.disable_song_video;
+    for_each_active(now, [&](User& u) { u.pending.disable_song_video = s.disable_song_video; });
+  }
+  if (c.bpm) {
+    s.rounds.bpm = *c.bpm;
+    for_each_active(now, [&](User& u) { u.pending.bpm = *c.bpm; });
+  }
+  if (c.repeats) {
+    s.rounds.repeats = *c.repeats;
+    for_each_active(now, [&](User& u) { u.pending.repeats = *c.repeats; });
+  }
+  if (c.bpr) {
+    s.rounds.bpr = *c.bpr;
+    for_each_active(now, [&](User& u) { u.pending.bpr = *c.bpr; });
+  }
+  // Solo ("monitor") handling.
+  bool reposition = false;
+  if (c.monitor) {
+    if (auto it = users_.find(*c.monitor); it != users_.end()) {
+      it->second.soloed = true;
+      user.listening = true;
+      reposition = true;
+    }
+  }
+  if (c.unmonitor) {
+    if (auto it = users_.find(*c.unmonitor); it != users_.end()) {
+      it->second.soloed = false;
+      reposition = true;
+    }
+  }
+  if (reposition) {
+    summary_dirty_ = true;
+    reposition_listeners(nullptr, now);
+  }
+  if (c.begin_monitor) reposition_listeners(&user, now);
+}
+
+void Room::request_lead(User& leader, Clock now) {
+  Song& s = *song_;
+  scratch_users_.clear();
+  for_each_active(now, [&](User& u) {
+    if (u.id != leader.id && !u.spectator) scratch_users_.push_back(&u);
+  });
+  // Shuffle in a stable order first, so a fixed seed gives a fixed assignment.
+  std::sort(scratch_users_.begin(), scratch_users_.end(),
+            [](const User* a, const User* b) { return a->id < b->id; });
+  std::shuffle(scratch_users_.begin(), scratch_users_.end(), rng_);
+  const BucketAssignment a = assign_buckets(s.rounds, scratch_users_.size());
+  s.first_bucket = a.first_bucket;
+  s.max_position = a.max_position;
+  for_each_active(now, [&](User& u) {
+    u.pending.first_bucket = a.first_bucket;
+    if (u.spectator && u.id != leader.id) u.pending.delay_seconds = a.max_position;
+  });
+  for (std::size_t i = 0; i < scratch_users_.size(); ++i) {
+    scratch_users_[i]->pending.delay_seconds = a.follower_delays[i];
+  }
+  leader.pending.delay_seconds = a.first_bucket;
+  s.leader = leader.id;
+  s.image.clear();
+  s.lyrics.clear();
+  for_each_active(now, [&](User& u) {
+    u.pending.image = "";
+    u.pending.lyrics = "";
+  });
+  summary_dirty_ = true;
+}
+
+void Room::start_song(const ExchangeRequest& req, Clock now) {
+  Song& s = *song_;
+  rings_.wipe();
+  events_ = std::make_shared<const EventList>();
+  s.start = req.read_clock;
+  s.end = 0;
+  s.requested_track.reset();
+  for_each_active(now, [](User& u) { u.pending.backing_track_type = ""; });
+}
+
+void Room::stop_song(const ExchangeRequest& req, User& user, Clock now) {
+  Song& s = *song_;
+  if (s.leader && *s.leader == user.id) {
+    // The song ends where the leader's audio ends; a leader who never sang ends it here.
+    s.end = user.last_write_any.value_or(req.read_clock);
+  } else {
+    s.start = 1;
+    s.end = 1;
+  }
+  s.leader.reset();
+  for_each_active(now, [](User& u) { u.pending.backing_track_type = ""; });
+}
+
+void Room::reposition_listeners(User* only, Clock now) {
+  Clock max_delay = 0;
+  for_each_active(now, [&](User& u) {
+    if (u.soloed) max_delay = std::max(max_delay, u.delay_samples);
+  });
+  const int p = summary_delay_seconds(max_delay);
+  if (p <= 0) return;
+  const int target = p + kBucketSeconds;
+  auto place = [&](User& u) {
+    if (summary_delay_seconds(u.delay_samples) != target) u.pending.delay_seconds = target;
+  };
+  if (only) {
+    place(*only);
+  } else {
+    for_each_active(now, [&](User& u) {
+      if (u.listening) place(u);
+    });
+  }
+}
+
+void Room::write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now) {
+  const Clock w = *req.write_clock;
+  const Interval iv = ending_at(w, req.n_samples);
+  user.last_write = w;
+  user.last_write_any = w;
+  user.write_window = iv;
+  user.rms = rms(upload);
+  const Song& s = *song_;
+  const bool in_song = s.start != 0 && w > s.start && (s.end == 0 || iv.begin < s.end);
+  if (!in_song) return;
+  const float gain = user.gain * (s.leader == user.id ? leader_boost() : 1.0f);
+  rings_.mix(iv, upload, gain, user.soloed);
+  if (s.rounds.enabled()) {
+    const auto round = static_cast<Clock>(60.0 / s.rounds.bpm * s.rounds.bpr * kSampleRate);
+    for (int k = 1; k <= s.rounds.repeats; ++k) {
+      const Interval copy{iv.begin + k * round, iv.end + k * round};
+      if (copy.end <= now) rings_.mix(copy, upload, gain, false);
+    }
+  }
+}
+
+void Room::read(const ExchangeRequest& req, User& user, ExchangeBuffers buffers,
+                ExchangeResult& result) {
+  const Interval iv = ending_at(req.read_clock, req.n_samples);
+  user.last_read = req.read_clock;
+  user.read_window = iv;
+  const Song& s = *song_;
+  const bool song_audible = s.start != 0 && (s.end == 0 || iv.begin < s.end);
+  result.loopback_gain = user.gain * (s.leader == user.id ? leader_boost() : 1.0f);
+  if (req.loopback) {
+    result.source = ReplySource::kLoopback;
+    result.n_people_heard = -1;
+  } else if (user.listening) {
+    rings_.read_solo(iv, buffers.audio);
+    result.source = ReplySource::kSolo;
+    result.n_people_heard = -1;
+  } else if (song_audible) {
+    rings_.read_audio(iv, buffers.audio);
+    rings_.read_backing(iv, buffers.backing);
+    rings_.read_writers(iv, buffers.writers);
+    result.source = ReplySource::kMix;
+    result.n_people_heard = buffers.writers.empty() ? 0 : buffers.writers[0];
+    result.levels = ReplyLevels{
+        .global_volume = static_cast<float>(s.global_volume),
+        .backing_volume = static_cast<float>(s.backing_volume),
+        .backing_factor = s.rounds.bpm > 0 ? 1.0f : 0.2f,
+        .user_backing = static_cast<float>(user.user_backing),
+        .auto_gain = s.auto_gain,
+    };
+  } else {
+    result.source = ReplySource::kSilence;
+    result.n_people_heard = 0;
+  }
+}
+
+void Room::refresh_summary(Clock now, bool force) {
+  if (!force && !summary_dirty_ && now - summary_built_at_ < kSummaryRefreshSamples) return;
+  scratch_entries_.clear();
+  n_active_ = 0;
+  for_each_active(now, [&](User& u) {
+    ++n_active_;
+    scratch_entries_.push_back(SummaryEntry{
+        .user_id = u.id,
+        .name = u.name,
+        .mic_volume = static_cast<float>(u.mic_volume),
+        .rms = u.rms,
+        .delay_samples = u.delay_samples,
+        .muted = u.muted,
+        .soloed = u.soloed,
+    });
+  });
+  auto bytes = std::make_shared<std::string>();
+  encode_summary(scratch_entries_, *bytes);
+  summary_ = std::move(bytes);
+  summary_built_at_ = now;
+  summary_dirty_ = false;
+}
+
+void Room::expire_users(Clock now) {
+  if (now - last_expiry_sweep_ < kExpirySweepSamples) return;
+  last_expiry_sweep_ = now;
+  std::erase_if(users_,
+                [&](const auto& kv) { return now - kv.second.last_heard > kUserLifetimeSamples; });
+  summary_dirty_ = true;
+}
+
+RoomStatus Room::status() {
+  std::lock_guard lock(mutex_);
+  const Clock now = clock_.now();
+  int active = 0;
+  for (const auto& [id, u] : users_) active += is_active(u, now) ? 1 : 0;
+  return {active, config_.max_users};
+}
+
+void Room::snapshot_occupancy(OccupancySnapshot& out) {
+  std::lock_guard lock(mutex_);
+  rings_.snapshot(out);
+}
+
+void Room::snapshot(RoomSnapshot& out) {
+  std::lock_guard lock(mutex_);
+  const Clock now = clock_.now();
+  out.server_clock = now;
+  out.cleared_to = rings_.cleared_to();
+  rings_.snapshot(out.occupancy);
+  out.song_start_clock = song_->start;
+  out.song_end_clock = song_->end;
+  out.first_bucket = song_->first_bucket;
+  out.requests = requests_;
+  out.singers.clear();
+  for_each_active(now, [&](User& u) {
+    out.singers.push_back(SingerView{
+        .id = u.id,
+        .name = u.name,
+        .delay_samples = u.delay_samples,
+        .read_window = u.read_window,
+        .write_window = u.write_window,
+        .rms = u.rms,
+        .mic_volume = static_cast<float>(u.mic_volume),
+        .muted = u.muted,
+        .spectator = u.spectator,
+        .leader = song_->leader == u.id,
+        .soloed = u.soloed,
+    });
+  });
+}
+
+void Room::set_tracks(std::vector<std::string> tracks) {
+  std::lock_guard lock(mutex_);
+  tracks_ = std::make_shared<const std::vector<std::string>>(std::move(tracks));
+}
+
+}  // namespace brigade
