@@ -1,0 +1,153 @@
+// brigade singer page: the AudioContext, the microphone, and the worklet that captures and plays.
+// Every position is an AudioContext frame number (48 kHz samples since the context started).
+
+import { SAMPLE_RATE } from './protocol.js';
+
+/** Capture block size: 15 render quanta (40 ms). */
+const BLOCK_SAMPLES = 15 * 128;
+/** Capture buffers circulating between the worklet and this thread. */
+const POOL_BLOCKS = 64;
+/** Playback ring: room for the lead-in plus several replies. */
+const RING_SECONDS = 16;
+
+/** A fixed-length history of the most recent samples of a stream. */
+export class SampleHistory {
+  constructor(seconds) {
+    this.buf = new Float32Array(Math.round(seconds * SAMPLE_RATE));
+    this.at = 0;
+    this.filled = 0;
+  }
+
+  push(samples) {
+    const size = this.buf.length;
+    let src = samples;
+    if (src.length > size) src = src.subarray(src.length - size);
+    const first = Math.min(src.length, size - this.at);
+    this.buf.set(src.subarray(0, first), this.at);
+    this.buf.set(src.subarray(first), 0);
+    this.at = (this.at + src.length) % size;
+    this.filled = Math.min(size, this.filled + src.length);
+  }
+
+  /** The latest `n` samples (fewer if not yet filled), oldest first. */
+  latest(n) {
+    const count = Math.min(n, this.filled);
+    const out = new Float32Array(count);
+    const size = this.buf.length;
+    const start = (this.at - count + size) % size;
+    const first = Math.min(count, size - start);
+    out.set(this.buf.subarray(start, start + first), 0);
+    out.set(this.buf.subarray(0, count - first), first);
+    return out;
+  }
+
+  clear() {
+    this.buf.fill(0);
+    this.at = 0;
+    this.filled = 0;
+  }
+}
+
+export class AudioEngine {
+  constructor() {
+    this.ctx = null;
+    this.node = null;
+    this.stream = null;
+    /** Called with (frame, samples) for each capture block; samples are only valid during the call. */
+    this.micListeners = new Set();
+    /** Worklet counters from the latest block. */
+    this.underruns = 0;
+    this.droppedBlocks = 0;
+    /** Peak of the latest capture block, for the meter. */
+    this.micPeak = 0;
+    this.micHistory = new SampleHistory(4);
+  }
+
+  /** Creates the context and worklet; asks for the microphone unless `listenOnly`. */
+  async start({ listenOnly }) {
+    if (!this.ctx) {
+      this.ctx = new AudioContext({ sampleRate: SAMPLE_RATE, latencyHint: 'interactive' });
+      if (this.ctx.sampleRate !== SAMPLE_RATE) throw new Error('The audio system would not run at 48 kHz.');
+      await this.ctx.audioWorklet.addModule(new URL('./audio-worklet.js', import.meta.url));
+      this.node = new AudioWorkletNode(this.ctx, 'brigade-processor', {
+        numberOfInputs: 1,
+        numberOfOutputs: 1,
+        outputChannelCount: [1],
+        channelCount: 1,
+        channelCountMode: 'explicit',
+        processorOptions: {
+          blockSamples: BLOCK_SAMPLES,
+          poolBlocks: POOL_BLOCKS,
+          ringSamples: RING_SECONDS * SAMPLE_RATE,
+        },
+      });
+      this.node.port.onmessage = (e) => this.onWorkletMessage(e.data);
+      this.node.connect(this.ctx.destination);
+    }
+    if (!listenOnly && !this.stream) {
+      this.stream = await navigator.mediaDevices.getUserMedia({
+        audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 },
+      });
+      this.ctx.createMediaStreamSource(this.stream).connect(this.node);
+    }
+    if (this.ctx.state !== 'running') await this.ctx.resume();
+  }
+
+  get hasMic() {
+    return this.stream !== null;
+  }
+
+  onWorkletMessage(m) {
+    if (m.type !== 'mic') return;
+    this.underruns = m.underruns;
+    this.droppedBlocks = m.droppedBlocks;
+    let peak = 0;
+    const buf = m.buf;
+    for (let i = 0; i < buf.length; i++) peak = Math.max(peak, Math.abs(buf[i]));
+    this.micPeak = peak;
+    if (this.stream) this.micHistory.push(buf);
+    for (const fn of this.micListeners) fn(m.frame, buf);
+    this.node.port.postMessage({ type: 'recycle', buf }, [buf.buffer]);
+  }
+
+  /** The frame the worklet will render next. */
+  nowFrame() {
+    return Math.round(this.ctx.currentTime * SAMPLE_RATE);
+  }
+
+  /** Queues `samples` to play from `frame` on. */
+  play(frame, samples) {
+    this.node.port.postMessage({ type: 'play', frame, samples }, [samples.buffer]);
+  }
+
+  /** Tells the worklet that audio is expected from `frame` on (underrun counting). */
+  expectFrom(frame) {
+    this.node.port.postMessage({ type: 'start', frame });
+  }
+
+  /** Drops all queued playback. */
+  flush() {
+    if (this.node) this.node.port.postMessage({ type: 'flush' });
+  }
+
+  /** Plays `count` clicks, `interval` frames apart, from `start`. */
+  clicks(start, interval, count) {
+    this.node.port.postMessage({ type: 'clicks', start, interval, count, width: 48 });
+  }
+
+  /** A short two-note chime through the speakers, for the output test. */
+  chime() {
+    const t = this.ctx.currentTime + 0.05;
+    for (const [i, freq] of [523.25, 783.99].entries()) {
+      const osc = this.ctx.createOscillator();
+      const gain = this.ctx.createGain();
+      osc.frequency.value = freq;
+      gain.gain.setValueAtTime(0, t + i * 0.25);
+      gain.gain.linearRampToValueAtTime(0.3, t + i * 0.25 + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.001, t + i * 0.25 + 0.6);
+      osc.connect(gain).connect(this.ctx.destination);
+      osc.start(t + i * 0.25);
+      osc.stop(t + i * 0.25 + 0.65);
+    }
+  }
+}
