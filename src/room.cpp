@@ -9,10 +9,6 @@
 namespace brigade {
 namespace {
 
-constexpr int kDefaultFirstBucket = kBucketSeconds;
-constexpr int kDefaultMaxPosition = kBucketSeconds * 6;
-constexpr double kDefaultGlobalVolume = 1.2;        // scalar
-constexpr double kDefaultBackingVolume = 1.0;       // scalar
 constexpr Clock kExpirySweepSamples = kSampleRate;  // sweep old records at most once a second
 constexpr std::size_t kImageTokenLetters = 10;
 
@@ -34,47 +30,9 @@ void PendingKeys::clear() {
   chats.clear();
 }
 
-struct Room::User {
-  UserId id = 0;
-  std::string name;
-  Clock last_heard = 0;
-  Clock delay_samples = 0;
-  std::optional<Clock> last_read;       ///< continuity; forgotten on reset_user_state
-  std::optional<Clock> last_write;      ///< continuity; forgotten on reset_user_state
-  std::optional<Clock> last_write_any;  ///< end of the newest upload ever (song end)
-  Interval read_window;
-  std::optional<Interval> write_window;
-  double mic_volume = 1.0;    ///< console value 0..2
-  float gain = 1.0f;          ///< mic_gain(mic_volume)
-  double user_backing = 1.0;  ///< scalar
-  float rms = 0.0f;
-  bool muted = false;
-  bool spectator = false;
-  bool soloed = false;
-  bool listening = false;  ///< last request listened to the solo mix
-  PendingKeys pending;
-};
-
-struct Room::Song {
-  Clock start = 0;  ///< 0 = none since reset; 1 = halted
-  Clock end = 0;    ///< 0 = not ended
-  std::optional<UserId> leader;
-  RoundsConfig rounds;
-  int first_bucket = kDefaultFirstBucket;
-  int max_position = kDefaultMaxPosition;
-  double global_volume = kDefaultGlobalVolume;
-  double backing_volume = kDefaultBackingVolume;
-  bool auto_gain = true;
-  bool disable_song_video = false;
-  std::string lyrics;
-  std::string image;
-  std::optional<std::string> requested_track;
-};
-
 Room::Room(const SampleClock& clock, RoomConfig config)
     : clock_(clock),
       config_(config),
-      song_(std::make_unique<Song>()),
       rng_(config.seed),
       summary_(std::make_shared<const std::string>(2, '\0')),
       events_(std::make_shared<const EventList>()),
@@ -151,10 +109,10 @@ ExchangeOutcome Room::exchange(const ExchangeRequest& req, std::span<const float
   result.server_clock = now;
   result.client_read_clock = req.read_clock;
   result.client_write_clock = req.write_clock;
-  result.song_start_clock = song_->start;
-  result.song_end_clock = song_->end;
+  result.song_start_clock = song_.start;
+  result.song_end_clock = song_.end;
   result.n_samples = req.n_samples;
-  result.leader = song_->leader;
+  result.leader = song_.leader;
   std::swap(result.delivered, user.pending);
   user.pending.clear();
   result.events = events_;
@@ -166,7 +124,7 @@ ExchangeOutcome Room::exchange(const ExchangeRequest& req, std::span<const float
 }
 
 void Room::reset_song_state() {
-  *song_ = Song{};
+  song_ = Song{};
   summary_dirty_ = true;
 }
 
@@ -176,7 +134,7 @@ Room::User& Room::admit(const ExchangeRequest& req, Clock now) {
   if (created) {
     u.id = req.user_id;
     auto& p = u.pending;
-    const Song& s = *song_;
+    const Song& s = song_;
     p.bpm = s.rounds.bpm;
     p.repeats = s.rounds.repeats;
     p.bpr = s.rounds.bpr;
@@ -211,7 +169,7 @@ Room::User& Room::admit(const ExchangeRequest& req, Clock now) {
 
 void Room::apply_controls(const ExchangeRequest& req, User& user, Clock now) {
   const RoomControls& c = req.controls;
-  Song& s = *song_;
+  Song& s = song_;
   if (c.lyrics) {
     s.lyrics = *c.lyrics;
     for_each_active(now, [&](User& u) { u.pending.lyrics = s.lyrics; });
@@ -301,7 +259,7 @@ void Room::apply_controls(const ExchangeRequest& req, User& user, Clock now) {
 }
 
 void Room::request_lead(User& leader, Clock now) {
-  Song& s = *song_;
+  Song& s = song_;
   scratch_users_.clear();
   for_each_active(now, [&](User& u) {
     if (u.id != leader.id && !u.spectator) scratch_users_.push_back(&u);
@@ -332,7 +290,7 @@ void Room::request_lead(User& leader, Clock now) {
 }
 
 void Room::start_song(const ExchangeRequest& req, Clock now) {
-  Song& s = *song_;
+  Song& s = song_;
   rings_.wipe();
   events_ = std::make_shared<const EventList>();
   s.start = req.read_clock;
@@ -342,7 +300,7 @@ void Room::start_song(const ExchangeRequest& req, Clock now) {
 }
 
 void Room::stop_song(const ExchangeRequest& req, User& user, Clock now) {
-  Song& s = *song_;
+  Song& s = song_;
   if (s.leader && *s.leader == user.id) {
     // The song ends where the leader's audio ends; a leader who never sang ends it here.
     s.end = user.last_write_any.value_or(req.read_clock);
@@ -381,7 +339,7 @@ void Room::write(const ExchangeRequest& req, std::span<const float> upload, User
   user.last_write_any = w;
   user.write_window = iv;
   user.rms = rms(upload);
-  const Song& s = *song_;
+  const Song& s = song_;
   const bool in_song = s.start != 0 && w > s.start && (s.end == 0 || iv.begin < s.end);
   if (!in_song) return;
   const float gain = user.gain * (s.leader == user.id ? leader_boost() : 1.0f);
@@ -400,7 +358,7 @@ void Room::read(const ExchangeRequest& req, User& user, ExchangeBuffers buffers,
   const Interval iv = ending_at(req.read_clock, req.n_samples);
   user.last_read = req.read_clock;
   user.read_window = iv;
-  const Song& s = *song_;
+  const Song& s = song_;
   const bool song_audible = s.start != 0 && (s.end == 0 || iv.begin < s.end);
   result.loopback_gain = user.gain * (s.leader == user.id ? leader_boost() : 1.0f);
   if (req.loopback) {
@@ -479,9 +437,9 @@ void Room::snapshot(RoomSnapshot& out) {
   out.server_clock = now;
   out.cleared_to = rings_.cleared_to();
   rings_.snapshot(out.occupancy);
-  out.song_start_clock = song_->start;
-  out.song_end_clock = song_->end;
-  out.first_bucket = song_->first_bucket;
+  out.song_start_clock = song_.start;
+  out.song_end_clock = song_.end;
+  out.first_bucket = song_.first_bucket;
   out.requests = requests_;
   out.singers.clear();
   for_each_active(now, [&](User& u) {
@@ -495,7 +453,7 @@ void Room::snapshot(RoomSnapshot& out) {
         .mic_volume = static_cast<float>(u.mic_volume),
         .muted = u.muted,
         .spectator = u.spectator,
-        .leader = song_->leader == u.id,
+        .leader = song_.leader == u.id,
         .soloed = u.soloed,
     });
   });

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "brigade/buckets.hpp"
 #include "brigade/clock.hpp"
 #include "brigade/exchange.hpp"
 #include "brigade/ring_set.hpp"
@@ -26,6 +27,11 @@ inline constexpr Clock kUserActiveSamples = Clock{5} * kSampleRate;
 inline constexpr Clock kUserLifetimeSamples = Clock{3600} * kSampleRate;
 /// The cached user summary is rebuilt at most this often (100 ms).
 inline constexpr Clock kSummaryRefreshSamples = kSampleRate / 10;
+/// Song-state defaults after a reset (the original's values).
+inline constexpr int kDefaultFirstBucket = kBucketSeconds;
+inline constexpr int kDefaultMaxPosition = kBucketSeconds * 6;
+inline constexpr double kDefaultGlobalVolume = 1.2;   ///< scalar
+inline constexpr double kDefaultBackingVolume = 1.0;  ///< scalar
 /// Longest stored display name, bytes (cut at a character boundary).
 inline constexpr std::size_t kMaxNameBytes = 64;
 
@@ -92,8 +98,42 @@ class Room {
   void set_tracks(std::vector<std::string> tracks);
 
  private:
-  struct User;
-  struct Song;
+  struct User {
+    UserId id = 0;
+    std::string name;
+    Clock last_heard = 0;
+    Clock delay_samples = 0;
+    std::optional<Clock> last_read;       ///< continuity; forgotten on reset_user_state
+    std::optional<Clock> last_write;      ///< continuity; forgotten on reset_user_state
+    std::optional<Clock> last_write_any;  ///< end of the newest upload ever (song end)
+    Interval read_window;
+    std::optional<Interval> write_window;
+    double mic_volume = 1.0;    ///< console value 0..2
+    float gain = 1.0f;          ///< mic_gain(mic_volume)
+    double user_backing = 1.0;  ///< scalar
+    float rms = 0.0f;
+    bool muted = false;
+    bool spectator = false;
+    bool soloed = false;
+    bool listening = false;  ///< last request listened to the solo mix
+    PendingKeys pending;
+  };
+
+  struct Song {
+    Clock start = 0;  ///< 0 = none since reset; 1 = halted
+    Clock end = 0;    ///< 0 = not ended
+    std::optional<UserId> leader;
+    RoundsConfig rounds;
+    int first_bucket = kDefaultFirstBucket;
+    int max_position = kDefaultMaxPosition;
+    double global_volume = kDefaultGlobalVolume;
+    double backing_volume = kDefaultBackingVolume;
+    bool auto_gain = true;
+    bool disable_song_video = false;
+    std::string lyrics;
+    std::string image;
+    std::optional<std::string> requested_track;
+  };
 
   ExchangeOutcome validate(const ExchangeRequest& req, Clock now) const;
   void reset_song_state();
@@ -117,7 +157,7 @@ class Room {
   std::mutex mutex_;
   RingSet rings_;
   std::unordered_map<UserId, User> users_;
-  std::unique_ptr<Song> song_;
+  Song song_;
   std::optional<Clock> last_heard_any_;
   Clock last_expiry_sweep_ = 0;
   std::uint64_t requests_ = 0;

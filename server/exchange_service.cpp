@@ -1,0 +1,286 @@
+// brigade: the exchange pipeline.
+#include "exchange_service.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "api_request.hpp"
+#include "brigade/packet_container.hpp"
+
+namespace brigade::server {
+namespace {
+
+/// Per-thread buffers, sized once for the largest exchange: a request is handled start to end
+/// on one thread, so nothing here is shared and nothing is allocated per request.
+struct Scratch {
+  ExchangeRequest request;
+  ExchangeResult result;
+  PacketList packets;
+  std::vector<float> upload =
+      std::vector<float>(static_cast<std::size_t>(kMaxExchangeSamples) + codec::kMaxPacketSamples);
+  std::vector<float> audio = std::vector<float>(static_cast<std::size_t>(kMaxExchangeSamples));
+  std::vector<float> backing = std::vector<float>(static_cast<std::size_t>(kMaxExchangeSamples));
+  std::vector<WriterCount> writers =
+      std::vector<WriterCount>(static_cast<std::size_t>(kMaxExchangeSamples));
+  std::array<std::uint8_t, codec::kMaxReplyPacketBytes> packet{};
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+unsigned http_status(ExchangeStatus s) {
+  switch (s) {
+    case ExchangeStatus::kOk:
+      return 200;
+    case ExchangeStatus::kBadRequest:
+      return 400;
+    case ExchangeStatus::kRoomFull:
+      return 503;
+  }
+  return 500;
+}
+
+// Decodes the container into s.upload; returns the sample count or sets `error`.
+Clock decode_upload(Singer& singer, std::span<const std::uint8_t> audio, Scratch& s,
+                    std::string& error) {
+  if (auto e = parse_container(audio, s.packets); e != ContainerError::kNone) {
+    error = to_string(e);
+    return -1;
+  }
+  std::size_t total = 0;
+  for (const auto packet : s.packets.view()) {
+    if (total + codec::kMaxPacketSamples > s.upload.size()) {
+      error = "upload longer than 3 s";
+      return -1;
+    }
+    const int n = singer.decoder.decode(packet, std::span(s.upload).subspan(total));
+    if (n < 0) {
+      error = "bad Opus packet: " + codec::error_text(n);
+      return -1;
+    }
+    total += static_cast<std::size_t>(n);
+  }
+  if (total > static_cast<std::size_t>(kMaxExchangeSamples)) {
+    error = "upload longer than 3 s";
+    return -1;
+  }
+  return static_cast<Clock>(total);
+}
+
+void append_key(std::string& out, std::string_view key) {
+  out += ", ";
+  append_json_string(out, key);
+  out += ": ";
+}
+
+void append_metadata(std::string& out, const ExchangeResult& r) {
+  out += "{\"server_sample_rate\": ";
+  append_json_int(out, kSampleRate);
+  append_key(out, "server_clock");
+  append_json_int(out, r.server_clock);
+  append_key(out, "last_request_clock");
+  append_json_int(out, r.last_request_clock);
+  append_key(out, "client_read_clock");
+  append_json_int(out, r.client_read_clock);
+  append_key(out, "client_write_clock");
+  if (r.client_write_clock) {
+    append_json_int(out, *r.client_write_clock);
+  } else {
+    out += "null";
+  }
+  append_key(out, "song_start_clock");
+  append_json_int(out, r.song_start_clock);
+  append_key(out, "song_end_clock");
+  append_json_int(out, r.song_end_clock);
+  append_key(out, "n_samples");
+  append_json_int(out, r.n_samples);
+  append_key(out, "n_connected_users");
+  append_json_int(out, r.n_connected_users);
+  append_key(out, "queue_size");
+  append_json_double(out, static_cast<double>(kRingFrames));
+  append_key(out, "leader");
+  if (r.leader) {
+    out.push_back('"');
+    append_json_int(out, static_cast<long long>(*r.leader));
+    out.push_back('"');
+  } else {
+    out += "null";
+  }
+  append_key(out, "n_people_heard");
+  append_json_int(out, r.n_people_heard);
+  append_key(out, "events");
+  out += "[";
+  if (r.events) {
+    bool first = true;
+    for (const auto& e : *r.events) {
+      out += first ? "{\"evid\": " : ", {\"evid\": ";
+      first = false;
+      append_json_string(out, e.evid);
+      out += ", \"clock\": ";
+      append_json_int(out, e.clock);
+      out += "}";
+    }
+  }
+  out += "]";
+  const PendingKeys& d = r.delivered;
+  append_key(out, "chats");
+  out += "[";
+  for (std::size_t i = 0; i < d.chats.size(); ++i) {
+    out += i ? ", [" : "[";
+    append_json_string(out, d.chats[i].first);
+    out += ", ";
+    append_json_string(out, d.chats[i].second);
+    out += "]";
+  }
+  out += "]";
+  auto int_key = [&](std::string_view key, const std::optional<int>& v) {
+    if (!v) return;
+    append_key(out, key);
+    append_json_int(out, *v);
+  };
+  auto double_key = [&](std::string_view key, const std::optional<double>& v) {
+    if (!v) return;
+    append_key(out, key);
+    append_json_double(out, *v);
+  };
+  auto string_key = [&](std::string_view key, const std::optional<std::string>& v) {
+    if (!v) return;
+    append_key(out, key);
+    append_json_string(out, *v);
+  };
+  int_key("bpm", d.bpm);
+  int_key("repeats", d.repeats);
+  int_key("bpr", d.bpr);
+  int_key("first_bucket", d.first_bucket);
+  int_key("delay_seconds", d.delay_seconds);
+  double_key("globalVolume", d.global_volume);
+  double_key("backingVolume", d.backing_volume);
+  if (d.disable_song_video) {
+    append_key(out, "disableSongVideo");
+    out += *d.disable_song_video ? "true" : "false";
+  }
+  string_key("lyrics", d.lyrics);
+  string_key("image", d.image);
+  string_key("backing_track_type", d.backing_track_type);
+  if (r.tracks) {
+    append_key(out, "tracks");
+    out += "[";
+    for (std::size_t i = 0; i < r.tracks->size(); ++i) {
+      if (i) out += ", ";
+      append_json_string(out, (*r.tracks)[i]);
+    }
+    out += "]";
+  }
+  out += "}";
+}
+
+}  // namespace
+
+ApiResponse ExchangeService::exchange(const Query& query, std::string_view body) {
+  Scratch& s = scratch();
+  ExchangeRequest& req = s.request;
+  std::size_t json_len = 0;
+  if (const char* e = parse_exchange(query, req, json_len)) return error_response(400, e);
+  if (body.size() < json_len) return error_response(400, "body is shorter than json_len");
+  if (json_len > 0) {
+    if (const char* e = parse_json_prefix(body.substr(0, json_len), req)) {
+      return error_response(400, e);
+    }
+  }
+  const auto audio_bytes = std::span(reinterpret_cast<const std::uint8_t*>(body.data()) + json_len,
+                                     body.size() - json_len);
+
+  const std::shared_ptr<Singer> singer = singers_.get(req.user_id, room_.now());
+  std::lock_guard singer_lock(singer->mutex);
+  if (req.reset_user_state) singer->reset();
+  auto fail = [&](unsigned status, std::string_view message) {
+    singer->reset();
+    return error_response(status, message);
+  };
+
+  // Decode (outside the room lock).
+  Clock n = req.n_samples;
+  if (audio_bytes.empty()) {
+    if (n == 0) return fail(400, "n_samples is required when no audio is sent");
+    std::fill_n(s.upload.begin(), n, 0.0f);
+  } else {
+    std::string error;
+    const Clock decoded = decode_upload(*singer, audio_bytes, s, error);
+    if (decoded < 0) return fail(400, error);
+    if (n != 0 && n != decoded) return fail(400, "n_samples differs from the decoded audio length");
+    if (decoded == 0 || decoded % kOpusFrameSamples != 0) {
+      return fail(400, "uploaded audio is not a whole number of 60 ms frames");
+    }
+    n = decoded;
+    req.n_samples = n;
+  }
+  const auto size = static_cast<std::size_t>(n);
+  const std::span<const float> upload(s.upload.data(), size);
+
+  // The room: clear, apply, mix, read (under its lock, microseconds).
+  ExchangeResult& result = s.result;
+  const ExchangeBuffers buffers{std::span(s.audio).first(size), std::span(s.backing).first(size),
+                                std::span(s.writers).first(size)};
+  if (auto outcome = room_.exchange(req, upload, buffers, result); !outcome.ok()) {
+    return fail(http_status(outcome.status), outcome.message);
+  }
+
+  // Produce the reply PCM from the copies, then encode it (outside the lock).
+  switch (result.source) {
+    case ReplySource::kMix:
+      render_reply(buffers.audio, buffers.backing, buffers.writers, result.levels);
+      break;
+    case ReplySource::kSolo:
+      break;
+    case ReplySource::kLoopback:
+      std::transform(upload.begin(), upload.end(), buffers.audio.begin(),
+                     [g = result.loopback_gain](float x) { return x * g; });
+      break;
+    case ReplySource::kSilence:
+      std::fill(buffers.audio.begin(), buffers.audio.end(), 0.0f);
+      break;
+  }
+
+  ApiResponse response;
+  std::string& out = response.body;
+  const std::size_t packets = size / kOpusFrameSamples;
+  const std::size_t summary_bytes = result.summary ? result.summary->size() : 2;
+  out.reserve(1024 + summary_bytes + packets * 512);
+  append_metadata(out, result);
+  const std::size_t metadata_len = out.size();
+  if (result.summary) {
+    out += *result.summary;
+  } else {
+    out.append(2, '\0');  // always present: the client parses it unconditionally
+  }
+  begin_container(out, packets);
+  for (std::size_t i = 0; i < packets; ++i) {
+    const int bytes = singer->encoder.encode(
+        std::span<const float>(buffers.audio).subspan(i * kOpusFrameSamples, kOpusFrameSamples),
+        s.packet);
+    if (bytes < 0) return fail(500, "Opus encoder failed: " + codec::error_text(bytes));
+    append_packet(out, std::span(s.packet).first(static_cast<std::size_t>(bytes)));
+  }
+  response.audio_metadata = "{\"metadata_len\": ";
+  append_json_int(response.audio_metadata, static_cast<long long>(metadata_len));
+  response.audio_metadata += "}";
+  return response;
+}
+
+ApiResponse ExchangeService::status() {
+  const RoomStatus st = room_.status();
+  ApiResponse r;
+  r.body = "{\"n_connected_users\": ";
+  append_json_int(r.body, st.n_connected_users);
+  r.body += ", \"max_users\": ";
+  append_json_int(r.body, st.max_users);
+  r.body += "}";
+  r.audio_metadata = "{\"metadata_len\": ";
+  append_json_int(r.audio_metadata, static_cast<long long>(r.body.size()));
+  r.audio_metadata += "}";
+  return r;
+}
+
+}  // namespace brigade::server

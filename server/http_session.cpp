@@ -1,0 +1,165 @@
+// brigade: HTTP session on Boost.Beast: keep-alive, limits, timeouts.
+#include "http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <optional>
+
+#include "log.hpp"
+
+namespace brigade::server {
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+/// Waiting for (and reading) the next request's header: covers idle keep-alive time too.
+constexpr std::chrono::seconds kHeaderTimeout{30};
+/// Reading a request body once its header arrived.
+constexpr std::chrono::seconds kBodyTimeout{15};
+/// Writing a response.
+constexpr std::chrono::seconds kWriteTimeout{30};
+
+template <class Body>
+void set_common_headers(http::response<Body>& res, const ApiResponse& r) {
+  res.set(http::field::server, "brigade");
+  res.set(http::field::content_type, r.content_type);
+  if (!r.audio_metadata.empty()) res.set("X-Audio-Metadata", r.audio_metadata);
+  if (r.cors) {
+    res.set(http::field::access_control_allow_origin, "*");
+    res.set(http::field::access_control_max_age, "86400");
+    res.set(http::field::access_control_expose_headers, "X-Audio-Metadata");
+  }
+  for (const auto& [name, value] : r.headers) res.set(name, value);
+}
+
+/// A HEAD answer: the headers (and length) of the GET answer, no body.
+http::message_generator head_message(const ApiResponse& r, unsigned version, bool keep_alive,
+                                     std::uint64_t size) {
+  http::response<http::empty_body> res{static_cast<http::status>(r.status), version};
+  set_common_headers(res, r);
+  res.content_length(size);
+  res.keep_alive(keep_alive);
+  return res;
+}
+
+http::message_generator make_message(ApiResponse&& r, unsigned version, bool keep_alive,
+                                     bool head) {
+  if (r.file) {
+    http::file_body::value_type body;
+    beast::error_code ec;
+    body.open(r.file->c_str(), beast::file_mode::scan, ec);
+    if (!ec) {
+      if (head) return head_message(r, version, keep_alive, body.size());
+      http::response<http::file_body> res{std::piecewise_construct,
+                                          std::make_tuple(std::move(body)),
+                                          std::make_tuple(http::status::ok, version)};
+      set_common_headers(res, r);
+      res.keep_alive(keep_alive);
+      res.prepare_payload();
+      return res;
+    }
+    r = error_response(404, "not found");
+  }
+  if (head) return head_message(r, version, keep_alive, r.body.size());
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  set_common_headers(res, r);
+  res.keep_alive(keep_alive);
+  res.body() = std::move(r.body);
+  res.prepare_payload();
+  return res;
+}
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket&& socket, Router& router) : stream_(std::move(socket)), router_(router) {}
+
+  void run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&HttpSession::do_read, shared_from_this()));
+  }
+
+ private:
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(kMaxRequestBodyBytes);
+    parser_->header_limit(kMaxRequestHeaderBytes);
+    stream_.expires_after(kHeaderTimeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return fail(ec);
+    if (const auto length = parser_->content_length(); length && *length > kMaxRequestBodyBytes) {
+      return reject(413, "request body larger than 1 MiB");
+    }
+    stream_.expires_after(kBodyTimeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) return fail(ec);
+    auto& req = parser_->get();
+    const bool head = req.method() == http::verb::head;
+    ApiResponse r = router_.handle(req.method_string(), req.target(), req.body());
+    send(make_message(std::move(r), req.version(), req.keep_alive(), head), req.keep_alive());
+  }
+
+  void send(http::message_generator&& msg, bool keep_alive) {
+    stream_.expires_after(kWriteTimeout);
+    beast::async_write(
+        stream_, std::move(msg),
+        beast::bind_front_handler(&HttpSession::on_write, shared_from_this(), keep_alive));
+  }
+
+  void on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+    if (ec) return fail(ec);
+    if (!keep_alive) return do_close();
+    do_read();
+  }
+
+  /// Answers a breached limit or malformed request, then closes.
+  void reject(unsigned status, std::string_view message) {
+    send(make_message(error_response(status, message), 11, false, false), false);
+  }
+
+  void fail(beast::error_code ec) {
+    if (ec == http::error::body_limit) return reject(413, "request body larger than 1 MiB");
+    if (ec == http::error::header_limit) return reject(431, "request header larger than 16 KiB");
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == beast::error::timeout || ec == net::error::connection_reset ||
+        ec == net::error::eof) {
+      return do_close();
+    }
+    if (ec.category() == beast::http::make_error_code(http::error::bad_target).category()) {
+      return reject(400, "malformed HTTP request");
+    }
+    if (log_enabled(LogLevel::kDebug)) log_line(LogLevel::kDebug, "session: " + ec.message());
+    do_close();
+  }
+
+  void do_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Router& router_;
+};
+
+}  // namespace
+
+void start_http_session(tcp::socket socket, Router& router) {
+  std::make_shared<HttpSession>(std::move(socket), router)->run();
+}
+
+}  // namespace brigade::server

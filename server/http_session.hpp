@@ -1,0 +1,17 @@
+// brigade: one HTTP/1.1 connection. Beast stays in the .cpp: only main and the listener see this.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "router.hpp"
+
+namespace brigade::server {
+
+/// Limits of one connection, named where they are enforced.
+inline constexpr std::size_t kMaxRequestBodyBytes = 1024 * 1024;  ///< 1 MiB
+inline constexpr std::size_t kMaxRequestHeaderBytes = 16 * 1024;  ///< 16 KiB
+
+/// Starts serving an accepted socket (on its own strand); the session owns itself.
+void start_http_session(boost::asio::ip::tcp::socket socket, Router& router);
+
+}  // namespace brigade::server

@@ -1,0 +1,29 @@
+// brigade: accepts connections and hands each to an HTTP session on its own strand.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+
+#include "router.hpp"
+
+namespace brigade::server {
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  /// Opens, binds and listens; throws boost::system::system_error on failure (the caller exits).
+  Listener(boost::asio::io_context& ioc, const boost::asio::ip::tcp::endpoint& endpoint,
+           Router& router);
+  void run();
+  void stop();
+  boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+ private:
+  void do_accept();
+
+  boost::asio::io_context& ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  Router& router_;
+};
+
+}  // namespace brigade::server

@@ -1,0 +1,114 @@
+// brigade-server: the Bucket Brigade HTTP API, the singer page and the operators' chart on one
+// port.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include "brigade/clock.hpp"
+#include "brigade/room.hpp"
+#include "listener.hpp"
+#include "log.hpp"
+#include "options.hpp"
+#include "router.hpp"
+
+#ifndef BRIGADE_VERSION
+#define BRIGADE_VERSION "unknown"
+#endif
+
+namespace net = boost::asio;
+using namespace brigade;
+
+namespace {
+
+// "host:port" → endpoint; false with a message when malformed.
+bool parse_listen(const std::string& text, net::ip::tcp::endpoint& out, std::string& error) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) {
+    error = "--listen must be host:port";
+    return false;
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  const auto address = net::ip::make_address(host, ec);
+  if (ec) {
+    error = "--listen: '" + host + "' is not an IP address";
+    return false;
+  }
+  unsigned long port = 0;
+  try {
+    std::size_t used = 0;
+    port = std::stoul(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1 || port > 65535) throw std::out_of_range("port");
+  } catch (const std::exception&) {
+    error = "--listen: bad port in '" + text + "'";
+    return false;
+  }
+  out = {address, static_cast<unsigned short>(port)};
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int exit_code = 0;
+  const auto options = server::parse_options(argc, argv, exit_code);
+  if (!options) return exit_code;
+  if (!server::set_log_level(options->log_level)) {
+    std::cerr << "brigade-server: --log-level must be error, warn, info or debug\n";
+    return 2;
+  }
+  net::ip::tcp::endpoint endpoint;
+  std::string error;
+  if (!parse_listen(options->listen, endpoint, error)) {
+    std::cerr << "brigade-server: " << error << "\n";
+    return 2;
+  }
+  std::error_code fs_error;
+  const auto web_root = std::filesystem::canonical(options->web_root, fs_error);
+  if (fs_error || !std::filesystem::is_directory(web_root)) {
+    std::cerr << "brigade-server: --web-root '" << options->web_root << "' is not a directory\n";
+    return 2;
+  }
+
+  SystemSampleClock clock;
+  Room room(clock, RoomConfig{.max_users = options->max_users});
+  server::Router router(room, server::RouterConfig{web_root, BRIGADE_VERSION});
+
+  net::io_context ioc(static_cast<int>(options->threads));
+  std::shared_ptr<server::Listener> listener;
+  try {
+    listener = std::make_shared<server::Listener>(ioc, endpoint, router);
+  } catch (const boost::system::system_error& e) {
+    std::cerr << "brigade-server: cannot listen on " << options->listen << ": "
+              << e.code().message() << "\n";
+    return 1;
+  }
+  listener->run();
+
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int) {
+    server::log_line(server::LogLevel::kInfo, "shutting down");
+    listener->stop();
+    ioc.stop();
+  });
+
+  const auto local = listener->local_endpoint();
+  const std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]"
+                                                   : local.address().to_string();
+  std::cout << "brigade-server listening on http://" << host << ":" << local.port() << "/"
+            << std::endl;
+  server::log_line(server::LogLevel::kInfo, "web root " + web_root.string() + ", " +
+                                                std::to_string(options->threads) + " threads");
+
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < options->threads; ++i) workers.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : workers) t.join();
+  return 0;
+}

@@ -1,0 +1,62 @@
+// brigade: flags.
+#include "options.hpp"
+
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <thread>
+
+#ifndef BRIGADE_DEFAULT_WEB_ROOT
+#define BRIGADE_DEFAULT_WEB_ROOT "web"
+#endif
+#ifndef BRIGADE_VERSION
+#define BRIGADE_VERSION "unknown"
+#endif
+
+namespace brigade::server {
+namespace po = boost::program_options;
+
+std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
+  Options o;
+  o.web_root = BRIGADE_DEFAULT_WEB_ROOT;
+  po::options_description desc("brigade-server: bucket-brigade singing server\n\nOptions");
+  desc.add_options()("help,h", "print this help and exit")("version", "print the version")(
+      "listen", po::value(&o.listen)->default_value(o.listen),
+      "address:port to serve on (port 0 = any free port; use 0.0.0.0:8080 for all interfaces)")(
+      "web-root", po::value(&o.web_root)->default_value(o.web_root),
+      "directory of the singer page, served at /")("threads",
+                                                   po::value(&o.threads)->default_value(0),
+                                                   "worker threads (0 = one per hardware thread)")(
+      "max-users", po::value(&o.max_users)->default_value(o.max_users),
+      "most singers active at once; later joiners get 503 (reported by action=status)")(
+      "recordings-dir", po::value(&o.recordings_dir)->default_value(o.recordings_dir),
+      "where song recordings go")("log-level", po::value(&o.log_level)->default_value(o.log_level),
+                                  "error|warn|info|debug");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, desc), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    std::cerr << "brigade-server: " << e.what() << " (see --help)\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    exit_code = 0;
+    return std::nullopt;
+  }
+  if (vm.count("version")) {
+    std::cout << "brigade-server " << BRIGADE_VERSION << "\n";
+    exit_code = 0;
+    return std::nullopt;
+  }
+  if (o.max_users < 1) {
+    std::cerr << "brigade-server: --max-users must be at least 1\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (o.threads == 0) o.threads = std::max(1u, std::thread::hardware_concurrency());
+  return o;
+}
+
+}  // namespace brigade::server

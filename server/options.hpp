@@ -1,0 +1,22 @@
+// brigade: command-line flags of brigade-server.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace brigade::server {
+
+struct Options {
+  std::string listen = "127.0.0.1:8080";  ///< host:port; port 0 picks a free one
+  std::string web_root;                   ///< directory served at /
+  unsigned threads = 0;                   ///< 0 = hardware threads
+  int max_users = 1000;
+  std::string recordings_dir = "recordings";
+  std::string log_level = "info";
+};
+
+/// Parses argv. Returns nothing and sets `exit_code` when the program should exit now
+/// (--help, --version, or a bad flag, which prints one clear line).
+std::optional<Options> parse_options(int argc, char** argv, int& exit_code);
+
+}  // namespace brigade::server

@@ -1,0 +1,44 @@
+// brigade: per-singer codec state, created on a singer's first request.
+//
+// A Singer's codecs are stateful and must be used by one thread at a time: hold
+// Singer::mutex for the whole decode → room → encode of one request. Different singers run
+// in parallel. Lock order: Singer::mutex, then the room's.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "brigade/exchange.hpp"
+#include "brigade/opus_codec.hpp"
+
+namespace brigade::server {
+
+struct Singer {
+  std::mutex mutex;
+  codec::Decoder decoder;
+  codec::Encoder encoder;
+  Clock last_used = 0;  ///< guarded by the registry's mutex
+
+  /// Fresh codec state (reset_user_state, or after any error on this singer's request).
+  void reset() {
+    decoder.reset();
+    encoder.reset();
+  }
+};
+
+/// Singers by id. Entries unused for kUserLifetimeSamples are dropped (the original kept codec
+/// pairs forever); an entry in use stays alive through its shared_ptr.
+class SingerRegistry {
+ public:
+  /// The singer's state, created on first use (creation allocates; later calls do not).
+  std::shared_ptr<Singer> get(UserId id, Clock now);
+  std::size_t size();
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<UserId, std::shared_ptr<Singer>> singers_;
+  Clock last_sweep_ = 0;
+};
+
+}  // namespace brigade::server
