@@ -277,7 +277,7 @@ function renderSingers() {
     level.className = 'level';
     level.setAttribute('role', 'meter');
     level.setAttribute('aria-label', `${u.name} level`);
-    const pct = Math.min(100, Math.round(Math.sqrt(u.rms) * 200));
+    const pct = levelPercent(u.rms);
     level.setAttribute('aria-valuenow', String(pct));
     const fill = document.createElement('div');
     fill.style.width = `${pct}%`;
@@ -350,8 +350,14 @@ function render() {
   renderChat();
 }
 
+/** Level in percent on a 60 dB scale (0 % = -60 dBFS, 100 % = full scale). */
+function levelPercent(value) {
+  if (!(value > 0)) return 0;
+  return Math.max(0, Math.min(100, Math.round(((20 * Math.log10(value) + 60) / 60) * 100)));
+}
+
 function setMeter(fillId, peak) {
-  const pct = Math.min(100, Math.round(Math.sqrt(peak) * 100));
+  const pct = levelPercent(peak);
   const fill = $(fillId);
   fill.style.width = `${pct}%`;
   fill.parentElement.setAttribute('aria-valuenow', String(pct));

@@ -72,7 +72,7 @@ test('singer B in the next bucket hears singer A; A does not hear B', { skip: mi
       await new Promise((r) => setTimeout(r, 1000));
     }
 
-    await b.page.getByLabel('Message').fill('Lovely, Al!');
+    await b.page.getByRole('textbox', { name: 'Message' }).fill('Lovely, Al!');
     await b.page.getByRole('button', { name: 'Send' }).click();
     await waitFor('A receives B’s chat', async () => (await a.page.locator('#chat-log').textContent()).includes('Lovely, Al!'));
 
