@@ -1,0 +1,183 @@
+#include "brigade/opus_codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+#include <random>
+#include <vector>
+
+namespace brigade::codec {
+namespace {
+
+constexpr std::size_t kFrame = kOpusFrameSamples;
+
+std::vector<float> sine(double hz, std::size_t n, float amplitude = 0.5f) {
+  std::vector<float> out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i] = amplitude * static_cast<float>(std::sin(2 * std::numbers::pi * hz *
+                                                     static_cast<double>(i) / kSampleRate));
+  }
+  return out;
+}
+
+// Power of one frequency in a block (Goertzel), normalized by the block length.
+double goertzel(std::span<const float> x, double hz) {
+  const double w = 2 * std::numbers::pi * hz / kSampleRate;
+  const double coeff = 2 * std::cos(w);
+  double s1 = 0, s2 = 0;
+  for (float v : x) {
+    const double s0 = v + coeff * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  const double power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+  return power / (static_cast<double>(x.size()) * static_cast<double>(x.size()));
+}
+
+struct Encoded {
+  std::vector<std::vector<std::uint8_t>> packets;
+};
+
+Encoded encode_all(Encoder& enc, const std::vector<float>& pcm) {
+  Encoded out;
+  std::vector<std::uint8_t> scratch(4000);
+  for (std::size_t at = 0; at + kFrame <= pcm.size(); at += kFrame) {
+    const int n = enc.encode(std::span(pcm).subspan(at, kFrame), scratch);
+    EXPECT_GT(n, 0) << error_text(n);
+    if (n <= 0) break;
+    EXPECT_LE(static_cast<std::size_t>(n), kMaxReplyPacketBytes);
+    out.packets.emplace_back(scratch.begin(), scratch.begin() + n);
+  }
+  return out;
+}
+
+std::vector<float> decode_all(Decoder& dec, const Encoded& e) {
+  std::vector<float> pcm;
+  std::vector<float> scratch(kMaxPacketSamples);
+  for (const auto& p : e.packets) {
+    const int n = dec.decode(p, scratch);
+    EXPECT_EQ(n, static_cast<int>(kFrame)) << error_text(n);
+    if (n <= 0) break;
+    pcm.insert(pcm.end(), scratch.begin(), scratch.begin() + n);
+  }
+  return pcm;
+}
+
+TEST(OpusCodec, A440ToneSurvivesEncodeAndDecode) {
+  const auto input = sine(440.0, 20 * kFrame);  // 1.2 s
+  Encoder enc;
+  Decoder dec;
+  const Encoded e = encode_all(enc, input);
+  ASSERT_EQ(e.packets.size(), 20u);
+  const auto output = decode_all(dec, e);
+  ASSERT_EQ(output.size(), input.size());
+  // Skip the codec's start-up; look at the last half second.
+  const std::span<const float> tail(output.data() + output.size() - 24'000, 24'000);
+  const double tone = goertzel(tail, 440.0);
+  // A full-scale-ish sine of amplitude a has Goertzel power a^2/4 by this normalization.
+  EXPECT_GT(tone, 0.25 * 0.25 / 4 * 0.5);
+  for (double other : {220.0, 660.0, 880.0, 1000.0, 3000.0}) {
+    EXPECT_LT(goertzel(tail, other), tone / 100) << other << " Hz";
+  }
+  // Loudness is preserved within a few dB.
+  double sum = 0;
+  for (float v : tail) sum += double{v} * v;
+  const double rms = std::sqrt(sum / static_cast<double>(tail.size()));
+  EXPECT_NEAR(rms, 0.5 / std::sqrt(2.0), 0.1);
+}
+
+TEST(OpusCodec, SilenceStaysQuiet) {
+  Encoder enc;
+  Decoder dec;
+  const auto output = decode_all(dec, encode_all(enc, std::vector<float>(5 * kFrame, 0.0f)));
+  ASSERT_EQ(output.size(), 5 * kFrame);
+  for (float v : output) ASSERT_LT(std::abs(v), 1e-3f);
+}
+
+TEST(OpusCodec, EncodeRefusesAFrameOfTheWrongLength) {
+  Encoder enc;
+  std::vector<std::uint8_t> out(4000);
+  EXPECT_LT(enc.encode(std::vector<float>(kFrame - 1, 0.0f), out), 0);
+  EXPECT_LT(enc.encode(std::vector<float>(2 * kFrame, 0.0f), out), 0);
+  EXPECT_LT(enc.encode({}, out), 0);
+}
+
+TEST(OpusCodec, DecodeOfInvalidPacketsReturnsANegativeCode) {
+  Decoder dec;
+  std::vector<float> out(kMaxPacketSamples);
+  // Empty (would mean packet loss), code-3 with zero frames, code-3 with 64 frames (> 120 ms),
+  // code-2 whose first frame length runs past the packet.
+  const std::vector<std::vector<std::uint8_t>> bad{
+      {}, {0x03, 0x00}, {0x03, 0x40}, {0x02, 0xFB}, {0x02, 0xFC, 0x05}};
+  for (const auto& p : bad) {
+    const int n = dec.decode(p, out);
+    EXPECT_LT(n, 0) << "packet of " << p.size() << " bytes";
+    EXPECT_FALSE(error_text(n).empty());
+  }
+  // The decoder still works afterwards.
+  Encoder enc;
+  EXPECT_EQ(decode_all(dec, encode_all(enc, sine(440.0, 2 * kFrame))).size(), 2 * kFrame);
+}
+
+TEST(OpusCodec, DecodeOfRandomGarbageNeverOverrunsAndEitherFailsOrFitsTheBuffer) {
+  Decoder dec;
+  std::vector<float> out(kMaxPacketSamples);
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::uniform_int_distribution<int> length(1, 1500);
+  int failures = 0;
+  for (int i = 0; i < 300; ++i) {
+    std::vector<std::uint8_t> p(static_cast<std::size_t>(length(rng)));
+    for (auto& b : p) b = static_cast<std::uint8_t>(byte(rng));
+    const int n = dec.decode(p, out);
+    if (n < 0) {
+      ++failures;
+    } else {
+      EXPECT_LE(static_cast<std::size_t>(n), kMaxPacketSamples);
+    }
+  }
+  EXPECT_GT(failures, 0);
+  // A too-small output buffer is an error, not an overrun.
+  Encoder enc;
+  std::vector<std::uint8_t> packet(4000);
+  const int size = enc.encode(sine(440.0, kFrame), packet);
+  ASSERT_GT(size, 0);
+  std::vector<float> small(kFrame / 2);
+  EXPECT_LT(dec.decode(std::span(packet).first(static_cast<std::size_t>(size)), small), 0);
+}
+
+TEST(OpusCodec, ResetReturnsToTheFreshState) {
+  const auto a = sine(440.0, 6 * kFrame);
+  const auto b = sine(1234.0, 6 * kFrame, 0.3f);
+
+  Encoder fresh_enc;
+  const Encoded expected = encode_all(fresh_enc, b);
+  Encoder used_enc;
+  encode_all(used_enc, a);
+  used_enc.reset();
+  const Encoded after_reset = encode_all(used_enc, b);
+  EXPECT_EQ(after_reset.packets, expected.packets);
+
+  Decoder fresh_dec;
+  const auto expected_pcm = decode_all(fresh_dec, expected);
+  Decoder used_dec;
+  decode_all(used_dec, encode_all(fresh_enc, a));
+  used_dec.reset();
+  EXPECT_EQ(decode_all(used_dec, expected), expected_pcm);
+
+  // Without the reset the state carries over and the output differs.
+  Encoder carried;
+  encode_all(carried, a);
+  EXPECT_NE(encode_all(carried, b).packets, expected.packets);
+}
+
+TEST(OpusCodec, ErrorTextAndException) {
+  EXPECT_FALSE(error_text(-1).empty());
+  const OpusError e("opus_decode_float", -4);
+  EXPECT_EQ(e.code(), -4);
+  EXPECT_NE(std::string(e.what()).find("opus_decode_float"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace brigade::codec
