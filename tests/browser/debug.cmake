@@ -1,0 +1,15 @@
+# The operators' debug chart (web/debug.html) against a real brigade-server fed by simulated
+# singers that upload real Opus audio (brigade-sim-singers).
+if(TARGET brigade-server AND TARGET brigade_client)
+  add_executable(brigade-sim-singers ${CMAKE_CURRENT_LIST_DIR}/sim_singers.cpp)
+  target_link_libraries(brigade-sim-singers PRIVATE brigade_client brigade_engine brigade_warnings)
+
+  add_test(NAME browser_debug COMMAND node --test ${CMAKE_CURRENT_LIST_DIR}/debug.test.mjs)
+  set_tests_properties(browser_debug PROPERTIES
+    ENVIRONMENT "BRIGADE_SERVER=$<TARGET_FILE:brigade-server>;BRIGADE_SIM_SINGERS=$<TARGET_FILE:brigade-sim-singers>;BRIGADE_WEB_ROOT=${PROJECT_SOURCE_DIR}/web;BRIGADE_ARTIFACTS=${PROJECT_BINARY_DIR}/artifacts"
+    LABELS browser
+    TIMEOUT 300
+    RUN_SERIAL TRUE
+    SKIP_RETURN_CODE 77
+    SKIP_REGULAR_EXPRESSION "BRIGADE-SKIP:")
+endif()

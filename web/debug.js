@@ -1,0 +1,603 @@
+// brigade debug chart: polls GET /api/debug/state and draws the whole 120 s ring, one row per
+// second of server time (newest at the top), with every singer's read and write windows.
+// Uses only the documented endpoint; no libraries, works offline.
+
+const POLL_MS = 200; // 5 Hz
+const RATE = 48000;
+const FRAME = 128;
+const FRAMES_PER_ROW = RATE / FRAME; // 375: one row is one second
+const BUCKET_SECONDS = 3;
+const N_BUCKETS = 6;
+
+/** Chart palette; exported through window.brigadeDebug for the browser test. */
+const COLORS = {
+  background: '#12151d',
+  empty: '#232a3a',
+  occupied: '#9aa7bf',
+  pending: '#3a2540', // ring positions between the clearing cursor and now: not cleared yet
+  outside: '#0c0e13', // in the future, or already overwritten by a newer lap of the ring
+  grid: '#3a4254',
+  text: '#c9d1e0',
+  now: '#ffffff',
+  cleared: '#ff6b6b',
+  songStart: '#51cf66',
+  songEnd: '#ff922b',
+};
+const BUCKET_COLORS = ['#ff6b35', '#ffd43b', '#69db7c', '#3bc9db', '#748ffc', '#e599f7'];
+const MARGIN = { left: 52, right: 10, top: 22, bottom: 8 };
+/** Row height (CSS px) per visible span in seconds. */
+const ROW_HEIGHT = { 120: 5, 30: 14, 10: 34 };
+
+const $ = (id) => document.getElementById(id);
+const canvas = $('chart');
+const ctx = canvas.getContext('2d', { alpha: false });
+const tooltip = $('tooltip');
+
+let state = null; // last decoded snapshot
+let layout = null; // geometry of the last drawing
+let dirty = false;
+let paused = false;
+let lastOk = 0;
+let failures = 0;
+let framesDrawn = 0;
+let pointer = null; // {x, y} in CSS px over the canvas, for the tooltip
+let sortKey = 'bucket';
+let sortDir = 1;
+const rows = new Map(); // singer id → <tr>
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+function decodeBits(base64) {
+  const bin = atob(base64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+function decode(json) {
+  const s = json;
+  s.bits = decodeBits(s.occupancy.bits_base64);
+  s.receivedAt = performance.now();
+  for (const g of s.singers) {
+    g.read = { begin: g.read_window[0], end: g.read_window[1] };
+    g.write = g.write_window ? { begin: g.write_window[0], end: g.write_window[1] } : null;
+  }
+  return s;
+}
+
+const ringFrame = (s, c) => Math.floor((((c % s.ring_samples) + s.ring_samples) % s.ring_samples) / FRAME);
+const occupied = (s, c) => {
+  const f = ringFrame(s, c);
+  return (s.bits[f >> 3] >> (f & 7)) & 1;
+};
+
+/** What the chart shows for the frame starting at clock c. */
+function frameKind(s, c) {
+  if (c + FRAME > s.server_clock || c < s.server_clock - s.ring_samples) return 'outside';
+  if (c + FRAME > s.occupancy.clock) return 'pending';
+  return occupied(s, c) ? 'occupied' : 'empty';
+}
+
+const secondsAgo = (s, c) => (s.server_clock - c) / RATE;
+const fmtAgo = (s, c) => `${secondsAgo(s, c).toFixed(2)}`;
+
+// ---------------------------------------------------------------------------------------------
+// Drawing
+
+function hexToRgb(hex) {
+  const v = parseInt(hex.slice(1), 16);
+  return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+}
+const KIND_RGB = {
+  outside: hexToRgb(COLORS.outside),
+  pending: hexToRgb(COLORS.pending),
+  occupied: hexToRgb(COLORS.occupied),
+  empty: hexToRgb(COLORS.empty),
+};
+
+const offscreen = document.createElement('canvas');
+const offctx = offscreen.getContext('2d');
+
+function computeLayout(s) {
+  const span = Number($('span').value);
+  const rowsShown = span === 120 ? 121 : span + 1; // 121 rows hold every frame of the ring
+  const rowH = ROW_HEIGHT[span];
+  const cssW = canvas.clientWidth || 800;
+  const cssH = MARGIN.top + rowsShown * rowH + MARGIN.bottom;
+  const base = Math.floor(s.server_clock / RATE) * RATE; // row 0 starts here
+  return {
+    span,
+    rows: rowsShown,
+    rowH,
+    cssW,
+    cssH,
+    base,
+    plotX: MARGIN.left,
+    plotY: MARGIN.top,
+    plotW: cssW - MARGIN.left - MARGIN.right,
+    dpr: window.devicePixelRatio || 1,
+  };
+}
+
+/** Row and x (CSS px) of clock c, or null when c is not on the chart. */
+function place(L, c) {
+  const row = Math.floor((L.base - c + RATE - 1) / RATE); // rows start at base - row * RATE
+  if (row < 0 || row >= L.rows) return null;
+  const start = L.base - row * RATE;
+  return { row, x: L.plotX + ((c - start) / RATE) * L.plotW, y: L.plotY + row * L.rowH };
+}
+
+function draw() {
+  const s = state;
+  const L = computeLayout(s);
+  layout = L;
+  const w = Math.round(L.cssW * L.dpr);
+  const h = Math.round(L.cssH * L.dpr);
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+    canvas.style.height = `${L.cssH}px`;
+  }
+  ctx.setTransform(L.dpr, 0, 0, L.dpr, 0, 0);
+  ctx.fillStyle = COLORS.background;
+  ctx.fillRect(0, 0, L.cssW, L.cssH);
+
+  // The bitmap: one pixel per frame in an offscreen image, scaled up without smoothing.
+  if (offscreen.width !== FRAMES_PER_ROW || offscreen.height !== L.rows) {
+    offscreen.width = FRAMES_PER_ROW;
+    offscreen.height = L.rows;
+  }
+  const img = offctx.createImageData(FRAMES_PER_ROW, L.rows);
+  for (let row = 0; row < L.rows; row++) {
+    const start = L.base - row * RATE;
+    for (let f = 0; f < FRAMES_PER_ROW; f++) {
+      const rgb = KIND_RGB[frameKind(s, start + f * FRAME)];
+      const i = (row * FRAMES_PER_ROW + f) * 4;
+      img.data[i] = rgb[0];
+      img.data[i + 1] = rgb[1];
+      img.data[i + 2] = rgb[2];
+      img.data[i + 3] = 255;
+    }
+  }
+  offctx.putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  const gap = L.rowH >= 10 ? 2 : 0;
+  for (let row = 0; row < L.rows; row++) {
+    ctx.drawImage(offscreen, 0, row, FRAMES_PER_ROW, 1, L.plotX, L.plotY + row * L.rowH, L.plotW, L.rowH - gap);
+  }
+
+  drawAxes(s, L);
+  if ($('show-read').checked || $('show-write').checked) drawWindows(s, L);
+  drawMarkers(s, L);
+  framesDrawn++;
+}
+
+function drawAxes(s, L) {
+  ctx.fillStyle = COLORS.text;
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'right';
+  const every = L.span === 120 ? 10 : L.span === 30 ? 5 : 1;
+  ctx.strokeStyle = COLORS.grid;
+  ctx.lineWidth = 1;
+  for (let row = 0; row < L.rows; row += every) {
+    const y = L.plotY + row * L.rowH + L.rowH / 2;
+    ctx.fillText(row === 0 ? 'now' : `−${row} s`, L.plotX - 6, y);
+  }
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'alphabetic';
+  for (const q of [0, 0.25, 0.5, 0.75, 1]) {
+    const x = L.plotX + q * L.plotW;
+    ctx.fillText(`+${q} s`, Math.min(Math.max(x, L.plotX + 12), L.plotX + L.plotW - 14), L.plotY - 8);
+    ctx.beginPath();
+    ctx.moveTo(Math.round(x) + 0.5, L.plotY - 5);
+    ctx.lineTo(Math.round(x) + 0.5, L.plotY - 1);
+    ctx.stroke();
+  }
+}
+
+/** Calls fn(x0, x1, y) for each row piece of [begin, end). */
+function eachPiece(L, begin, end, fn) {
+  let c = begin;
+  while (c < end) {
+    const p = place(L, c);
+    const rowEnd = Math.floor(c / RATE) * RATE + RATE;
+    const stop = Math.min(end, rowEnd);
+    if (p) fn(p.x, p.x + ((stop - c) / RATE) * L.plotW, p.y);
+    c = stop;
+  }
+}
+
+function drawWindows(s, L) {
+  const showRead = $('show-read').checked;
+  const showWrite = $('show-write').checked;
+  const inset = Math.max(1, Math.floor(L.rowH * 0.2));
+  for (const g of s.singers) {
+    const color = BUCKET_COLORS[g.bucket % N_BUCKETS];
+    if (showWrite && g.write) {
+      ctx.fillStyle = color;
+      eachPiece(L, g.write.begin, g.write.end, (x0, x1, y) => {
+        ctx.fillRect(x0, y + inset, Math.max(1, x1 - x0), Math.max(1, L.rowH - 2 * inset));
+      });
+    }
+    if (showRead) {
+      ctx.strokeStyle = color;
+      ctx.lineWidth = 1.5;
+      eachPiece(L, g.read.begin, g.read.end, (x0, x1, y) => {
+        ctx.strokeRect(x0 + 0.75, y - 0.75, Math.max(1, x1 - x0 - 1.5), L.rowH + 1.5);
+      });
+    }
+  }
+}
+
+function marker(L, c, color, dashed) {
+  const p = place(L, c);
+  if (!p) return;
+  ctx.strokeStyle = color;
+  ctx.fillStyle = color;
+  ctx.lineWidth = 2;
+  ctx.setLineDash(dashed ? [3, 2] : []);
+  ctx.beginPath();
+  ctx.moveTo(p.x, p.y - 4);
+  ctx.lineTo(p.x, p.y + L.rowH + 4);
+  ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.beginPath(); // a small triangle on top, so the marker is visible on 5 px rows
+  ctx.moveTo(p.x - 4, p.y - 8);
+  ctx.lineTo(p.x + 4, p.y - 8);
+  ctx.lineTo(p.x, p.y - 3);
+  ctx.fill();
+}
+
+function drawMarkers(s, L) {
+  if (s.song_start_clock > 1) marker(L, s.song_start_clock, COLORS.songStart, false);
+  if (s.song_end_clock > 1) marker(L, s.song_end_clock, COLORS.songEnd, false);
+  if (s.cleared_to !== null) marker(L, s.cleared_to, COLORS.cleared, true);
+  marker(L, s.server_clock, COLORS.now, false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tooltip
+
+function clockAt(L, x, y) {
+  const row = Math.floor((y - L.plotY) / L.rowH);
+  const q = (x - L.plotX) / L.plotW;
+  if (row < 0 || row >= L.rows || q < 0 || q >= 1) return null;
+  return L.base - row * RATE + Math.floor(q * FRAMES_PER_ROW) * FRAME;
+}
+
+function names(list) {
+  const shown = list.slice(0, 6).map((g) => `${g.name} (b${g.bucket})`);
+  if (list.length > 6) shown.push(`+${list.length - 6} more`);
+  return shown.join(', ');
+}
+
+function updateTooltip() {
+  if (!pointer || !state || !layout) {
+    tooltip.hidden = true;
+    return;
+  }
+  const s = state;
+  const c = clockAt(layout, pointer.x, pointer.y);
+  if (c === null) {
+    tooltip.hidden = true;
+    return;
+  }
+  const kind = frameKind(s, c);
+  const what = {
+    occupied: 'audio',
+    empty: 'silent',
+    pending: 'not cleared yet (audio of the previous lap)',
+    outside: c >= s.server_clock ? 'in the future' : 'overwritten by the current lap',
+  }[kind];
+  const inside = (w) => w && c + FRAME > w.begin && c < w.end;
+  const readers = s.singers.filter((g) => inside(g.read));
+  const writers = s.singers.filter((g) => inside(g.write));
+  const lines = [
+    `<strong>${fmtAgo(s, c)} s ago</strong> · frame ${ringFrame(s, c)} · ${what}`,
+    `clock ${c}`,
+  ];
+  if (readers.length) lines.push(`reading: ${escapeHtml(names(readers))}`);
+  if (writers.length) lines.push(`writing: ${escapeHtml(names(writers))}`);
+  tooltip.innerHTML = lines.join('<br>');
+  tooltip.hidden = false;
+  const wrap = canvas.parentElement.getBoundingClientRect();
+  const left = Math.min(pointer.x + 14, wrap.width - tooltip.offsetWidth - 4);
+  tooltip.style.left = `${Math.max(4, left)}px`;
+  tooltip.style.top = `${pointer.y + 16}px`;
+}
+
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stats, legend, table
+
+function setText(id, text) {
+  const el = $(id);
+  if (el.textContent !== text) el.textContent = text;
+}
+
+function songText(s) {
+  if (s.song_start_clock === 0) return 'none';
+  if (s.song_start_clock === 1) return 'halted';
+  const start = `started ${fmtAgo(s, s.song_start_clock)} s ago`;
+  return s.song_end_clock > 1 ? `${start}, ended ${fmtAgo(s, s.song_end_clock)} s ago` : start;
+}
+
+function updateStats(s) {
+  setText('s-clock', String(s.server_clock));
+  setText(
+    's-cleared',
+    s.cleared_to === null ? 'never' : `${((s.server_clock - s.cleared_to) / RATE * 1000).toFixed(0)} ms behind now`,
+  );
+  const pct = (100 * s.occupancy.occupied_frames) / s.ring_frames;
+  setText('s-occupied', `${s.occupancy.occupied_frames} frames (${pct.toFixed(1)} %), ${s.occupancy.runs.length} runs`);
+  setText('s-song', songText(s));
+  setText('s-singers', String(s.n_active_singers));
+  setText('s-rps', s.requests_per_second.toFixed(1));
+  $('chart-summary').textContent =
+    `${s.occupancy.occupied_frames} of ${s.ring_frames} frames hold audio; ${s.n_active_singers} singers active.`;
+}
+
+function legendItem(swatchStyle, label) {
+  const li = document.createElement('li');
+  const sw = document.createElement('span');
+  sw.className = 'swatch';
+  Object.assign(sw.style, swatchStyle);
+  sw.setAttribute('aria-hidden', 'true');
+  li.append(sw, document.createTextNode(label));
+  return li;
+}
+
+let legendKey = '';
+function updateLegend(s) {
+  const counts = new Array(N_BUCKETS).fill(0);
+  const leaders = new Array(N_BUCKETS).fill('');
+  for (const g of s.singers) {
+    counts[g.bucket]++;
+    if (g.leader) leaders[g.bucket] = g.name;
+  }
+  const key = `${s.first_bucket}|${counts}|${leaders}`;
+  if (key === legendKey) return;
+  legendKey = key;
+  const items = [
+    legendItem({ background: COLORS.occupied }, 'audio'),
+    legendItem({ background: COLORS.empty }, 'silence'),
+    legendItem({ background: COLORS.pending }, 'not cleared yet'),
+    legendItem({ background: COLORS.now, width: '3px' }, 'now'),
+    legendItem({ background: COLORS.cleared, width: '3px' }, 'cleared up to'),
+    legendItem({ background: COLORS.songStart, width: '3px' }, 'song start'),
+    legendItem({ background: COLORS.songEnd, width: '3px' }, 'song end'),
+    legendItem({ border: '2px solid #c9d1e0', background: 'transparent' }, 'read window (outline)'),
+    legendItem({ background: '#c9d1e0', height: '6px' }, 'write window (bar)'),
+  ];
+  for (let b = 0; b < N_BUCKETS; b++) {
+    const delay = s.first_bucket + BUCKET_SECONDS * b;
+    const lead = leaders[b] ? `, leader ${leaders[b]}` : '';
+    const li = legendItem(
+      { background: BUCKET_COLORS[b] },
+      `bucket ${b} · ${delay} s · ${counts[b]} singer${counts[b] === 1 ? '' : 's'}${lead}`,
+    );
+    li.classList.add('bucket');
+    if (!counts[b]) li.classList.add('empty-bucket');
+    items.push(li);
+  }
+  $('legend').replaceChildren(...items);
+}
+
+const SORTERS = {
+  bucket: (g) => [g.bucket, g.delay_seconds, g.name],
+  name: (g) => [g.name.toLowerCase(), g.id],
+  id: (g) => [g.id.length, g.id],
+  delay: (g) => [g.delay_seconds],
+  read: (g) => [g.read.end],
+  write: (g) => [g.write ? g.write.end : -Infinity],
+  rms: (g) => [g.rms],
+  mic: (g) => [g.mic_volume],
+};
+
+function compare(a, b) {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] < b[i]) return -1;
+    if (a[i] > b[i]) return 1;
+  }
+  return 0;
+}
+
+function windowText(s, w) {
+  return w ? `${fmtAgo(s, w.end)}–${fmtAgo(s, w.begin)}` : '—';
+}
+
+function flagsText(g) {
+  const f = [];
+  if (g.leader) f.push('leader');
+  if (g.muted) f.push('muted');
+  if (g.spectator) f.push('spectator');
+  if (g.soloed) f.push('soloed');
+  return f.join(', ');
+}
+
+function makeRow() {
+  const tr = document.createElement('tr');
+  for (let i = 0; i < 9; i++) tr.append(document.createElement(i === 1 ? 'th' : 'td'));
+  tr.children[1].scope = 'row';
+  const sw = document.createElement('span');
+  sw.className = 'swatch';
+  sw.setAttribute('aria-hidden', 'true');
+  tr.children[0].append(sw, document.createTextNode(''));
+  return tr;
+}
+
+function setCell(td, text) {
+  if (td.textContent !== text) td.textContent = text;
+}
+
+function updateTable(s) {
+  const filter = $('filter').value.trim().toLowerCase();
+  const list = s.singers.filter((g) => !filter || g.name.toLowerCase().includes(filter) || g.id.includes(filter));
+  const key = SORTERS[sortKey];
+  list.sort((a, b) => sortDir * compare(key(a), key(b)) || compare([a.id], [b.id]));
+  const tbody = document.querySelector('#singers tbody');
+  const seen = new Set();
+  let prev = null;
+  for (const g of list) {
+    seen.add(g.id);
+    let tr = rows.get(g.id);
+    if (!tr) {
+      tr = makeRow();
+      rows.set(g.id, tr);
+    }
+    const c = tr.children;
+    c[0].firstChild.style.background = BUCKET_COLORS[g.bucket];
+    setCell(c[0].lastChild, ` ${g.bucket}`);
+    setCell(c[1], g.name);
+    setCell(c[2], g.id);
+    setCell(c[3], `${g.delay_seconds.toFixed(2)} s`);
+    setCell(c[4], windowText(s, g.read));
+    setCell(c[5], windowText(s, g.write));
+    setCell(c[6], g.rms.toFixed(3));
+    setCell(c[7], g.mic_volume.toFixed(2));
+    setCell(c[8], flagsText(g));
+    tr.dataset.bucket = String(g.bucket);
+    // Keep DOM order equal to the sorted order, moving only rows that are out of place.
+    const want = prev ? prev.nextSibling : tbody.firstChild;
+    if (want !== tr) tbody.insertBefore(tr, want);
+    prev = tr;
+  }
+  for (const [id, tr] of rows) {
+    if (!seen.has(id)) {
+      tr.remove();
+      if (!s.singers.some((g) => g.id === id)) rows.delete(id);
+    }
+  }
+  setText('singer-count', `(${s.singers.length}${filter ? `, ${list.length} shown` : ''})`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loop
+
+function setStatus(text, cls) {
+  const el = $('status');
+  setText('status', text);
+  el.className = `pill ${cls}`;
+}
+
+async function fetchState() {
+  const r = await fetch('/api/debug/state', { cache: 'no-store' });
+  if (!r.ok) throw new Error(`HTTP ${r.status}`);
+  return decode(await r.json());
+}
+
+function accept(s) {
+  state = s;
+  lastOk = performance.now();
+  failures = 0;
+  dirty = true;
+}
+
+async function poll() {
+  const started = performance.now();
+  if (!paused) {
+    try {
+      const s = await fetchState();
+      if (paused) return setTimeout(poll, POLL_MS); // paused while in flight: keep the frozen view
+      accept(s);
+      setStatus(`Live · ${(1000 / POLL_MS).toFixed(0)} Hz`, 'connected');
+    } catch (e) {
+      failures++;
+      setStatus(`Server unreachable (${e.message}); retrying`, 'error');
+    }
+  }
+  setTimeout(poll, Math.max(0, POLL_MS - (performance.now() - started)));
+}
+
+function render() {
+  if (dirty && state) {
+    dirty = false;
+    draw();
+    updateStats(state);
+    updateLegend(state);
+    updateTable(state);
+    updateTooltip();
+  }
+  requestAnimationFrame(render);
+}
+
+function bind() {
+  $('pause').addEventListener('click', () => {
+    paused = !paused;
+    $('pause').textContent = paused ? 'Resume' : 'Pause';
+    $('pause').setAttribute('aria-pressed', String(paused));
+    if (paused) setStatus('Paused', 'connecting');
+  });
+  for (const id of ['span', 'show-read', 'show-write', 'filter']) {
+    $(id).addEventListener('input', () => {
+      dirty = true;
+    });
+  }
+  for (const th of document.querySelectorAll('#singers th[data-key]')) {
+    th.querySelector('button').addEventListener('click', () => {
+      const k = th.dataset.key;
+      sortDir = k === sortKey ? -sortDir : 1;
+      sortKey = k;
+      for (const other of document.querySelectorAll('#singers th[data-key]')) other.removeAttribute('aria-sort');
+      th.setAttribute('aria-sort', sortDir > 0 ? 'ascending' : 'descending');
+      dirty = true;
+    });
+  }
+  const move = (e) => {
+    const r = canvas.getBoundingClientRect();
+    pointer = { x: e.clientX - r.left, y: e.clientY - r.top };
+    updateTooltip();
+  };
+  canvas.addEventListener('pointermove', move);
+  canvas.addEventListener('pointerdown', move);
+  canvas.addEventListener('pointerleave', () => {
+    pointer = null;
+    updateTooltip();
+  });
+  new ResizeObserver(() => {
+    dirty = true;
+  }).observe(canvas.parentElement);
+}
+
+/** For tests and curious operators: the drawn state and the clock → canvas pixel mapping. */
+window.brigadeDebug = {
+  colors: COLORS,
+  bucketColors: BUCKET_COLORS,
+  get state() {
+    return state;
+  },
+  get framesDrawn() {
+    return framesDrawn;
+  },
+  frameKind: (c) => frameKind(state, c),
+  /** Centre of the frame starting at clock c, in canvas (device) pixels, or null. */
+  clockToPixel(c) {
+    const p = layout && place(layout, c);
+    if (!p) return null;
+    const x = p.x + (FRAME / RATE) * layout.plotW / 2;
+    const y = p.y + (layout.rowH - (layout.rowH >= 10 ? 2 : 0)) / 2;
+    return { x: Math.floor(x * layout.dpr), y: Math.floor(y * layout.dpr) };
+  },
+  pause(on) {
+    paused = on;
+  },
+  /** Fetches and draws one snapshot now, synchronously after the fetch. */
+  async refresh() {
+    accept(await fetchState());
+    dirty = false;
+    draw();
+    updateStats(state);
+    updateLegend(state);
+    updateTable(state);
+    return state.server_clock;
+  },
+};
+
+bind();
+poll();
+requestAnimationFrame(render);
