@@ -1,0 +1,69 @@
+// brigade: the backing-track directory (--tracks-dir): listing, loading, and storing uploads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "brigade/constants.hpp"
+#include "brigade/result.hpp"
+
+namespace brigade {
+
+/// Largest upload add_upload accepts, in bytes of the WAV file as sent.
+inline constexpr std::size_t kMaxTrackUploadBytes = std::size_t{32} << 20;
+/// Longest backing track add_upload accepts (after conversion to 48 kHz).
+inline constexpr int kMaxTrackSeconds = 600;
+/// Backing tracks are played at this gain (the original's ×0.8), leaving headroom for voices.
+inline constexpr float kBackingTrackGain = 0.8f;
+
+/// The tracks in one directory. A track is a regular, non-hidden file whose name ends in
+/// ".wav" (any case); its name is the file name without that extension. The directory is
+/// scanned on every list()/load(), so files added by add_upload (or by hand) appear at once.
+/// Uploads are converted to the native form (mono 16-bit 48 kHz) and stored under generated
+/// names; the client's file name is never used.
+///
+/// Thread-safe: a mutex serialises scans and the final rename of an upload; decoding (load)
+/// and validating/converting uploads run outside it. Every call does file I/O, so never call
+/// it under the room lock.
+class TrackLibrary {
+ public:
+  /// `dir` need not exist yet (list() is then empty; add_upload creates it).
+  explicit TrackLibrary(std::filesystem::path dir);
+
+  /// Track names, sorted, without duplicates.
+  std::vector<std::string> list() const;
+
+  /// The track's samples: mono 48 kHz, scaled by kBackingTrackGain. Errors: an invalid name
+  /// (empty, path separators, "..", not listed) or an unreadable file.
+  Result<std::shared_ptr<const std::vector<float>>> load(const std::string& name) const;
+
+  /// Validates an uploaded WAV (size ≤ kMaxTrackUploadBytes, readable by read_wav, at most
+  /// kMaxTrackSeconds), stores it as "upload-YYYYMMDD-HHMMSS-<8 hex>.wav" (UTC `now`) via a
+  /// temporary hidden file and an atomic rename, and returns the new track name.
+  Result<std::string> add_upload(
+      std::span<const std::uint8_t> bytes,
+      std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+  /// The directory.
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  /// Track name → file path for every track, sorted by name. Caller holds mutex_.
+  std::vector<std::pair<std::string, std::filesystem::path>> scan_locked() const;
+
+  std::filesystem::path dir_;
+  /// Serialises directory scans against the rename that publishes an upload.
+  mutable std::mutex mutex_;
+};
+
+/// True if `name` could name a track: non-empty, at most 255 bytes, no '/', '\\', NUL or
+/// control characters, not starting with '.', and without "..".
+bool is_safe_track_name(const std::string& name);
+
+}  // namespace brigade

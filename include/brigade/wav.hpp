@@ -1,0 +1,99 @@
+// brigade: WAV files for backing tracks and recordings. Reading accepts what real tools write
+// (PCM 8/16/24/32-bit, IEEE float 32/64, WAVE_FORMAT_EXTENSIBLE, any channel count, 8–192 kHz)
+// and returns mono 48 kHz float; writing produces the native form: mono 16-bit PCM at 48 kHz.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "brigade/constants.hpp"
+#include "brigade/result.hpp"
+
+namespace brigade {
+
+/// Lowest and highest sample rates read_wav accepts (outside: an error).
+inline constexpr std::uint32_t kMinWavSampleRateHz = 8'000;
+inline constexpr std::uint32_t kMaxWavSampleRateHz = 192'000;
+/// Most channels read_wav accepts (they are averaged to mono).
+inline constexpr std::uint32_t kMaxWavChannels = 64;
+/// Longest audio read_wav decodes (1 h, the recording cap): bounds the output allocation.
+inline constexpr std::uint32_t kMaxWavSeconds = 3'600;
+/// Default cap on the size of a file read_wav_file loads into memory.
+inline constexpr std::uintmax_t kMaxWavFileBytes = std::uintmax_t{512} << 20;
+/// Bytes of the canonical header WavWriter writes (RIFF + fmt(16) + data headers).
+inline constexpr std::size_t kWavHeaderBytes = 44;
+/// Largest data chunk a 32-bit RIFF size can describe, in whole 16-bit samples.
+inline constexpr std::uint64_t kMaxWavDataBytes = (std::uint64_t{0xFFFF'FFFF} - 36) & ~1ull;
+
+/// Decodes a whole WAV file image to mono 48 kHz samples in [-1, 1]. Never throws for bad
+/// input: malformed, truncated, unsupported or absurd files give an Error naming the problem.
+/// Channels are averaged; other rates are resampled with a windowed-sinc interpolator. Mono
+/// 16-bit 48 kHz input passes through bit-exactly as sample / 32768.
+Result<std::vector<float>> read_wav(std::span<const std::uint8_t> bytes);
+
+/// Reads a file (at most max_bytes long) and decodes it with read_wav.
+Result<std::vector<float>> read_wav_file(const std::filesystem::path& path,
+                                         std::uintmax_t max_bytes = kMaxWavFileBytes);
+
+/// Streams mono 16-bit 48 kHz PCM to a new file. Samples are converted as round(x · 32768)
+/// clipped to [-32768, 32767] and written in blocks of kBlockSamples. After each block the
+/// header is patched to describe exactly the samples already on disk (data first, header
+/// second), so a file whose process dies mid-way is a valid, shorter WAV followed by at most
+/// one block of unannounced bytes. finish() (or the destructor) writes the rest and leaves
+/// exact sizes. Not thread-safe; movable.
+class WavWriter {
+ public:
+  /// Samples buffered before a write to disk (0.34 s, 32 KiB).
+  static constexpr std::size_t kBlockSamples = 16'384;
+
+  /// Creates `path`, which must not exist yet (never overwrites), and writes the header.
+  static Result<WavWriter> create(const std::filesystem::path& path);
+
+  WavWriter(WavWriter&&) noexcept = default;
+  WavWriter& operator=(WavWriter&& other) noexcept;
+  WavWriter(const WavWriter&) = delete;
+  WavWriter& operator=(const WavWriter&) = delete;
+  /// Finishes the file if finish() was not called (errors are dropped here).
+  ~WavWriter();
+
+  /// Converts and buffers samples, writing full blocks. Fails after finish(), on an I/O
+  /// error, or when the file would exceed the 4 GiB RIFF limit.
+  Result<void> append(std::span<const float> samples);
+  /// Writes buffered samples, patches the RIFF and data sizes, flushes to stable storage
+  /// (fsync) and closes the file. Calling it again is a no-op that repeats the outcome.
+  Result<void> finish();
+
+  /// Samples accepted so far (buffered or written).
+  std::uint64_t samples() const { return samples_; }
+  /// True once finish() has run.
+  bool finished() const { return file_ == nullptr; }
+  /// Where the file is.
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  struct FileCloser {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+
+  WavWriter(std::unique_ptr<std::FILE, FileCloser> file, std::filesystem::path path);
+  Result<void> write_block();
+  Result<void> patch_header();
+  Result<void> fail(const char* what);
+
+  /// The open file; null after finish().
+  std::unique_ptr<std::FILE, FileCloser> file_;
+  std::filesystem::path path_;
+  /// Little-endian int16 bytes not yet written.
+  std::vector<std::uint8_t> block_;
+  /// Samples accepted, and samples actually written to the file.
+  std::uint64_t samples_ = 0;
+  std::uint64_t samples_on_disk_ = 0;
+  /// The first I/O error; once set, every later call reports it.
+  std::string error_;
+};
+
+}  // namespace brigade
