@@ -207,6 +207,7 @@ function renderStatus(s) {
   banner.hidden = !s.message;
   banner.textContent = s.message;
   banner.className = `banner ${bad ? 'error' : 'warn'}`;
+  document.querySelector('#step-chain .grid').classList.toggle('stale', s.state !== 'connected');
   if (bad) stats.shownError = s.message;
 }
 

@@ -135,7 +135,9 @@ export class Session {
   /** Shows a countdown while waiting `ms` before the next attempt. */
   async waitRetry(err, ms) {
     const until = performance.now() + ms;
-    const prefix = err.network ? err.message : `The server ended the connection: ${err.message}`;
+    const prefix = err.network
+      ? `${err.message} Check your internet connection; you will rejoin automatically.`
+      : `The server ended the connection: ${err.message.replace(/\.$/, '')}.`;
     for (;;) {
       const left = until - performance.now();
       if (left <= 0 || this.stopped) break;

@@ -72,6 +72,14 @@ test('singer B in the next bucket hears singer A; A does not hear B', { skip: mi
       await new Promise((r) => setTimeout(r, 1000));
     }
 
+    const heard = {
+      bHearsA: await measure(b.page, TONE_A),
+      bHearsB: await measure(b.page, TONE_B),
+      aHearsA: await measure(a.page, TONE_A),
+      aHearsB: await measure(a.page, TONE_B),
+    };
+    console.log(`received tone amplitudes: ${JSON.stringify(heard)}`);
+
     await b.page.getByRole('textbox', { name: 'Message' }).fill('Lovely, Al!');
     await b.page.getByRole('button', { name: 'Send' }).click();
     await waitFor('A receives B’s chat', async () => (await a.page.locator('#chat-log').textContent()).includes('Lovely, Al!'));
@@ -86,6 +94,7 @@ test('singer B in the next bucket hears singer A; A does not hear B', { skip: mi
 
     for (const s of [a, b]) {
       const st = await stats(s.page);
+      console.log(`stats: ${JSON.stringify({ ...st, tones: undefined, users: undefined })}`);
       assert.equal(st.errors, 0, `exchange errors: ${st.lastError}`);
       assert.equal(st.shownError, '', 'no error was shown');
       assert.deepEqual(s.errors, [], 'no page errors');
