@@ -138,14 +138,21 @@ export async function launchSinger(chromium, { wav, url }) {
 }
 
 /** Walks name → microphone → manual latency → chain. */
-export async function joinChain(page, { name, latencyMs = 120 }) {
+/** Walks name → microphone → manual latency → chain; `shots` = file-name prefix for screenshots of each step. */
+export async function joinChain(page, { name, latencyMs = 120, shots = null }) {
+  const shot = (step) => (shots ? page.screenshot({ path: artifactPath(`${shots}-${step}.png`), fullPage: true }) : null);
   await page.getByLabel('Your name, as the choir will see it').fill(name);
+  await shot('1-name');
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('button', { name: 'Allow microphone' }).click();
+  await page.getByRole('button', { name: 'Sounds good, continue' }).waitFor();
+  await page.waitForTimeout(300); // Let the level meter show the input.
+  await shot('2-microphone');
   await page.getByRole('button', { name: 'Sounds good, continue' }).click();
   await page.getByText('Can’t calibrate? Enter your latency by hand').click();
   await page.getByLabel('Round-trip latency (ms)').fill(String(latencyMs));
   await page.getByRole('button', { name: 'Use this value' }).click();
+  await shot('3-latency');
   await page.getByRole('button', { name: 'Join the choir' }).click();
 }
 

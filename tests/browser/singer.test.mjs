@@ -113,7 +113,7 @@ test('the page says when the server is unreachable and recovers when it returns'
   const singer = await launchSinger(chromium, { wav: writeSineWav(path.join(dir, 'c.wav'), 550), url: server.url });
   try {
     const { page } = singer;
-    await joinChain(page, { name: 'Cy' });
+    await joinChain(page, { name: 'Cy', shots: 'join' });
     await waitFor('connected', async () => (await stats(page)).ok >= 3);
 
     await server.stop();
