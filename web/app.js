@@ -85,6 +85,7 @@ async function initNameStep() {
     if (listenOnly) {
       $('mic-intro').textContent = 'You chose to listen only. Check that you can hear the test sound.';
       $('mic-allow').textContent = 'Start audio';
+      $('mic-meter-fill').closest('.meter-row').hidden = true;
     }
     show('mic');
   });
