@@ -1,0 +1,548 @@
+#include "brigade/room.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <numbers>
+#include <vector>
+
+namespace brigade {
+namespace {
+
+constexpr Clock kT0 = 80'000'000'000'000;  // a realistic server clock
+constexpr Clock kN = 28'800;               // one 600 ms exchange
+constexpr Clock kSecond = kSampleRate;
+
+std::vector<float> tone(double hz, float amplitude, Clock n = kN) {
+  std::vector<float> out(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i] = amplitude * static_cast<float>(std::sin(2 * std::numbers::pi * hz *
+                                                     static_cast<double>(i) / kSampleRate));
+  }
+  return out;
+}
+
+// One Room per test (each holds ~80 MB of rings), driven through its public API with a clock the
+// test moves. Singers keep a fixed delay behind the server clock, so consecutive requests taken
+// one exchange apart are continuous by construction.
+class RoomTest : public ::testing::Test {
+ protected:
+  ManualSampleClock clock{kT0};
+  std::unique_ptr<Room> room = make(RoomConfig{.max_users = 1000, .seed = 1});
+  std::vector<float> audio, backing;
+  std::vector<WriterCount> writers;
+  ExchangeResult result;
+
+  std::unique_ptr<Room> make(RoomConfig config) { return std::make_unique<Room>(clock, config); }
+
+  // A request from `id` reading the kN samples ending `delay` before now.
+  ExchangeRequest request(UserId id, Clock delay) const {
+    ExchangeRequest r;
+    r.user_id = id;
+    r.name = "singer" + std::to_string(id);
+    r.read_clock = clock.now() - delay;
+    r.n_samples = kN;
+    r.user_summary = true;
+    return r;
+  }
+  // The same, also uploading at the read clock (what the leader's chain position writes).
+  ExchangeRequest upload_request(UserId id, Clock delay) const {
+    ExchangeRequest r = request(id, delay);
+    r.write_clock = r.read_clock;
+    return r;
+  }
+
+  ExchangeOutcome exchange(const ExchangeRequest& req, std::span<const float> upload) {
+    // Poison the buffers so a test sees exactly what the room copied in.
+    audio.assign(static_cast<std::size_t>(req.n_samples), -9.0f);
+    backing.assign(static_cast<std::size_t>(req.n_samples), -9.0f);
+    writers.assign(static_cast<std::size_t>(req.n_samples), WriterCount{-9});
+    result = ExchangeResult{};
+    return room->exchange(req, upload, ExchangeBuffers{audio, backing, writers}, result);
+  }
+  ExchangeOutcome exchange(const ExchangeRequest& req) {
+    const std::vector<float> silence(static_cast<std::size_t>(req.n_samples), 0.0f);
+    return exchange(req, silence);
+  }
+  void ok(const ExchangeRequest& req, std::span<const float> upload) {
+    const auto outcome = exchange(req, upload);
+    ASSERT_TRUE(outcome.ok()) << outcome.message;
+  }
+  void ok(const ExchangeRequest& req) {
+    const auto outcome = exchange(req);
+    ASSERT_TRUE(outcome.ok()) << outcome.message;
+  }
+  void tick() { clock.advance(kN); }
+
+  // The reply the listener hears: the copied buffers through the reply formula.
+  std::vector<float> rendered() {
+    EXPECT_EQ(result.source, ReplySource::kMix);
+    std::vector<float> out = audio;
+    render_reply(out, backing, writers, result.levels);
+    return out;
+  }
+  std::int64_t occupied_frames() {
+    OccupancySnapshot snap;
+    room->snapshot_occupancy(snap);
+    return snap.count();
+  }
+};
+
+TEST_F(RoomTest, FirstExchangeOfANewUser) {
+  room->set_tracks({"a.mp3", "b.mp3"});
+  ExchangeRequest req = request(7, 3 * kSecond);
+  req.name = "";
+  ok(req);
+  EXPECT_EQ(result.server_clock, kT0);
+  EXPECT_EQ(result.last_request_clock, kT0);  // first request: the previous one is "now"
+  EXPECT_EQ(result.client_read_clock, kT0 - 3 * kSecond);
+  EXPECT_FALSE(result.client_write_clock.has_value());
+  EXPECT_EQ(result.n_samples, kN);
+  EXPECT_EQ(result.song_start_clock, 0);
+  EXPECT_EQ(result.song_end_clock, 0);
+  EXPECT_FALSE(result.leader.has_value());
+  EXPECT_EQ(result.n_connected_users, 1);
+  EXPECT_EQ(result.source, ReplySource::kSilence);
+  // The initial state keys, once.
+  const PendingKeys& d = result.delivered;
+  EXPECT_EQ(d.first_bucket, 3);
+  EXPECT_EQ(d.bpm, 0);
+  EXPECT_EQ(d.repeats, 0);
+  EXPECT_EQ(d.bpr, 0);
+  EXPECT_TRUE(d.tracks);
+  ASSERT_TRUE(result.tracks);
+  EXPECT_EQ(*result.tracks, (std::vector<std::string>{"a.mp3", "b.mp3"}));
+  ASSERT_TRUE(d.global_volume.has_value());
+  EXPECT_NEAR(*d.global_volume, scalar_to_friendly(1.2), 1e-9);
+  ASSERT_TRUE(d.backing_volume.has_value());
+  EXPECT_NEAR(*d.backing_volume, scalar_to_friendly(1.0), 1e-9);
+  EXPECT_FALSE(d.delay_seconds.has_value());
+  EXPECT_TRUE(d.chats.empty());
+  // The summary lists the one singer, under the anonymous name, 3 s behind.
+  ASSERT_TRUE(result.summary);
+  ASSERT_EQ(result.summary->size(), 2u + kSummaryRecordBytes);
+  EXPECT_EQ((*result.summary)[1], 1);
+  EXPECT_EQ(result.summary->substr(2 + 8, 11), "<anonymous>");
+  EXPECT_EQ((*result.summary)[2 + 49], 3);
+  EXPECT_EQ(room->status().n_connected_users, 1);
+
+  // The second exchange delivers nothing again, and without user_summary there is no block.
+  tick();
+  req = request(7, 3 * kSecond);
+  req.user_summary = false;
+  ok(req);
+  EXPECT_FALSE(result.delivered.first_bucket.has_value());
+  EXPECT_FALSE(result.delivered.tracks);
+  EXPECT_FALSE(result.tracks);
+  EXPECT_FALSE(result.summary);
+  EXPECT_EQ(result.last_request_clock, kT0);  // the previous request's clock
+  EXPECT_EQ(result.server_clock, kT0 + kN);
+}
+
+TEST_F(RoomTest, ReadClockDesyncIsRefusedUntilResetUserState) {
+  ok(request(1, 3 * kSecond));
+  tick();
+  // A gap of one sample: desync.
+  ExchangeRequest gap = request(1, 3 * kSecond);
+  gap.read_clock -= 1;
+  auto outcome = exchange(gap);
+  EXPECT_EQ(outcome.status, ExchangeStatus::kBadRequest);
+  EXPECT_STREQ(outcome.message, "read clock desync");
+  // reset_user_state forgets the continuity: any read clock is accepted once.
+  gap.reset_user_state = true;
+  ok(gap);
+  tick();
+  ExchangeRequest next = request(1, 3 * kSecond);
+  next.read_clock -= 1;  // continues from the reset request
+  ok(next);
+}
+
+TEST_F(RoomTest, WriteClockDesyncIsRefused) {
+  ok(upload_request(1, 3 * kSecond));
+  tick();
+  ExchangeRequest req = upload_request(1, 3 * kSecond);
+  *req.write_clock -= kN;  // writes the same block again
+  auto outcome = exchange(req);
+  EXPECT_EQ(outcome.status, ExchangeStatus::kBadRequest);
+  EXPECT_STREQ(outcome.message, "write clock desync");
+  // The read part was fine, and was not consumed by the refused request: it still continues.
+  ok(upload_request(1, 3 * kSecond));
+  // A request without write_clock is fine too, and the next write continues after the last one.
+  tick();
+  ok(request(1, 3 * kSecond));
+  tick();
+  ExchangeRequest late = upload_request(1, 3 * kSecond);
+  *late.write_clock = kT0 + kN - 3 * kSecond + kN;  // the one after the last write
+  ok(late);
+}
+
+TEST_F(RoomTest, RefusedRequestChangesNothing) {
+  ok(request(2, 6 * kSecond));  // a listener
+  ExchangeRequest lead = request(1, 3 * kSecond);
+  lead.controls.request_lead = true;
+  ok(lead);
+  tick();
+  ok(request(2, 6 * kSecond));
+  // A desynchronized request that would start the song, chat, set volumes and stop nothing.
+  ExchangeRequest bad = upload_request(1, 3 * kSecond);
+  bad.read_clock += 1;
+  bad.write_clock = bad.read_clock;
+  bad.controls.mark_start_singing = true;
+  bad.controls.chat = {"hello"};
+  bad.controls.volume = 0.5;
+  bad.controls.mic_volume = {{2, 0.0}};
+  const auto outcome = exchange(bad, tone(440, 0.5f));
+  ASSERT_EQ(outcome.status, ExchangeStatus::kBadRequest);
+  // Nothing of it happened: no song, no chat, no volume change, no upload, no request counted.
+  RoomSnapshot snap;
+  room->snapshot(snap);
+  EXPECT_EQ(snap.song_start_clock, 0);
+  EXPECT_EQ(snap.requests, 3u);  // the refused one is not counted
+  EXPECT_EQ(snap.occupancy.count(), 0);
+  for (const auto& s : snap.singers) EXPECT_FLOAT_EQ(s.mic_volume, 1.0f) << s.id;
+  // The leader's continuity was not advanced by the refused request: it continues as before.
+  ok(request(1, 3 * kSecond));
+  EXPECT_EQ(result.song_start_clock, 0);
+  tick();
+  ok(request(2, 6 * kSecond));
+  EXPECT_EQ(result.song_start_clock, 0);
+  EXPECT_TRUE(result.delivered.chats.empty());
+  EXPECT_FALSE(result.delivered.global_volume.has_value());
+  EXPECT_EQ(result.leader, UserId{1});
+}
+
+TEST_F(RoomTest, ClocksOutsideTheRingOrInTheFutureAreRefused) {
+  ok(upload_request(1, 3 * kSecond));
+  auto refused = [&](ExchangeRequest req, const char* what) {
+    req.reset_user_state = true;  // so only the clock rule can refuse it
+    const auto outcome = exchange(req);
+    EXPECT_EQ(outcome.status, ExchangeStatus::kBadRequest) << what;
+    EXPECT_FALSE(outcome.ok()) << what;
+  };
+  tick();
+  ExchangeRequest future_read = request(1, 0);
+  future_read.read_clock = clock.now() + 1;
+  refused(future_read, "read into the future");
+
+  ExchangeRequest future_write = upload_request(1, 3 * kSecond);
+  future_write.write_clock = clock.now() + 1;
+  refused(future_write, "write in the future");
+
+  ExchangeRequest old_write = upload_request(1, 3 * kSecond);
+  old_write.write_clock = clock.now() - kRingSamples + kN - 1;  // starts one sample too early
+  refused(old_write, "write too old");
+
+  ExchangeRequest old_read = request(1, kRingSamples - kN + 1);
+  refused(old_read, "read older than the ring");
+
+  ExchangeRequest zero_n = request(1, 3 * kSecond);
+  zero_n.n_samples = 0;
+  refused(zero_n, "n_samples 0");
+  ExchangeRequest huge_n = request(1, 10 * kSecond);
+  huge_n.n_samples = kMaxExchangeSamples + 1;
+  refused(huge_n, "n_samples too large");
+
+  // The boundaries themselves are accepted: reading up to now, writing exactly one ring back.
+  ExchangeRequest edge = request(1, 0);
+  edge.write_clock = clock.now() - kRingSamples + kN;
+  edge.reset_user_state = true;
+  ok(edge);
+
+  // An upload whose length is not n_samples.
+  tick();
+  const auto outcome = exchange(upload_request(1, 0), std::vector<float>(kN - 1, 0.0f));
+  EXPECT_EQ(outcome.status, ExchangeStatus::kBadRequest);
+}
+
+TEST_F(RoomTest, NoSongMeansSilenceAndUploadsAreNotMixed) {
+  const auto voice = tone(440, 0.5f);
+  ok(upload_request(1, 3 * kSecond), voice);
+  EXPECT_EQ(result.source, ReplySource::kSilence);
+  EXPECT_EQ(occupied_frames(), 0);
+  // A later reader of that very interval hears silence too.
+  clock.advance(3 * kSecond);
+  ok(request(2, 6 * kSecond));
+  EXPECT_EQ(result.source, ReplySource::kSilence);
+  EXPECT_EQ(result.n_people_heard, 0);
+  EXPECT_EQ(result.song_start_clock, 0);
+}
+
+TEST_F(RoomTest, RequestLeadDeliversDelaysToLeaderFollowersAndSpectators) {
+  ok(request(2, 6 * kSecond));
+  ExchangeRequest spectator = request(3, 18 * kSecond);
+  spectator.spectator = true;
+  ok(spectator);
+  ExchangeRequest lead = request(1, 10 * kSecond);
+  lead.controls.request_lead = true;
+  ok(lead);
+  EXPECT_EQ(result.delivered.delay_seconds, 3);
+  EXPECT_EQ(result.delivered.first_bucket, 3);
+  EXPECT_EQ(result.delivered.lyrics, "");
+  EXPECT_EQ(result.delivered.image, "");
+  EXPECT_EQ(result.leader, UserId{1});
+  tick();
+  ok(request(2, 6 * kSecond));
+  EXPECT_EQ(result.delivered.delay_seconds, 6);  // the one follower: first bucket after 3 s
+  EXPECT_EQ(result.delivered.first_bucket, 3);
+  EXPECT_EQ(result.leader, UserId{1});
+  spectator = request(3, 18 * kSecond);
+  spectator.spectator = true;
+  ok(spectator);
+  EXPECT_EQ(result.delivered.delay_seconds, 9);  // behind the last used bucket
+  EXPECT_EQ(result.delivered.first_bucket, 3);
+}
+
+TEST_F(RoomTest, LeadersSongIsHeardByALaterReaderWithAutoGainAndGlobalVolume) {
+  const Clock kLeader = 3 * kSecond, kFollower = 6 * kSecond, kListener = 9 * kSecond;
+  ok(request(2, kFollower));
+  ok(request(3, kListener));
+  ExchangeRequest lead = request(1, kLeader);
+  lead.controls.request_lead = true;
+  ok(lead);
+  tick();
+  ExchangeRequest start = upload_request(1, kLeader);
+  start.controls.mark_start_singing = true;
+  ok(start, tone(440, 0.25f));
+  const Clock song_start = start.read_clock;
+  EXPECT_EQ(result.song_start_clock, song_start);
+  ok(request(2, kFollower));
+  ok(request(3, kListener));
+  // The leader sings the block right after the start.
+  tick();
+  const auto voice = tone(440, 0.25f);
+  const ExchangeRequest sung = upload_request(1, kLeader);
+  ok(sung, voice);
+  EXPECT_GT(occupied_frames(), 0);
+  ok(request(2, kFollower));
+  ok(request(3, kListener));
+  // Three seconds later the follower reads that block and sings along into it.
+  const auto harmony = tone(660, 0.125f);
+  for (int i = 0; i < 5; ++i) {
+    tick();
+    ok(upload_request(1, kLeader), std::vector<float>(kN, 0.0f));
+    ok(request(3, kListener));
+    if (i < 4) ok(request(2, kFollower));
+  }
+  ASSERT_EQ(request(2, kFollower).read_clock, sung.read_clock);  // the same interval
+  ok(upload_request(2, kFollower), harmony);
+  ASSERT_EQ(result.source, ReplySource::kMix);
+  EXPECT_EQ(result.n_people_heard, 2);
+  const float boost = leader_boost();
+  for (Clock i = 0; i < kN; ++i) {
+    ASSERT_EQ(writers[i], 2) << i;
+    ASSERT_FLOAT_EQ(audio[i], voice[i] * boost + harmony[i]) << i;
+  }
+  auto heard = rendered();
+  for (Clock i = 0; i < kN; ++i) {
+    const double expected = (double{voice[i]} * boost + harmony[i]) * std::sqrt(3.0 / 4.0) * 1.2;
+    ASSERT_NEAR(heard[i], expected, 1e-5) << i;
+  }
+  // The listener, 3 s further back, hears both; it turns the global volume down on the way.
+  for (int i = 0; i < 5; ++i) {
+    tick();
+    ok(upload_request(1, kLeader), std::vector<float>(kN, 0.0f));
+    ok(request(2, kFollower));
+    ExchangeRequest listen = request(3, kListener);
+    if (i == 4) listen.controls.volume = 0.8;  // friendly
+    ok(listen);
+  }
+  ASSERT_EQ(result.client_read_clock, sung.read_clock);
+  EXPECT_EQ(result.n_people_heard, 2);
+  EXPECT_FLOAT_EQ(result.levels.global_volume, static_cast<float>(friendly_to_scalar(0.8)));
+  heard = rendered();
+  for (Clock i = 0; i < kN; ++i) {
+    const double expected =
+        (double{voice[i]} * boost + harmony[i]) * std::sqrt(3.0 / 4.0) * friendly_to_scalar(0.8);
+    ASSERT_NEAR(heard[i], expected, 1e-5) << i;
+  }
+}
+
+TEST_F(RoomTest, DisabledAutoGainLeavesTheMixUnscaled) {
+  ExchangeRequest lead = request(1, 3 * kSecond);
+  lead.controls.request_lead = true;
+  lead.controls.mark_start_singing = true;
+  lead.controls.disable_auto_gain = true;
+  ok(lead);
+  tick();
+  const auto voice = tone(330, 0.3f);
+  const ExchangeRequest sung = upload_request(1, 3 * kSecond);
+  ok(sung, voice);
+  tick();
+  ExchangeRequest reader = request(2, 0);
+  reader.read_clock = sung.read_clock;
+  ok(reader);
+  EXPECT_FALSE(result.levels.auto_gain);
+  const auto heard = rendered();
+  for (Clock i = 0; i < kN; ++i) {
+    ASSERT_NEAR(heard[i], double{voice[i]} * leader_boost() * 1.2, 1e-5) << i;
+  }
+  // Turning it back on applies sqrt(3 / (1 + 2)) = 1 for one writer: same numbers, flag set.
+  tick();
+  reader = request(2, 0);
+  reader.read_clock = sung.read_clock;
+  reader.reset_user_state = true;
+  reader.controls.disable_auto_gain = false;
+  ok(reader);
+  EXPECT_TRUE(result.levels.auto_gain);
+}
+
+TEST_F(RoomTest, StopSingingByTheLeaderEndsTheSongAtItsLastWrite) {
+  ok(request(2, 6 * kSecond));
+  ExchangeRequest lead = request(1, 3 * kSecond);
+  lead.controls.request_lead = true;
+  lead.controls.mark_start_singing = true;
+  ok(lead);
+  tick();
+  const ExchangeRequest sung = upload_request(1, 3 * kSecond);
+  ok(sung, tone(440, 0.25f));
+  ok(request(2, 6 * kSecond));
+  tick();
+  // Stop, with one more block uploaded in the same request: the song ends at the previous one.
+  ExchangeRequest stop = upload_request(1, 3 * kSecond);
+  stop.controls.mark_stop_singing = true;
+  ok(stop, tone(440, 0.25f));
+  EXPECT_EQ(result.song_end_clock, *sung.write_clock);
+  EXPECT_FALSE(result.leader.has_value());
+  EXPECT_EQ(result.delivered.backing_track_type, "");
+  // Readers hear up to the end and nothing after it.
+  tick();
+  ExchangeRequest before_end = request(2, 0);
+  before_end.read_clock = sung.read_clock;
+  before_end.reset_user_state = true;
+  ok(before_end);
+  EXPECT_EQ(result.source, ReplySource::kMix);
+  EXPECT_EQ(result.song_end_clock, *sung.write_clock);
+  tick();
+  ExchangeRequest after_end = request(2, 0);
+  after_end.read_clock = *stop.write_clock;
+  after_end.reset_user_state = true;
+  ok(after_end);
+  EXPECT_EQ(result.source, ReplySource::kSilence);
+}
+
+TEST_F(RoomTest, HaltByAnotherSingerKillsTheSong) {
+  ExchangeRequest lead = request(1, 3 * kSecond);
+  lead.controls.request_lead = true;
+  lead.controls.mark_start_singing = true;
+  ok(lead);
+  ExchangeRequest halt = request(2, 6 * kSecond);
+  halt.controls.mark_stop_singing = true;
+  ok(halt);
+  EXPECT_EQ(result.song_start_clock, 1);
+  EXPECT_EQ(result.song_end_clock, 1);
+  EXPECT_FALSE(result.leader.has_value());
+  tick();
+  ok(upload_request(1, 3 * kSecond), tone(440, 0.5f));
+  EXPECT_EQ(occupied_frames(), 0);
+  EXPECT_EQ(result.source, ReplySource::kSilence);
+}
+
+TEST_F(RoomTest, ChatsReachOtherActiveUsersButNotTheSender) {
+  // Every request reconnects, so the clock can jump by seconds.
+  auto from = [&](UserId id, Clock delay) {
+    ExchangeRequest r = request(id, delay);
+    r.reset_user_state = true;
+    if (id == 1) r.name = "Ann";
+    return r;
+  };
+  ok(from(1, 3 * kSecond));
+  ok(from(2, 6 * kSecond));
+  ok(from(3, 9 * kSecond));  // will go quiet
+  clock.advance(3 * kSecond);
+  ok(from(2, 6 * kSecond));
+  clock.advance(3 * kSecond);  // user 3 last heard 6 s ago: inactive
+  ExchangeRequest a = from(1, 3 * kSecond);
+  a.controls.chat = {"hello", "again"};
+  ok(a);
+  EXPECT_TRUE(result.delivered.chats.empty());
+  ok(from(2, 6 * kSecond));
+  using Chat = std::pair<std::string, std::string>;
+  EXPECT_EQ(result.delivered.chats, (std::vector<Chat>{{"Ann", "hello"}, {"Ann", "again"}}));
+  ok(from(3, 9 * kSecond));
+  EXPECT_TRUE(result.delivered.chats.empty());
+  // Delivered once only.
+  tick();
+  ok(from(2, 6 * kSecond));
+  EXPECT_TRUE(result.delivered.chats.empty());
+}
+
+TEST_F(RoomTest, MicVolumeZeroSilencesASinger) {
+  ok(request(2, 6 * kSecond));
+  ExchangeRequest lead = request(1, 3 * kSecond);
+  lead.controls.request_lead = true;
+  lead.controls.mark_start_singing = true;
+  ok(lead);
+  // The follower mutes the leader on the console.
+  tick();
+  ExchangeRequest console = request(2, 6 * kSecond);
+  console.controls.mic_volume = {{1, 0.0}};
+  ok(console);
+  const ExchangeRequest sung = upload_request(1, 3 * kSecond);
+  ok(sung, tone(440, 0.5f));
+  EXPECT_EQ(occupied_frames(), 0);
+  tick();
+  ExchangeRequest reader = request(3, 0);
+  reader.read_clock = sung.read_clock;
+  ok(reader);
+  ASSERT_EQ(result.source, ReplySource::kMix);
+  EXPECT_EQ(result.n_people_heard, 1);  // counted as a writer, heard as silence
+  for (Clock i = 0; i < kN; ++i) ASSERT_EQ(audio[i], 0.0f) << i;
+  // Summary shows the console value: record of user 1 has mic_volume 0.
+  RoomSnapshot snap;
+  room->snapshot(snap);
+  for (const auto& s : snap.singers) {
+    if (s.id == 1) {
+      EXPECT_EQ(s.mic_volume, 0.0f);
+    }
+  }
+}
+
+TEST_F(RoomTest, StateResetsAfterFiveSecondsWithoutRequests) {
+  ExchangeRequest lead = request(1, 3 * kSecond);
+  lead.controls.request_lead = true;
+  lead.controls.mark_start_singing = true;
+  lead.controls.bpm = 100;
+  ok(lead);
+  const Clock start = lead.read_clock;
+  // Exactly five seconds of silence still counts as active: no reset.
+  clock.advance(kUserActiveSamples);
+  ExchangeRequest r = request(1, 3 * kSecond);
+  r.reset_user_state = true;
+  ok(r);
+  EXPECT_EQ(result.song_start_clock, start);
+  EXPECT_EQ(result.leader, UserId{1});
+  // One sample more than five seconds: the song state is reset.
+  clock.advance(kUserActiveSamples + 1);
+  r = request(1, 3 * kSecond);
+  r.reset_user_state = true;
+  ok(r);
+  EXPECT_EQ(result.song_start_clock, 0);
+  EXPECT_EQ(result.song_end_clock, 0);
+  EXPECT_FALSE(result.leader.has_value());
+  EXPECT_EQ(result.source, ReplySource::kSilence);
+  // A new singer is told the defaults again.
+  ok(request(9, 3 * kSecond));
+  EXPECT_EQ(result.delivered.bpm, 0);
+  EXPECT_EQ(result.delivered.first_bucket, 3);
+}
+
+TEST_F(RoomTest, RoomFullRefusesNewSingersOnly) {
+  room = make(RoomConfig{.max_users = 2, .seed = 1});
+  ok(request(1, 3 * kSecond));
+  ok(request(2, 6 * kSecond));
+  auto outcome = exchange(request(3, 9 * kSecond));
+  EXPECT_EQ(outcome.status, ExchangeStatus::kRoomFull);
+  EXPECT_EQ(room->status().n_connected_users, 2);
+  EXPECT_EQ(room->status().max_users, 2);
+  // Members keep going.
+  tick();
+  ok(request(1, 3 * kSecond));
+  // Once the others went quiet, there is room again.
+  clock.advance(kUserActiveSamples + 1);
+  ok(request(3, 9 * kSecond));
+  EXPECT_EQ(result.n_connected_users, 1);
+}
+
+}  // namespace
+}  // namespace brigade
