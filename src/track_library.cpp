@@ -127,12 +127,10 @@ Result<std::string> TrackLibrary::add_upload(std::span<const std::uint8_t> bytes
   if (bytes.size() > kMaxTrackUploadBytes) {
     return Error{"upload larger than " + std::to_string(kMaxTrackUploadBytes >> 20) + " MiB"};
   }
-  auto samples = read_wav(bytes);
+  // The duration limit is checked on the header, before any decoding or resampling work.
+  auto samples = read_wav(bytes, kMaxTrackSeconds);
   if (!samples) return Error{"not a usable WAV file: " + samples.error()};
   if (samples.value().empty()) return Error{"WAV file has no audio"};
-  if (samples.value().size() > std::size_t{kMaxTrackSeconds} * kSampleRate) {
-    return Error{"track longer than " + std::to_string(kMaxTrackSeconds / 60) + " minutes"};
-  }
 
   std::error_code ec;
   fs::create_directories(dir_, ec);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <numbers>
+#include <numeric>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -174,6 +175,25 @@ double kernel(double x) {
   return t[i] + (t[i + 1] - t[i]) * frac;
 }
 
+/// Up to this many distinct output phases the filter weights are precomputed (a polyphase
+/// bank: 160 phases for 44.1 kHz, 6 for 8 kHz); rarer rates compute them per sample.
+constexpr std::int64_t kMaxPrecomputedPhases = 4'096;
+
+/// Fills `w` with the normalised weights for input taps whole-half_width+1 … whole+half_width
+/// of an output sample that falls `frac` (in [0, 1)) after input sample `whole`.
+void phase_weights(double frac, double fc, std::span<float> w) {
+  const auto half_width = static_cast<std::int64_t>(w.size() / 2);
+  double sum = 0.0;
+  for (std::size_t j = 0; j < w.size(); ++j) {
+    const double offset = static_cast<double>(static_cast<std::int64_t>(j) - half_width + 1);
+    const double v = kernel((frac - offset) * fc);
+    w[j] = static_cast<float>(v);
+    sum += v;
+  }
+  // Dividing by the kernel sum gives unity gain at DC whatever the phase.
+  for (float& v : w) v = static_cast<float>(v / sum);
+}
+
 std::vector<float> resample_to_48k(const std::vector<float>& in, std::uint32_t rate) {
   const auto in_len = static_cast<std::int64_t>(in.size());
   const std::int64_t out_rate = kSampleRate;
@@ -181,30 +201,47 @@ std::vector<float> resample_to_48k(const std::vector<float>& in, std::uint32_t r
   // Cutoff in cycles per input sample, relative to the input Nyquist.
   const double fc = kCutoff * std::min(1.0, static_cast<double>(out_rate) / rate);
   const auto half_width = static_cast<std::int64_t>(std::ceil(kZeroCrossings / fc));
+  const auto taps = static_cast<std::size_t>(2 * half_width);
+  // Output n sits at input position n·rate/48000 = whole + phase/phases, exactly.
+  const std::int64_t g = std::gcd(std::int64_t{rate}, out_rate);
+  const std::int64_t phases = out_rate / g;
+  const bool precomputed = phases <= kMaxPrecomputedPhases;
+  std::vector<float> bank(precomputed ? static_cast<std::size_t>(phases) * taps : taps);
+  if (precomputed) {
+    for (std::int64_t p = 0; p < phases; ++p) {
+      phase_weights(static_cast<double>(p) / static_cast<double>(phases), fc,
+                    std::span(bank).subspan(static_cast<std::size_t>(p) * taps, taps));
+    }
+  }
   std::vector<float> out(static_cast<std::size_t>(out_len));
   for (std::int64_t n = 0; n < out_len; ++n) {
-    // Exact input position n·rate/48000 as whole + fraction (no drift over long files).
     const std::int64_t num = n * rate;
     const std::int64_t whole = num / out_rate;
-    const double t = static_cast<double>(whole) +
-                     static_cast<double>(num % out_rate) / static_cast<double>(out_rate);
-    double acc = 0.0;
-    double weights = 0.0;
-    for (std::int64_t k = whole - half_width + 1; k <= whole + half_width; ++k) {
-      const double w = kernel((t - static_cast<double>(k)) * fc);
-      weights += w;
-      if (k >= 0 && k < in_len) acc += w * in[static_cast<std::size_t>(k)];
+    const std::int64_t phase = (num % out_rate) / g;
+    std::span<const float> w;
+    if (precomputed) {
+      w = std::span<const float>(bank).subspan(static_cast<std::size_t>(phase) * taps, taps);
+    } else {
+      phase_weights(static_cast<double>(phase) / static_cast<double>(phases), fc, bank);
+      w = bank;
     }
-    // Dividing by the full kernel sum gives unity gain at DC whatever the phase.
-    const double y = weights != 0.0 ? acc / weights : 0.0;
-    out[static_cast<std::size_t>(n)] = static_cast<float>(std::clamp(y, -1.0, 1.0));
+    const std::int64_t first = whole - half_width + 1;
+    // Taps outside the input read silence.
+    const std::int64_t lo = std::max<std::int64_t>(0, -first);
+    const std::int64_t hi = std::min<std::int64_t>(static_cast<std::int64_t>(taps), in_len - first);
+    double acc = 0.0;
+    for (std::int64_t j = lo; j < hi; ++j) {
+      acc += double{w[static_cast<std::size_t>(j)]} * in[static_cast<std::size_t>(first + j)];
+    }
+    out[static_cast<std::size_t>(n)] = static_cast<float>(std::clamp(acc, -1.0, 1.0));
   }
   return out;
 }
 
 }  // namespace
 
-Result<std::vector<float>> read_wav(std::span<const std::uint8_t> bytes) {
+Result<std::vector<float>> read_wav(std::span<const std::uint8_t> bytes,
+                                    std::uint32_t max_seconds) {
   if (bytes.size() < 12) return Error{"not a WAV file (too short)"};
   const std::uint8_t* base = bytes.data();
   if (!tag_is(base, "RIFF") || !tag_is(base + 8, "WAVE")) {
@@ -241,7 +278,10 @@ Result<std::vector<float>> read_wav(std::span<const std::uint8_t> bytes) {
 
   const std::size_t frame_bytes = f.channels * f.bytes_per_sample;
   const std::size_t frames = data->size() / frame_bytes;  // A partial last frame is dropped.
-  if (frames > std::uint64_t{kMaxWavSeconds} * f.rate) return Error{"audio longer than 1 hour"};
+  if (frames > std::uint64_t{std::min(max_seconds, kMaxWavSeconds)} * f.rate) {
+    return Error{"audio longer than " + std::to_string(std::min(max_seconds, kMaxWavSeconds)) +
+                 " s"};
+  }
 
   std::vector<float> mono(frames);
   const std::uint8_t* p = data->data();
@@ -262,7 +302,7 @@ Result<std::vector<float>> read_wav(std::span<const std::uint8_t> bytes) {
 }
 
 Result<std::vector<float>> read_wav_file(const std::filesystem::path& path,
-                                         std::uintmax_t max_bytes) {
+                                         std::uintmax_t max_bytes, std::uint32_t max_seconds) {
   std::error_code ec;
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
   if (ec) return Error{path.filename().string() + ": " + ec.message()};
@@ -274,7 +314,7 @@ Result<std::vector<float>> read_wav_file(const std::filesystem::path& path,
   if (static_cast<std::uintmax_t>(in.gcount()) != size) {
     return Error{path.filename().string() + ": read failed"};
   }
-  auto samples = read_wav(bytes);
+  auto samples = read_wav(bytes, max_seconds);
   if (!samples) return Error{path.filename().string() + ": " + samples.error()};
   return samples;
 }

@@ -18,7 +18,7 @@ namespace brigade {
 /// Largest upload add_upload accepts, in bytes of the WAV file as sent.
 inline constexpr std::size_t kMaxTrackUploadBytes = std::size_t{32} << 20;
 /// Longest backing track add_upload accepts (after conversion to 48 kHz).
-inline constexpr int kMaxTrackSeconds = 600;
+inline constexpr std::uint32_t kMaxTrackSeconds = 600;
 /// Backing tracks are played at this gain (the original's ×0.8), leaving headroom for voices.
 inline constexpr float kBackingTrackGain = 0.8f;
 

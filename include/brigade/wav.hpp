@@ -32,12 +32,15 @@ inline constexpr std::uint64_t kMaxWavDataBytes = (std::uint64_t{0xFFFF'FFFF} - 
 /// Decodes a whole WAV file image to mono 48 kHz samples in [-1, 1]. Never throws for bad
 /// input: malformed, truncated, unsupported or absurd files give an Error naming the problem.
 /// Channels are averaged; other rates are resampled with a windowed-sinc interpolator. Mono
-/// 16-bit 48 kHz input passes through bit-exactly as sample / 32768.
-Result<std::vector<float>> read_wav(std::span<const std::uint8_t> bytes);
+/// 16-bit 48 kHz input passes through bit-exactly as sample / 32768. Audio longer than
+/// max_seconds (capped at kMaxWavSeconds) is refused before anything is decoded.
+Result<std::vector<float>> read_wav(std::span<const std::uint8_t> bytes,
+                                    std::uint32_t max_seconds = kMaxWavSeconds);
 
 /// Reads a file (at most max_bytes long) and decodes it with read_wav.
 Result<std::vector<float>> read_wav_file(const std::filesystem::path& path,
-                                         std::uintmax_t max_bytes = kMaxWavFileBytes);
+                                         std::uintmax_t max_bytes = kMaxWavFileBytes,
+                                         std::uint32_t max_seconds = kMaxWavSeconds);
 
 /// Streams mono 16-bit 48 kHz PCM to a new file. Samples are converted as round(x · 32768)
 /// clipped to [-32768, 32767] and written in blocks of kBlockSamples. After each block the
