@@ -205,7 +205,8 @@ std::vector<float> resample_to_48k(const std::vector<float>& in, std::uint32_t r
   // Output n sits at input position n·rate/48000 = whole + phase/phases, exactly.
   const std::int64_t g = std::gcd(std::int64_t{rate}, out_rate);
   const std::int64_t phases = out_rate / g;
-  const bool precomputed = phases <= kMaxPrecomputedPhases;
+  // A bank pays off only when it is reused: not for clips shorter than it.
+  const bool precomputed = phases <= kMaxPrecomputedPhases && phases <= out_len;
   std::vector<float> bank(precomputed ? static_cast<std::size_t>(phases) * taps : taps);
   if (precomputed) {
     for (std::int64_t p = 0; p < phases; ++p) {
