@@ -26,7 +26,7 @@ const COLORS = {
 const BUCKET_COLORS = ['#ff6b35', '#ffd43b', '#69db7c', '#3bc9db', '#748ffc', '#e599f7'];
 const MARGIN = { left: 52, right: 10, top: 22, bottom: 8 };
 /** Row height (CSS px) per visible span in seconds. */
-const ROW_HEIGHT = { 120: 5, 30: 14, 10: 34 };
+const ROW_HEIGHT = { 120: 6, 30: 16, 10: 36 };
 
 const $ = (id) => document.getElementById(id);
 const canvas = $('chart');
@@ -167,18 +167,27 @@ function draw() {
     ctx.drawImage(offscreen, 0, row, FRAMES_PER_ROW, 1, L.plotX, L.plotY + row * L.rowH, L.plotW, L.rowH - gap);
   }
 
+  // Faint separators at the labelled rows help the eye on the dense 120 s view.
+  if (gap === 0) {
+    ctx.fillStyle = COLORS.background;
+    for (let row = labelEvery(L); row < L.rows; row += labelEvery(L)) {
+      ctx.fillRect(L.plotX, L.plotY + row * L.rowH, L.plotW, 1);
+    }
+  }
   drawAxes(s, L);
   if ($('show-read').checked || $('show-write').checked) drawWindows(s, L);
   drawMarkers(s, L);
   framesDrawn++;
 }
 
+const labelEvery = (L) => (L.span === 120 ? 10 : L.span === 30 ? 5 : 1);
+
 function drawAxes(s, L) {
   ctx.fillStyle = COLORS.text;
   ctx.font = '11px system-ui, sans-serif';
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'right';
-  const every = L.span === 120 ? 10 : L.span === 30 ? 5 : 1;
+  const every = labelEvery(L);
   ctx.strokeStyle = COLORS.grid;
   ctx.lineWidth = 1;
   for (let row = 0; row < L.rows; row += every) {
