@@ -94,22 +94,13 @@ const json::object& singer(const json::object& state, std::string_view id) {
   return none;
 }
 
-/// A fresh room that lives until the process exits. Room's destructor is implicit and needs
-/// Room::User and Room::Song, which are complete only inside room.cpp, so a Room cannot be
-/// destroyed here; keeping every room reachable from this list keeps leak checkers quiet.
-Room& make_room(const SampleClock& clock) {
-  static std::vector<Room*> rooms;
-  rooms.push_back(new Room(clock, RoomConfig{.seed = 1}));
-  return *rooms.back();
-}
-
 class DebugStateTest : public ::testing::Test {
  protected:
   /// One exchange; `block` (kN samples) is uploaded at write_clock when given.
   void exchange(const ExchangeRequest& req, const std::vector<float>& block = {}) {
     std::vector<float> upload = block.empty() ? std::vector<float>(kN, 0.0f) : block;
     ExchangeResult result;
-    const auto outcome = room.exchange(req, upload, {audio, backing, writers}, result);
+    const auto outcome = room->exchange(req, upload, {audio, backing, writers}, result);
     ASSERT_TRUE(outcome.ok()) << outcome.message;
   }
 
@@ -126,12 +117,12 @@ class DebugStateTest : public ::testing::Test {
 
   json::object state(double rps = 0.0) {
     RoomSnapshot snap;
-    room.snapshot(snap);
+    room->snapshot(snap);
     return json::parse(debug_state_json(snap, rps)).as_object();
   }
 
   ManualSampleClock clock{kStart};
-  Room& room = make_room(clock);
+  std::unique_ptr<Room> room = std::make_unique<Room>(clock, RoomConfig{.seed = 1});
   std::vector<float> audio = std::vector<float>(kN);
   std::vector<float> backing = std::vector<float>(kN);
   std::vector<WriterCount> writers = std::vector<WriterCount>(kN);
@@ -140,7 +131,7 @@ class DebugStateTest : public ::testing::Test {
 
 TEST_F(DebugStateTest, EmptyRoomHasFixedGeometryAndNoCursor) {
   RoomSnapshot snap;
-  room.snapshot(snap);
+  room->snapshot(snap);
   const auto o = json::parse(debug_state_json(snap, 2.5)).as_object();
   EXPECT_EQ(o.at("server_clock").to_number<Clock>(), kStart);
   EXPECT_EQ(o.at("server_sample_rate").to_number<int>(), 48000);
