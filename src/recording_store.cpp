@@ -90,7 +90,9 @@ RecordingStore::~RecordingStore() {
 
 Result<std::string> RecordingStore::start(std::chrono::system_clock::time_point now) {
   std::lock_guard lock(mutex_);
-  const Result<void> previous = finish_locked();
+  // A failure to finish the previous file was already visible in its appends; it must not
+  // prevent the next song from being recorded.
+  (void)finish_locked();
   const std::string stamp = utc_stamp(now);
   for (int n = 1; n <= kMaxSameSecondRecordings; ++n) {
     const std::string name = stamp + (n == 1 ? "" : "-" + std::to_string(n)) + ".wav";
@@ -103,7 +105,6 @@ Result<std::string> RecordingStore::start(std::chrono::system_clock::time_point 
     }
     writer_.emplace(std::move(writer).value());
     prune_locked();
-    if (!previous) return Error{"previous recording: " + previous.error()};
     return name;
   }
   return Error{"cannot start recording: too many recordings named " + stamp};

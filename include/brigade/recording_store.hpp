@@ -47,8 +47,9 @@ class RecordingStore {
   RecordingStore(const RecordingStore&) = delete;
   RecordingStore& operator=(const RecordingStore&) = delete;
 
-  /// Finishes any open recording, opens a new one named from `now`, applies retention, and
-  /// returns the new file name.
+  /// Finishes any open recording (dropping its error, if any), opens a new one named from
+  /// `now`, applies retention, and returns the new file name. Fails only if no file can be
+  /// created.
   Result<std::string> start(std::chrono::system_clock::time_point now);
   /// Appends samples (48 kHz mono, clipped to 16 bits) to the open recording.
   Result<void> append(std::span<const float> samples);
