@@ -1,0 +1,84 @@
+// brigade-loadtest: command-line flags (see options.hpp).
+#include "options.hpp"
+
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+namespace brigade::loadtest {
+
+std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
+  namespace po = boost::program_options;
+  Options o;
+  double max_p99 = 0.0, max_err = 0.0;
+  int write_lag = 0;
+  po::options_description d(
+      "brigade-loadtest: simulated singers speaking the Bucket Brigade API\n"
+      "usage: brigade-loadtest --url http://127.0.0.1:8080/api --singers N [options]");
+  // clang-format off
+  d.add_options()
+    ("help,h", "this text")
+    ("url", po::value(&o.url)->default_value(o.url), "API base URL (http only)")
+    ("singers", po::value(&o.singers)->default_value(o.singers), "simulated singers (maximum with --ramp)")
+    ("duration", po::value(&o.duration_s)->default_value(o.duration_s), "run length in seconds")
+    ("batch-ms", po::value(&o.batch_ms)->default_value(o.batch_ms), "audio per exchange (the page's batch), ms")
+    ("connections", po::value(&o.connections)->default_value(o.connections), "keep-alive connections; 0 = min(singers, 64)")
+    ("decode", po::bool_switch(&o.decode), "decode reply audio (on with --verify)")
+    ("no-song", "no leader and no song: the original stress.py load (uploads not mixed)")
+    ("no-summary", "do not ask for the user summary (the page asks on every request but the first)")
+    ("offset", po::value(&o.offset_s)->default_value(o.offset_s), "initial read offset behind the server clock, s")
+    ("write-lag-ms", po::value(&write_lag), "write_clock = read_clock - lag (default 0; 1200 with --verify)")
+    ("timeout-ms", po::value(&o.timeout_ms)->default_value(o.timeout_ms), "per-request timeout")
+    ("json", po::value(&o.json_path), "write the results as JSON to this file")
+    ("max-p99-ms", po::value(&max_p99), "SLO: fail (exit 1) when p99 latency exceeds this")
+    ("max-error-rate", po::value(&max_err), "SLO: fail (exit 1) when errors/requests exceeds this")
+    ("ramp", po::bool_switch(&o.ramp), "add singers in steps until a gate fails; report capacity")
+    ("ramp-start", po::value(&o.ramp_start)->default_value(o.ramp_start), "singers in the first step")
+    ("ramp-step", po::value(&o.ramp_step)->default_value(o.ramp_step), "singers added per step")
+    ("step-duration", po::value(&o.step_s)->default_value(o.step_s), "measured seconds per step")
+    ("verify", po::bool_switch(&o.verify), "tones per singer; check who hears whom; exit 1 on mismatch")
+    ("seed", po::value(&o.seed)->default_value(o.seed), "random seed (phases, user ids, audio)");
+  // clang-format on
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, d), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    std::cerr << "brigade-loadtest: " << e.what() << "\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (vm.count("help")) {
+    std::cout << d << "\n";
+    exit_code = 0;
+    return std::nullopt;
+  }
+  o.song = vm.count("no-song") == 0;
+  o.summary = vm.count("no-summary") == 0;
+  if (vm.count("write-lag-ms")) o.write_lag_ms = write_lag;
+  if (vm.count("max-p99-ms")) o.max_p99_ms = max_p99;
+  if (vm.count("max-error-rate")) o.max_error_rate = max_err;
+  std::string bad;
+  if (o.singers < 1 || o.singers > 100'000) bad = "--singers must be 1..100000";
+  if (o.batch_ms < 60 || o.batch_ms > 5'000) bad = "--batch-ms must be 60..5000";
+  if (o.duration_s <= 0 || o.duration_s > 86'400) bad = "--duration must be in (0, 86400]";
+  if (o.offset_s < 1.0 || o.offset_s > 100.0) bad = "--offset must be 1..100 s";
+  if (o.timeout_ms < 10) bad = "--timeout-ms must be >= 10";
+  if (o.ramp && (o.ramp_start < 1 || o.ramp_step < 1 || o.step_s < 1.0))
+    bad = "--ramp-start, --ramp-step must be >= 1 and --step-duration >= 1 s";
+  if (o.verify && o.ramp) bad = "--verify and --ramp are exclusive";
+  if (o.verify && !o.song) bad = "--verify needs a song (drop --no-song)";
+  if (o.verify && (o.singers < 2 || o.singers > 24)) bad = "--verify needs 2..24 singers";
+  if (o.write_lag_ms && (*o.write_lag_ms < 0 || *o.write_lag_ms > 2'500))
+    bad = "--write-lag-ms must be 0..2500";
+  if (!bad.empty()) {
+    std::cerr << "brigade-loadtest: " << bad << "\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (o.verify) o.decode = true;
+  if (o.connections <= 0) o.connections = std::min(o.singers, 64);
+  return o;
+}
+
+}  // namespace brigade::loadtest

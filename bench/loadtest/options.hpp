@@ -1,0 +1,36 @@
+// brigade-loadtest: command-line flags.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace brigade::loadtest {
+
+struct Options {
+  std::string url = "http://127.0.0.1:8080/api";  ///< API base, as the page's apiPath
+  int singers = 100;                              ///< simulated singers (the maximum, with --ramp)
+  double duration_s = 30.0;  ///< steady-state run length (not for --verify / --ramp)
+  int batch_ms = 600;        ///< the page's batch, rounded to whole 60 ms packets
+  int connections = 0;       ///< keep-alive pool size; 0 → min(singers, 64)
+  bool decode = false;       ///< decode reply audio (always on with --verify)
+  bool song = true;          ///< a leader leads and starts a song; --no-song: stress.py load
+  bool summary = true;       ///< ask for the user summary, as the page does after its 1st reply
+  double offset_s = 12.0;    ///< initial "time travel" offset before buckets are assigned
+  std::optional<int> write_lag_ms;  ///< write_clock = read_clock - lag; default 0 (1200 in verify)
+  int timeout_ms = 5'000;           ///< per request, as a browser gives up on a stuck XHR
+  std::string json_path;            ///< --json FILE
+  std::optional<double> max_p99_ms;
+  std::optional<double> max_error_rate;
+  bool ramp = false;
+  int ramp_start = 50;
+  int ramp_step = 50;
+  double step_s = 10.0;  ///< measured seconds per ramp step (after a settling second)
+  bool verify = false;
+  std::uint32_t seed = 1;
+};
+
+/// Parses argv. Returns nothing (and sets exit_code) for --help or a bad flag.
+std::optional<Options> parse_options(int argc, char** argv, int& exit_code);
+
+}  // namespace brigade::loadtest

@@ -1,0 +1,359 @@
+// brigade-loadtest: one simulated singer (see singer.hpp).
+#include "singer.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "brigade/packet_container.hpp"
+#include "support/api_wire.hpp"
+#include "support/tone.hpp"
+
+namespace brigade::loadtest {
+namespace {
+
+/// A read must end this far behind the estimated server clock (rounding, scheduling).
+constexpr Clock kFutureMargin = kSampleRate / 50;  // 20 ms
+/// The page retries a failed clock GET every second.
+constexpr auto kClockRetry = std::chrono::seconds(1);
+/// After a failed exchange the page reconnects at once; a short pause keeps a failing server
+/// from being hammered in a tight loop.
+constexpr auto kExchangeRetry = std::chrono::milliseconds(100);
+/// Verify tones: amplitude per singer (12 summed stay well below full scale).
+constexpr float kToneAmplitude = 0.05f;
+
+std::int64_t micros_since(SteadyClock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - t).count();
+}
+
+/// An optional integer key: absent or null → nullopt; anything else must be an integer.
+bool optional_int(const boost::json::object& obj, std::string_view key,
+                  std::optional<std::int64_t>& out) {
+  out.reset();
+  const auto* v = obj.if_contains(key);
+  if (v == nullptr || v->is_null()) return true;
+  std::int64_t i = 0;
+  if (!client::get_int(obj, key, i).ok()) return false;
+  out = i;
+  return true;
+}
+
+}  // namespace
+
+Singer::Singer(net::io_context& io, RunContext& ctx, int index, std::uint64_t user_id, bool leader,
+               std::uint32_t seed)
+    : io_(io),
+      ctx_(ctx),
+      timer_(io),
+      index_(index),
+      id_(user_id),
+      leader_(leader),
+      name_("load" + std::to_string(index)),
+      rng_(seed),
+      offset_s_(ctx.offset_s) {
+  if (ctx_.verify) encoder_.emplace();
+  if (ctx_.decode) decoder_.emplace();
+  pcm_.resize(static_cast<std::size_t>(ctx_.n_samples) + codec::kMaxPacketSamples);
+  pool_pos_ = std::uniform_int_distribution<std::size_t>(0, ctx_.packets->size() - 1)(rng_);
+}
+
+void Singer::start(SteadyClock::duration delay) {
+  running_ = true;
+  const SongState& song = *ctx_.song;
+  if (song.enabled && song.lead_sent && !leader_) {
+    // Joining a song in progress: pick a follower bucket, as the page's join buttons offer.
+    const int slot = std::uniform_int_distribution<int>(1, 5)(rng_);
+    offset_s_ = song.first_bucket + 3.0 * slot;
+    bucket_ = static_cast<int>(offset_s_);
+  }
+  timer_.expires_after(delay);
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && running_) connect();
+  });
+}
+
+void Singer::stop() {
+  running_ = false;
+  timer_.cancel();
+}
+
+void Singer::connect() {
+  const auto sent = SteadyClock::now();
+  ctx_.pool->submit(HttpRequest{false, ctx_.path, {}},
+                    [this, sent](const HttpResult& r) { on_clock(r, sent); });
+}
+
+void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
+  const auto micros = micros_since(sent);
+  if (r.failure != Failure::kNone) {
+    return fail(r.failure == Failure::kTimeout ? "timeout" : "transport", micros,
+                "clock GET: " + r.detail, kClockRetry);
+  }
+  if (r.status != 200) {
+    return fail("http_" + std::to_string(r.status), micros, "clock GET", kClockRetry);
+  }
+  client::ClockReply clock;
+  if (auto s = client::parse_clock_reply(r.x_audio_metadata, clock); !s.ok()) {
+    return fail("protocol", micros, "clock GET: " + s.message, kClockRetry);
+  }
+  ctx_.stats->ok(micros, false);
+  if (!running_) return;
+  // As the page does: half the round trip is the one-way latency.
+  const Clock half_rtt = micros * kSampleRate / 2'000'000;
+  server_ref_ = clock.server_clock + half_rtt;
+  steady_ref_ = SteadyClock::now();
+  const Clock start = server_ref_ - static_cast<Clock>(offset_s_ * kSampleRate);
+  read_end_ = start - start % kOpusFrameSamples;
+  reset_next_ = true;
+  k_ = 0;
+  base_ = steady_ref_;
+  if (encoder_) encoder_->reset();
+  if (decoder_) decoder_->reset();
+  schedule_exchange();
+}
+
+void Singer::schedule_exchange() {
+  if (!running_) return;
+  const auto due = base_ + static_cast<std::int64_t>(k_) * ctx_.batch;
+  timer_.expires_at(std::max(due, SteadyClock::now()));
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && running_) exchange();
+  });
+}
+
+void Singer::exchange() {
+  const Clock n = ctx_.n_samples;
+  const Clock read_clock = read_end_ + n;
+  // Never read into the server's future: wait if the estimate says it is not there yet.
+  const auto since_ref = SteadyClock::now() - steady_ref_;
+  const Clock server_now =
+      server_ref_ + std::chrono::duration_cast<std::chrono::microseconds>(since_ref).count() *
+                        kSampleRate / 1'000'000;
+  if (read_clock > server_now - kFutureMargin) {
+    const Clock wait = read_clock - server_now + kFutureMargin;
+    timer_.expires_after(std::chrono::microseconds(wait * 1'000'000 / kSampleRate + 1));
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec && running_) exchange();
+    });
+    return;
+  }
+  const Clock write_clock = read_clock - ctx_.write_lag;
+
+  client::ExchangeParams p;
+  p.userid = id_;
+  p.read_clock = read_clock;
+  p.write_clock = write_clock;
+  p.n_samples = n;
+  p.username = name_;
+  p.reset_user_state = reset_next_;
+  // The page re-queues user_summary after every processed reply, so not on a connection's first.
+  p.user_summary = ctx_.summary && !reset_next_;
+  SongState& song = *ctx_.song;
+  if (leader_ && song.enabled) {
+    if (!song.lead_sent &&
+        (song.active >= song.active_needed || SteadyClock::now() >= song.lead_deadline)) {
+      p.request_lead = song.lead_sent = true;
+    } else if (song.lead_assigned && leader_reconnected_ && !song.start_sent) {
+      p.mark_start_singing = song.start_sent = true;
+    } else if (song.stop_wanted && song.start_clock > 1 && !song.stop_sent) {
+      p.mark_stop_singing = song.stop_sent = true;
+    }
+  }
+  HttpRequest req{true, client::exchange_target(p, ctx_.path), {}};
+  build_body(write_clock, req.body);
+  ++k_;
+  const auto sent = SteadyClock::now();
+  ctx_.pool->submit(std::move(req),
+                    [this, sent, read_clock, lead = p.request_lead, start = p.mark_start_singing,
+                     stop = p.mark_stop_singing](const HttpResult& r) {
+                      on_exchange(r, sent, read_clock, lead, start, stop);
+                    });
+}
+
+void Singer::build_body(Clock write_clock, std::string& body) {
+  const Clock n = ctx_.n_samples;
+  const auto packets = static_cast<std::size_t>(n / kOpusFrameSamples);
+  if (!encoder_) {
+    ctx_.packets->append_container(body, pool_pos_, packets);
+    pool_pos_ = (pool_pos_ + packets) % ctx_.packets->size();
+    return;
+  }
+  const auto tone = client::sine(ctx_.verify_freqs[static_cast<std::size_t>(index_)],
+                                 kToneAmplitude, static_cast<std::size_t>(n), write_clock - n);
+  std::array<std::uint8_t, 4000> scratch{};
+  begin_container(body, packets);
+  for (std::size_t i = 0; i < packets; ++i) {
+    const int bytes = encoder_->encode(
+        std::span<const float>(tone).subspan(i * kOpusFrameSamples, kOpusFrameSamples), scratch);
+    if (bytes < 0) throw codec::OpusError("opus_encode_float", bytes);
+    append_packet(body,
+                  std::span<const std::uint8_t>(scratch.data(), static_cast<std::size_t>(bytes)));
+  }
+}
+
+void Singer::on_exchange(const HttpResult& r, SteadyClock::time_point sent, Clock read_clock,
+                         bool carried_lead, bool carried_start, bool carried_stop) {
+  const auto micros = micros_since(sent);
+  SongState& song = *ctx_.song;
+  auto undo_controls = [&] {
+    // The request may not have reached the room: send its controls again later.
+    if (carried_lead) song.lead_sent = false;
+    if (carried_start) song.start_sent = false;
+    if (carried_stop) song.stop_sent = false;
+  };
+  if (r.failure != Failure::kNone) {
+    undo_controls();
+    return fail(r.failure == Failure::kTimeout     ? "timeout"
+                : r.failure == Failure::kTransport ? "transport"
+                                                   : "protocol",
+                micros, r.detail, kExchangeRetry);
+  }
+  if (r.status != 200) {
+    undo_controls();
+    client::ErrorReply err;
+    (void)client::parse_error_header(r.x_audio_metadata, err);
+    return fail("http_" + std::to_string(r.status), micros,
+                err.message.empty() ? std::string(r.body.substr(0, 200)) : err.message,
+                kExchangeRetry);
+  }
+  std::string problem;
+  std::optional<int> delay_seconds;
+  if (!check_reply(r, read_clock, problem, delay_seconds)) {
+    undo_controls();
+    return fail("protocol", micros, problem, kExchangeRetry);
+  }
+  ctx_.stats->ok(micros, true);
+  ++exchanges_ok_;
+  last_ok_ = SteadyClock::now();
+  if (!counted_active_) {
+    counted_active_ = true;
+    ++song.active;
+  }
+  read_end_ = read_clock;
+  reset_next_ = false;
+  if (!running_) return;
+  if (leader_ && song.stop_after && song.start_clock > 1 &&
+      read_clock >= song.start_clock + *song.stop_after) {
+    song.stop_wanted = true;
+  }
+  if (delay_seconds) {
+    // Bucket assignment: reconnect at that offset (new clock, new read clock, reset).
+    bucket_ = *delay_seconds;
+    offset_s_ = *delay_seconds;
+    if (leader_) {
+      song.lead_assigned = true;
+      leader_reconnected_ = true;
+    }
+    ++reconnects_;
+    return connect();
+  }
+  schedule_exchange();
+}
+
+bool Singer::check_reply(const HttpResult& r, Clock read_clock, std::string& problem,
+                         std::optional<int>& delay_seconds) {
+  std::size_t mlen = 0;
+  if (auto s = client::parse_metadata_len(r.x_audio_metadata, mlen); !s.ok()) {
+    problem = "X-Audio-Metadata: " + s.message;
+    return false;
+  }
+  if (mlen > r.body.size()) {
+    problem = "metadata_len beyond the body";
+    return false;
+  }
+  boost::json::object meta;
+  if (auto s = client::parse_json_object(r.body.substr(0, mlen), meta); !s.ok()) {
+    problem = "metadata: " + s.message;
+    return false;
+  }
+  std::int64_t echoed = 0, n = 0;
+  if (!client::get_int(meta, "client_read_clock", echoed).ok() ||
+      !client::get_int(meta, "n_samples", n).ok()) {
+    problem = "metadata lacks integer client_read_clock / n_samples";
+    return false;
+  }
+  if (echoed != read_clock || n != ctx_.n_samples) {
+    problem = "continuity: reply covers " + std::to_string(n) + " samples ending at " +
+              std::to_string(echoed) + ", asked " + std::to_string(ctx_.n_samples) + " ending at " +
+              std::to_string(read_clock);
+    return false;
+  }
+  std::optional<std::int64_t> start, end, delay, first;
+  if (!optional_int(meta, "song_start_clock", start) ||
+      !optional_int(meta, "song_end_clock", end) || !optional_int(meta, "delay_seconds", delay) ||
+      !optional_int(meta, "first_bucket", first)) {
+    problem = "metadata: song clocks / delay_seconds / first_bucket not integers";
+    return false;
+  }
+  SongState& song = *ctx_.song;
+  if (start && *start > 1) song.start_clock = *start;
+  if (end && *end > 1 && song.stop_sent) song.end_clock = *end;
+  if (first) song.first_bucket = static_cast<int>(*first);
+  if (delay && song.enabled) delay_seconds = static_cast<int>(*delay);
+
+  // User summary: count:uint16 BE, then 51-byte records; only skipped here (cheap at 1,000).
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(r.body.data());
+  std::size_t at = mlen;
+  if (r.body.size() < at + 2) {
+    problem = "no user summary block";
+    return false;
+  }
+  const std::size_t records = (std::size_t{bytes[at]} << 8) | bytes[at + 1];
+  at += 2 + records * client::kSummaryRecordSize;
+  if (r.body.size() < at) {
+    problem = "user summary truncated";
+    return false;
+  }
+  PacketList list;
+  if (const auto e = parse_container({bytes + at, r.body.size() - at}, list);
+      e != ContainerError::kNone) {
+    problem = std::string("reply audio: ") + to_string(e);
+    return false;
+  }
+  if (static_cast<Clock>(list.count) * kOpusFrameSamples != ctx_.n_samples) {
+    problem = "reply has " + std::to_string(list.count) + " packets for " +
+              std::to_string(ctx_.n_samples) + " samples";
+    return false;
+  }
+  if (!decoder_) return true;
+  std::size_t got = 0;
+  for (const auto& packet : list.view()) {
+    if (got + codec::kMaxPacketSamples > pcm_.size()) {
+      problem = "reply audio decodes to more than n_samples";
+      return false;
+    }
+    const int samples = decoder_->decode(packet, std::span<float>(pcm_).subspan(got));
+    if (samples < 0) {
+      problem = "reply audio: " + codec::error_text(samples);
+      return false;
+    }
+    got += static_cast<std::size_t>(samples);
+  }
+  if (static_cast<Clock>(got) != ctx_.n_samples) {
+    problem = "reply audio decodes to " + std::to_string(got) + " samples";
+    return false;
+  }
+  if (ctx_.verify) {
+    const std::span<const float> block(pcm_.data(), got);
+    ChunkPowers c;
+    c.end = read_clock;
+    for (double f : ctx_.verify_freqs)
+      c.tones.push_back(static_cast<float>(client::goertzel_power(block, f)));
+    for (double f : ctx_.probe_freqs)
+      c.probes.push_back(static_cast<float>(client::goertzel_power(block, f)));
+    chunks_.push_back(std::move(c));
+  }
+  return true;
+}
+
+void Singer::fail(const std::string& kind, std::int64_t micros, const std::string& detail,
+                  SteadyClock::duration retry_after) {
+  ctx_.stats->error(kind, micros, name_ + ": " + detail);
+  if (!running_) return;
+  ++reconnects_;
+  timer_.expires_after(retry_after);
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && running_) connect();
+  });
+}
+
+}  // namespace brigade::loadtest

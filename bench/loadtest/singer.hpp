@@ -1,0 +1,142 @@
+// brigade-loadtest: one simulated singer, a timer-driven state machine that speaks the API as
+// the page does (spec §10): GET the clock, read `offset` behind it, then one exchange per
+// batch in real time with read and write clocks advancing by exactly n_samples; the first
+// exchange of every connection carries reset_user_state; delay_seconds in a reply or any error
+// makes it reconnect (new GET, new read clock). Singer 0 of a song run is the leader: it asks
+// for the lead once everyone is active, starts the song after its own reconnect, and stops it
+// when asked.
+//
+// Threading: every singer of a run lives on the one io thread that runs the pool.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "brigade/constants.hpp"
+#include "brigade/opus_codec.hpp"
+#include "http_pool.hpp"
+#include "stats.hpp"
+#include "voice.hpp"
+
+namespace brigade::loadtest {
+
+using SteadyClock = std::chrono::steady_clock;
+
+/// Song progress shared by the singers of a run (one thread).
+struct SongState {
+  bool enabled = false;
+  int active_needed = 0;  ///< singers that must have exchanged before the lead is requested
+  int active = 0;         ///< singers with at least one good exchange
+  SteadyClock::time_point lead_deadline;  ///< request the lead by then even if some are missing
+  bool lead_sent = false;                 ///< request_lead went out (and did not fail)
+  bool lead_assigned = false;             ///< the leader got its delay_seconds
+  bool start_sent = false;                ///< mark_start_singing went out (and did not fail)
+  bool stop_wanted = false;               ///< the runner asks the leader to stop the song
+  bool stop_sent = false;
+  Clock start_clock = 0;  ///< song_start_clock as the server reported it (>1: a real song)
+  Clock end_clock = 0;    ///< song_end_clock, once stopped
+  int first_bucket = 3;   ///< seconds, from the replies
+  /// Verify: the leader asks to stop once its reads pass start_clock + this.
+  std::optional<Clock> stop_after;
+};
+
+/// What the singers of a run share.
+struct RunContext {
+  HttpPool* pool = nullptr;
+  Stats* stats = nullptr;
+  SongState* song = nullptr;
+  const PacketPool* packets = nullptr;
+  std::string path;          ///< API path, e.g. "/api"
+  Clock n_samples = 28'800;  ///< per exchange
+  SteadyClock::duration batch{};
+  Clock write_lag = 0;     ///< samples
+  double offset_s = 12.0;  ///< initial offset
+  bool summary = true;
+  bool decode = false;
+  bool verify = false;
+  std::vector<double> verify_freqs;  ///< tone per singer (verify)
+  std::vector<double> probe_freqs;   ///< off-tone frequencies for the noise floor (verify)
+};
+
+/// Goertzel powers of one decoded reply chunk (verify mode).
+struct ChunkPowers {
+  Clock end = 0;              ///< read clock of the chunk
+  std::vector<float> tones;   ///< power at each singer's tone
+  std::vector<float> probes;  ///< power at each probe frequency
+};
+
+class Singer {
+ public:
+  Singer(net::io_context& io, RunContext& ctx, int index, std::uint64_t user_id, bool leader,
+         std::uint32_t seed);
+
+  /// Starts after `delay` (the random phase). With a song already led, joins a random
+  /// follower bucket as a page user would.
+  void start(SteadyClock::duration delay);
+  /// Stops scheduling (an in-flight request still completes and is counted).
+  void stop();
+
+  int index() const { return index_; }
+  bool is_leader() const { return leader_; }
+  std::uint64_t exchanges_ok() const { return exchanges_ok_; }
+  std::uint64_t reconnects() const { return reconnects_; }
+  SteadyClock::time_point last_ok() const { return last_ok_; }
+  /// Bucket (delay seconds) last assigned by the server; 0 if none.
+  int bucket() const { return bucket_; }
+  /// End of the newest interval read successfully.
+  Clock read_end() const { return read_end_; }
+  const std::vector<ChunkPowers>& chunks() const { return chunks_; }
+
+ private:
+  void connect();
+  void on_clock(const HttpResult& r, SteadyClock::time_point sent);
+  void schedule_exchange();
+  void exchange();
+  void on_exchange(const HttpResult& r, SteadyClock::time_point sent, Clock read_clock,
+                   bool carried_lead, bool carried_start, bool carried_stop);
+  /// Error path: count it and reconnect (as the page does, without back-off for exchanges).
+  void fail(const std::string& kind, std::int64_t micros, const std::string& detail,
+            SteadyClock::duration retry_after);
+  void build_body(Clock write_clock, std::string& body);
+  bool check_reply(const HttpResult& r, Clock read_clock, std::string& problem,
+                   std::optional<int>& delay_seconds);
+
+  net::io_context& io_;
+  RunContext& ctx_;
+  net::steady_timer timer_;
+  int index_;
+  std::uint64_t id_;
+  bool leader_;
+  std::string name_;
+  std::mt19937 rng_;
+  bool running_ = false;
+  bool counted_active_ = false;
+
+  double offset_s_;  ///< current "time travel" offset
+  int bucket_ = 0;
+  Clock read_end_ = 0;      ///< end of the last interval read (next = + n)
+  bool reset_next_ = true;  ///< next exchange starts a connection
+  Clock server_ref_ = 0;    ///< estimated server clock at steady_ref_
+  SteadyClock::time_point steady_ref_;
+  SteadyClock::time_point base_;     ///< when exchange 0 of this connection was due
+  std::uint64_t k_ = 0;              ///< exchanges sent on this connection
+  std::size_t pool_pos_ = 0;         ///< next packet of the shared pool (load mode)
+  bool leader_reconnected_ = false;  ///< the leader reconnected after taking the lead
+
+  std::uint64_t exchanges_ok_ = 0;
+  std::uint64_t reconnects_ = 0;
+  SteadyClock::time_point last_ok_{};
+
+  std::optional<codec::Encoder> encoder_;  ///< verify: this singer's tone
+  std::optional<codec::Decoder> decoder_;  ///< --decode
+  std::vector<float> pcm_;                 ///< scratch: decoded reply / tone chunk
+  std::vector<ChunkPowers> chunks_;
+};
+
+}  // namespace brigade::loadtest

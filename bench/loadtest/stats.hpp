@@ -1,0 +1,47 @@
+// brigade-loadtest: counters of one run: latency histograms (whole run and current window),
+// successes, and errors by kind. Single-threaded (the io thread owns it).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "histogram.hpp"
+
+namespace brigade::loadtest {
+
+/// Counters over some span of time.
+struct Tally {
+  LatencyHistogram latency;                     ///< every completed request, errors included
+  std::uint64_t exchanges_ok = 0;               ///< audio POSTs answered 200 and well-formed
+  std::uint64_t clock_gets_ok = 0;              ///< clock GETs answered 200
+  std::map<std::string, std::uint64_t> errors;  ///< "http_500", "timeout", "transport", "protocol"
+
+  std::uint64_t error_count() const;
+  std::uint64_t requests() const { return exchanges_ok + clock_gets_ok + error_count(); }
+  double error_rate() const;
+  void merge(const Tally& other);
+};
+
+class Stats {
+ public:
+  /// Examples of error texts kept for the report.
+  static constexpr std::size_t kMaxExamples = 5;
+
+  void ok(std::int64_t micros, bool exchange);
+  void error(const std::string& kind, std::int64_t micros, const std::string& detail);
+
+  const Tally& total() const { return total_; }
+  const Tally& window() const { return window_; }
+  /// Starts a new window (a ramp step's measurement).
+  void reset_window() { window_ = Tally{}; }
+  const std::vector<std::string>& examples() const { return examples_; }
+
+ private:
+  Tally total_;
+  Tally window_;
+  std::vector<std::string> examples_;
+};
+
+}  // namespace brigade::loadtest
