@@ -248,10 +248,12 @@ Result<std::vector<float>> read_wav(std::span<const std::uint8_t> bytes,
   if (!tag_is(base, "RIFF") || !tag_is(base + 8, "WAVE")) {
     return Error{"not a WAV file (no RIFF/WAVE header)"};
   }
-  // A RIFF size beyond the file is tolerated (streamed files); a smaller one ends the walk, so
-  // bytes after it (an unfinished writer's last block) are ignored.
+  // A RIFF size beyond the file, or an impossible one below 4 (streamed files write 0 or
+  // 0xFFFFFFFF), means "up to the end of the file"; a smaller valid one ends the walk, so bytes
+  // after it (an unfinished writer's last block) are ignored.
+  const std::uint64_t riff_size = le32(base + 4);
   const std::uint64_t riff_end =
-      std::min<std::uint64_t>(bytes.size(), 8 + std::uint64_t{le32(base + 4)});
+      riff_size < 4 ? bytes.size() : std::min<std::uint64_t>(bytes.size(), 8 + riff_size);
   std::optional<std::span<const std::uint8_t>> fmt;
   std::optional<std::span<const std::uint8_t>> data;
   std::uint64_t pos = 12;

@@ -45,11 +45,13 @@ void put32(Bytes& b, std::uint32_t v) {
   put16(b, v & 0xFFFF);
   put16(b, v >> 16);
 }
-void put_tag(Bytes& b, const char* tag) { b.insert(b.end(), tag, tag + 4); }
+void put_tag(Bytes& b, const char* tag) {
+  b.insert(b.end(), tag, tag + 4);
+}
 
 /// A RIFF/WAVE image with a plain (16-byte) or extensible (40-byte) fmt chunk.
-Bytes make_wav(std::uint16_t format, std::uint16_t channels, std::uint32_t rate,
-               std::uint16_t bits, const Bytes& data, bool extensible = false) {
+Bytes make_wav(std::uint16_t format, std::uint16_t channels, std::uint32_t rate, std::uint16_t bits,
+               const Bytes& data, bool extensible = false) {
   Bytes fmt;
   put16(fmt, extensible ? 0xFFFE : format);
   put16(fmt, channels);
@@ -215,6 +217,16 @@ TEST(ReadWav, SkipsUnknownAndOddSizedChunksAndFmtAfterData) {
   auto r = read_wav(b);
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r.value(), (std::vector<float>{100.0f / 32768, -100.0f / 32768}));
+}
+
+TEST(ReadWav, StreamedRiffSizeZeroOrMaxReadsToEndOfFile) {
+  for (std::uint32_t riff : {0u, 0xFFFF'FFFFu}) {
+    Bytes b = make_wav(1, 1, 48'000, 16, pcm16({1000, -1000}));
+    std::memcpy(b.data() + 4, &riff, 4);
+    auto r = read_wav(b);
+    ASSERT_TRUE(r.ok()) << riff << ": " << r.error();
+    EXPECT_EQ(r.value(), (std::vector<float>{1000.0f / 32768, -1000.0f / 32768}));
+  }
 }
 
 TEST(ReadWav, Resamples44100ToneKeepingFrequencyAndScalingLength) {
