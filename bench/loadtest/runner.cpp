@@ -263,6 +263,7 @@ int Runner::finish_report() {
   std::uint64_t reconnects = 0;
   for (const auto& s : singers_) reconnects += s->reconnects();
   root["reconnects"] = reconnects;
+  root["song_started"] = song_.start_clock > 1;
   if (o_.max_p99_ms) root["max_p99_ms"] = *o_.max_p99_ms;
   if (o_.max_error_rate) root["max_error_rate"] = *o_.max_error_rate;
 

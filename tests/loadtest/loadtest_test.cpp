@@ -1,0 +1,122 @@
+// brigade-loadtest end to end: verify mode (who hears whom, 12 singers) and a short load of
+// 100 singers, each against a fresh brigade-server. Asserts correctness, never latency.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include "support/server_process.hpp"
+
+namespace {
+
+using brigade::client::ServerOptions;
+using brigade::client::ServerProcess;
+
+struct LoadtestRun {
+  int exit_status = -1;
+  std::string output;
+  boost::json::object json;
+};
+
+/// Runs brigade-loadtest against `server` with `args`; returns its exit status, output, JSON.
+LoadtestRun run_loadtest(const ServerProcess& server, const std::string& args,
+                         const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path();
+  const auto json_path =
+      dir / ("brigade-loadtest-" + name + "-" + std::to_string(getpid()) + ".json");
+  const auto out_path =
+      dir / ("brigade-loadtest-" + name + "-" + std::to_string(getpid()) + ".out");
+  const std::string cmd = std::string(BRIGADE_LOADTEST_BINARY) +
+                          " --url http://127.0.0.1:" + std::to_string(server.port()) + "/api " +
+                          args + " --json " + json_path.string() + " > " + out_path.string() +
+                          " 2>&1";
+  LoadtestRun run;
+  const int rc = std::system(cmd.c_str());
+  run.exit_status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  std::ifstream out(out_path);
+  std::stringstream text;
+  text << out.rdbuf();
+  run.output = text.str();
+  std::ifstream jf(json_path);
+  std::stringstream js;
+  js << jf.rdbuf();
+  boost::system::error_code ec;
+  auto v = boost::json::parse(js.str(), ec);
+  if (!ec && v.is_object()) run.json = v.as_object();
+  std::filesystem::remove(json_path);
+  std::filesystem::remove(out_path);
+  return run;
+}
+
+ServerOptions server_options() {
+  ServerOptions o;
+  o.binary = BRIGADE_SERVER_BINARY;
+  o.web_root = BRIGADE_WEB_ROOT;
+  o.threads = 2;
+  return o;
+}
+
+std::int64_t at_int(const boost::json::object& o, std::string_view a, std::string_view b) {
+  return o.at(a).as_object().at(b).to_number<std::int64_t>();
+}
+
+TEST(LoadtestEndToEnd, VerifyTwelveSingersHearExactlyTheEarlierBuckets) {
+  ServerProcess server(server_options());
+  const LoadtestRun run = run_loadtest(server, "--singers 12 --verify", "verify");
+  SCOPED_TRACE(run.output);
+  EXPECT_EQ(run.exit_status, 0);
+  ASSERT_TRUE(run.json.contains("verify"));
+  const auto& v = run.json.at("verify").as_object();
+  EXPECT_TRUE(v.at("passed").as_bool());
+  EXPECT_EQ(v.at("mismatches").to_number<int>(), 0);
+  EXPECT_GT(v.at("song_start_clock").to_number<std::int64_t>(), 1);
+  EXPECT_GT(v.at("song_end_clock").to_number<std::int64_t>(),
+            v.at("song_start_clock").to_number<std::int64_t>());
+  // The server assigned the leader's bucket and all five follower buckets (filled from the back).
+  std::array<int, 6> per_bucket{};
+  for (const auto& b : v.at("buckets").as_array()) {
+    const auto d = b.to_number<int>();
+    ASSERT_TRUE(d % 3 == 0 && d >= 3 && d <= 18) << d;
+    ++per_bucket[static_cast<std::size_t>(d / 3 - 1)];
+  }
+  EXPECT_EQ(per_bucket[0], 1);
+  for (std::size_t i = 1; i < per_bucket.size(); ++i) EXPECT_GE(per_bucket[i], 2) << i;
+  // Somebody heard somebody: the matrix is not trivially empty.
+  const auto& hears = v.at("hears").as_array();
+  ASSERT_EQ(hears.size(), 12u);
+  int heard = 0;
+  for (const auto& row : hears)
+    for (const auto& cell : row.as_array()) heard += cell.as_bool() ? 1 : 0;
+  EXPECT_GE(heard, 11 * 2);
+  EXPECT_EQ(at_int(run.json, "requests", "errors"), 0);
+}
+
+TEST(LoadtestEndToEnd, HundredSingersTenSecondsWithoutErrors) {
+  ServerProcess server(server_options());
+  const LoadtestRun run =
+      run_loadtest(server, "--singers 100 --duration 10 --timeout-ms 30000", "load");
+  SCOPED_TRACE(run.output);
+  EXPECT_EQ(run.exit_status, 0);
+  ASSERT_TRUE(run.json.contains("requests"));
+  EXPECT_EQ(at_int(run.json, "requests", "errors"), 0);
+  EXPECT_TRUE(run.json.at("errors").as_object().empty());
+  // Every singer kept singing: connected, took its bucket, and exchanged again and again
+  // (the bound leaves room for a slow, busy machine; it is no latency threshold).
+  EXPECT_GE(at_int(run.json, "per_singer", "min_exchanges"), 4);
+  EXPECT_GE(at_int(run.json, "requests", "exchanges_ok"), 100 * 4);
+  // Each singer reconnected exactly once: to the bucket the server assigned.
+  EXPECT_EQ(run.json.at("reconnects").to_number<int>(), 100);
+  EXPECT_TRUE(run.json.at("song_started").as_bool());
+  // Keep-alive connections were reused, not opened per request.
+  EXPECT_LE(run.json.at("connections_opened").to_number<int>(), 64);
+}
+
+}  // namespace
