@@ -8,6 +8,9 @@
 namespace brigade::integration {
 namespace {
 
+/// One fixture name per file keeps CTest's test names unique across executables.
+using Exchange = ServerTest;
+
 using client::ExchangeParams;
 using client::HttpResponse;
 using client::Packet;
@@ -33,7 +36,7 @@ Clock past_clock(double seconds) {
   return c - c % 2880;
 }
 
-TEST_F(ServerTest, FirstExchangeReturnsMetadataSummaryAndWholePackets) {
+TEST_F(Exchange, FirstExchangeReturnsMetadataSummaryAndWholePackets) {
   client::Singer ann(*http_, 48213377120, "Ann Lee");
   ann.connect(3.0);
   const Clock expected_end = ann.next_read_clock(kChunk);
@@ -69,7 +72,7 @@ TEST_F(ServerTest, FirstExchangeReturnsMetadataSummaryAndWholePackets) {
   EXPECT_LT(client::mean_square(r.pcm), 1e-8);
 }
 
-TEST_F(ServerTest, SummaryBlockIsPresentButEmptyWhenNotRequested) {
+TEST_F(Exchange, SummaryBlockIsPresentButEmptyWhenNotRequested) {
   client::Singer bob(*http_, 7, "Bob");
   bob.connect(3.0);
   const auto r = bob.exchange(5760);
@@ -78,7 +81,7 @@ TEST_F(ServerTest, SummaryBlockIsPresentButEmptyWhenNotRequested) {
   EXPECT_EQ(r.reply.packets.size(), 2u);
 }
 
-TEST_F(ServerTest, ContinuousExchangesWithUploadsSucceed) {
+TEST_F(Exchange, ContinuousExchangesWithUploadsSucceed) {
   client::Singer ann(*http_, 11, "Ann");
   ann.connect(3.0);
   for (int i = 0; i < 4; ++i) {
@@ -92,7 +95,7 @@ TEST_F(ServerTest, ContinuousExchangesWithUploadsSucceed) {
   }
 }
 
-TEST_F(ServerTest, ReadClockDesyncIsRefusedAndTheSingerCanRecover) {
+TEST_F(Exchange, ReadClockDesyncIsRefusedAndTheSingerCanRecover) {
   const Clock start = past_clock(5.0);
   ExchangeParams p;
   p.userid = 21;
@@ -121,7 +124,7 @@ TEST_F(ServerTest, ReadClockDesyncIsRefusedAndTheSingerCanRecover) {
   expect_serving();
 }
 
-TEST_F(ServerTest, WriteClockDesyncIsRefused) {
+TEST_F(Exchange, WriteClockDesyncIsRefused) {
   client::OpusPipe codec;
   const auto packets = codec.encode(client::sine(440.0, 0.3f, kChunk));
   const std::string body = client::build_body("", packets);
@@ -142,7 +145,7 @@ TEST_F(ServerTest, WriteClockDesyncIsRefused) {
   expect_serving();
 }
 
-TEST_F(ServerTest, BadRequestsGetClearErrorsAndTheServerKeepsServing) {
+TEST_F(Exchange, BadRequestsGetClearErrorsAndTheServerKeepsServing) {
   client::OpusPipe codec;
   const auto good_packets = codec.encode(client::sine(440.0, 0.3f, 2 * 2880));
   const std::string good_audio = client::build_body("", good_packets);
@@ -208,7 +211,7 @@ TEST_F(ServerTest, BadRequestsGetClearErrorsAndTheServerKeepsServing) {
   EXPECT_TRUE(r.ok()) << r.problem;
 }
 
-TEST_F(ServerTest, ChatReachesOtherSingersFormDecoded) {
+TEST_F(Exchange, ChatReachesOtherSingersFormDecoded) {
   client::Singer ann(*http_, 41, "Ann");
   client::Singer bob(*http_, 42, "Bob");
   ann.connect(3.0);
@@ -230,7 +233,7 @@ TEST_F(ServerTest, ChatReachesOtherSingersFormDecoded) {
   EXPECT_TRUE(again.reply.metadata.at("chats").as_array().empty());
 }
 
-TEST_F(ServerTest, RoomRefusesSingersBeyondMaxUsers) {
+TEST_F(Exchange, RoomRefusesSingersBeyondMaxUsers) {
   for (int i = 0; i < kTestMaxUsers; ++i) {
     client::Singer s(*http_, 100 + static_cast<std::uint64_t>(i), "s" + std::to_string(i));
     s.connect(3.0);

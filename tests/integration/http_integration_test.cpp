@@ -10,6 +10,9 @@
 namespace brigade::integration {
 namespace {
 
+/// One fixture name per file keeps CTest's test names unique across executables.
+using HttpApi = ServerTest;
+
 using client::HttpResponse;
 
 void expect_cors(const HttpResponse& res) {
@@ -34,7 +37,7 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-TEST_F(ServerTest, ClockGetReportsTheSampleClock) {
+TEST_F(HttpApi, ClockGetReportsTheSampleClock) {
   const Clock before = client::local_clock_now();
   const auto res = http_->get("/api");
   const Clock after = client::local_clock_now();
@@ -50,7 +53,7 @@ TEST_F(ServerTest, ClockGetReportsTheSampleClock) {
   EXPECT_LE(clock.server_clock, after);
 }
 
-TEST_F(ServerTest, StatusReportsOccupancyWithMetadataLen) {
+TEST_F(HttpApi, StatusReportsOccupancyWithMetadataLen) {
   const auto res = http_->post("/api?action=status", "");
   ASSERT_EQ(res.status, 200);
   expect_cors(res);
@@ -70,18 +73,18 @@ TEST_F(ServerTest, StatusReportsOccupancyWithMetadataLen) {
   EXPECT_EQ(status.n_connected_users, 1);
 }
 
-TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
+TEST_F(HttpApi, KeepAliveServesManyRequestsOnOneConnection) {
   for (int i = 0; i < 20; ++i) ASSERT_EQ(http_->get("/api").status, 200);
   EXPECT_EQ(http_->connections_opened(), 1);
 }
 
-TEST_F(ServerTest, OptionsPreflightIsAnsweredPermissively) {
+TEST_F(HttpApi, OptionsPreflightIsAnsweredPermissively) {
   const auto res = http_->request("OPTIONS", "/api", "");
   EXPECT_EQ(res.status, 200);
   EXPECT_EQ(res.header("Access-Control-Allow-Origin"), "*");
 }
 
-TEST_F(ServerTest, UnknownMethodsGet405) {
+TEST_F(HttpApi, UnknownMethodsGet405) {
   for (const char* method : {"PUT", "DELETE", "PATCH"}) {
     for (const char* target : {"/api", "/index.html"}) {
       const auto res = http_->request(method, target, "x");
@@ -92,7 +95,7 @@ TEST_F(ServerTest, UnknownMethodsGet405) {
   expect_serving();
 }
 
-TEST_F(ServerTest, StaticRootServesIndexHtml) {
+TEST_F(HttpApi, StaticRootServesIndexHtml) {
   const auto res = http_->get("/");
   ASSERT_EQ(res.status, 200);
   EXPECT_TRUE(res.header("Content-Type").starts_with("text/html")) << res.header("Content-Type");
@@ -100,7 +103,7 @@ TEST_F(ServerTest, StaticRootServesIndexHtml) {
   EXPECT_EQ(http_->get("/no-such-file.js").status, 404);
 }
 
-TEST_F(ServerTest, PathsEscapingTheWebRootAreRefused) {
+TEST_F(HttpApi, PathsEscapingTheWebRootAreRefused) {
   for (const char* target :
        {"/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/%2E%2E/%2E%2E/etc/passwd",
         "/..%2f..%2fetc%2fpasswd", "/./../etc/passwd", "/%00/etc/passwd", "/..\\..\\etc\\passwd"}) {
@@ -112,7 +115,7 @@ TEST_F(ServerTest, PathsEscapingTheWebRootAreRefused) {
   expect_serving();
 }
 
-TEST_F(ServerTest, MalformedHttpGetsAnAnswerOrAClose) {
+TEST_F(HttpApi, MalformedHttpGetsAnAnswerOrAClose) {
   // Not HTTP at all: the server may answer 400 or close; either way it keeps serving.
   try {
     const auto res = http_->raw("NONSENSE\r\n\r\n");
@@ -123,7 +126,7 @@ TEST_F(ServerTest, MalformedHttpGetsAnAnswerOrAClose) {
   expect_serving();
 }
 
-TEST_F(ServerTest, OversizedBodyIs413AndServerKeepsServing) {
+TEST_F(HttpApi, OversizedBodyIs413AndServerKeepsServing) {
   const std::string body((1u << 20) + 1, 'x');
   try {
     const auto res = http_->post("/api?action=status", body);
@@ -135,7 +138,7 @@ TEST_F(ServerTest, OversizedBodyIs413AndServerKeepsServing) {
   expect_serving();
 }
 
-TEST_F(ServerTest, OversizedHeaderIsRefused) {
+TEST_F(HttpApi, OversizedHeaderIsRefused) {
   const std::string target = "/api?x=" + std::string(20'000, 'a');
   try {
     const auto res = http_->get(target);

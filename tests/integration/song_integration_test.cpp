@@ -10,6 +10,9 @@
 namespace brigade::integration {
 namespace {
 
+/// One fixture name per file keeps CTest's test names unique across executables.
+using Song = ServerTest;
+
 using client::ExchangeParams;
 
 constexpr Clock kChunk = 28'800;  // 600 ms
@@ -17,7 +20,7 @@ constexpr Clock kFrame = 2'880;   // one Opus packet
 constexpr double kToneHz = 440.0;
 constexpr float kToneAmplitude = 0.2f;
 
-TEST_F(ServerTest, FollowerHearsTheLeaderOnlyOnceTheSongHasStarted) {
+TEST_F(Song, FollowerHearsTheLeaderOnlyOnceTheSongHasStarted) {
   constexpr std::uint64_t kLeader = 1111, kFollower = 2222;
   client::Singer leader(*http_, kLeader, "Leader");
   client::Singer follower(*http_, kFollower, "Follower");
