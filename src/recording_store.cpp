@@ -95,7 +95,10 @@ Result<std::string> RecordingStore::start(std::chrono::system_clock::time_point 
   (void)finish_locked();
   const std::string stamp = utc_stamp(now);
   for (int n = 1; n <= kMaxSameSecondRecordings; ++n) {
-    const std::string name = stamp + (n == 1 ? "" : "-" + std::to_string(n)) + ".wav";
+    // Built by appends: GCC 12 -O3 warns falsely (-Wrestrict, bug 105329) on "-" + string.
+    std::string name = stamp;
+    if (n > 1) name.append("-").append(std::to_string(n));
+    name.append(".wav");
     std::error_code ec;
     if (fs::exists(dir_ / name, ec)) continue;
     auto writer = WavWriter::create(dir_ / name);
