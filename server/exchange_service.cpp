@@ -36,6 +36,8 @@ unsigned http_status(ExchangeStatus s) {
       return 200;
     case ExchangeStatus::kBadRequest:
       return 400;
+    case ExchangeStatus::kForbidden:
+      return 403;
     case ExchangeStatus::kRoomFull:
       return 503;
   }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "brigade/backing.hpp"
 #include "brigade/buckets.hpp"
 
 namespace brigade {
@@ -11,6 +12,10 @@ namespace {
 
 constexpr Clock kExpirySweepSamples = kSampleRate;  // sweep old records at most once a second
 constexpr std::size_t kImageTokenLetters = 10;
+/// The recorder stays this far behind the last bucket, for its network and pipeline delay.
+constexpr Clock kRecordingMarginSamples = Clock{kBucketSeconds} * kSampleRate;
+/// Longest recording of one song.
+constexpr Clock kMaxRecordingSamples = Clock{3600} * kSampleRate;
 
 }  // namespace
 
@@ -50,6 +55,12 @@ void Room::for_each_active(Clock now, F&& f) {
 }
 
 ExchangeOutcome Room::validate(const ExchangeRequest& req, Clock now) const {
+  const RoomControls& c = req.controls;
+  const bool halts_others_song = c.mark_stop_singing && song_.leader != req.user_id;
+  if (!req.admin && (c.volume || c.backing_volume || c.disable_auto_gain || c.track ||
+                     c.clear_events || halts_others_song)) {
+    return {ExchangeStatus::kForbidden, "room-wide controls need the admin token"};
+  }
   const Clock n = req.n_samples;
   if (n <= 0 || n > kMaxExchangeSamples) return {ExchangeStatus::kBadRequest, "bad n_samples"};
   if (req.read_clock > now) return {ExchangeStatus::kBadRequest, "read clock is in the future"};
@@ -96,6 +107,13 @@ ExchangeOutcome Room::exchange(const ExchangeRequest& req, std::span<const float
   // Clear the span that came up ahead of the lead singer since the last request.
   const Interval cleared = rings_.clear_to(now);
   result.last_request_clock = cleared.begin;
+  fill_backing(cleared);
+  if (song_.track && song_.end == 0 &&
+      now >= song_.start + static_cast<Clock>(song_.track->size())) {
+    // The backing track ran out: the song ends where it did.
+    song_.end = song_.start + static_cast<Clock>(song_.track->size());
+    end_song(now);
+  }
 
   expire_users(now);
   if (!last_heard_any_ || now - *last_heard_any_ > kUserActiveSamples) reset_song_state();
@@ -202,7 +220,10 @@ void Room::apply_controls(const ExchangeRequest& req, User& user, Clock now) {
       summary_dirty_ = true;
     }
   }
-  if (c.track) s.requested_track = *c.track;
+  if (c.track) {
+    s.requested_track = *c.track;
+    s.requested_samples = c.track_samples;
+  }
   if (c.mark_start_singing) start_song(req, now);
   if (c.mark_stop_singing) stop_song(req, user, now);
   if (c.clear_events) events_ = std::make_shared<const EventList>();
@@ -295,7 +316,37 @@ void Room::start_song(const ExchangeRequest& req, Clock now) {
   events_ = std::make_shared<const EventList>();
   s.start = req.read_clock;
   s.end = 0;
-  s.requested_track.reset();
+  s.track.reset();
+  s.metronome = s.rounds.bpm > 0;
+  std::string type;
+  if (s.metronome) {
+    type = "Metronome";  // a requested track waits for a song without metronome
+  } else if (s.requested_samples) {
+    s.track = std::move(s.requested_samples);
+    s.requested_track.reset();
+    type = "Backing Track";
+  }
+  // The backing starts at the song's start (the original started tracks ~3 s late), so
+  // backfill what has already been cleared.
+  fill_backing({s.start, rings_.cleared_to().value_or(now)});
+  s.id = ++songs_;
+  s.recording = true;
+  s.record_next = s.start;
+  for_each_active(now, [&](User& u) { u.pending.backing_track_type = type; });
+}
+
+void Room::fill_backing(Interval span) {
+  const Song& s = song_;
+  if (span.empty() || s.start <= 1) return;
+  if (s.end != 0) span.end = std::min(span.end, s.end);
+  if (span.empty()) return;
+  if (s.track) write_track(rings_.backing(), span, s.start, *s.track);
+  if (s.metronome) write_metronome(rings_.backing(), span, s.start, beat_samples(s.rounds.bpm));
+}
+
+void Room::end_song(Clock now) {
+  song_.leader.reset();
+  song_.track.reset();
   for_each_active(now, [](User& u) { u.pending.backing_track_type = ""; });
 }
 
@@ -305,11 +356,10 @@ void Room::stop_song(const ExchangeRequest& req, User& user, Clock now) {
     // The song ends where the leader's audio ends; a leader who never sang ends it here.
     s.end = user.last_write_any.value_or(req.read_clock);
   } else {
-    s.start = 1;
+    s.start = 1;  // halted: no more reads or writes
     s.end = 1;
   }
-  s.leader.reset();
-  for_each_active(now, [](User& u) { u.pending.backing_track_type = ""; });
+  end_song(now);
 }
 
 void Room::reposition_listeners(User* only, Clock now) {
@@ -457,6 +507,49 @@ void Room::snapshot(RoomSnapshot& out) {
         .soloed = u.soloed,
     });
   });
+}
+
+RecordingChunk Room::take_recording(ExchangeBuffers buffers) {
+  std::lock_guard lock(mutex_);
+  Song& s = song_;
+  RecordingChunk chunk;
+  if (!s.recording) return chunk;
+  chunk.song = s.id;
+  const Clock now = clock_.now();
+  if (s.start <= 1) {  // halted
+    s.recording = false;
+    chunk.finished = true;
+    return chunk;
+  }
+  Clock limit = now - Clock{s.max_position} * kSampleRate - kRecordingMarginSamples;
+  if (s.end != 0) limit = std::min(limit, s.end);
+  limit = std::min(limit, s.start + kMaxRecordingSamples);
+  // If the recorder fell a whole ring behind, that audio is gone: skip it.
+  s.record_next = std::max(s.record_next, now - kRingSamples);
+  const Clock n =
+      std::clamp<Clock>(limit - s.record_next, 0, static_cast<Clock>(buffers.audio.size()));
+  chunk.begin = s.record_next;
+  chunk.samples = static_cast<std::size_t>(n);
+  if (n > 0) {
+    const Interval iv{s.record_next, s.record_next + n};
+    rings_.read_audio(iv, buffers.audio.first(chunk.samples));
+    rings_.read_backing(iv, buffers.backing.first(chunk.samples));
+    rings_.read_writers(iv, buffers.writers.first(chunk.samples));
+    s.record_next += n;
+  }
+  chunk.levels = ReplyLevels{
+      .global_volume = static_cast<float>(s.global_volume),
+      .backing_volume = static_cast<float>(s.backing_volume),
+      .backing_factor = s.rounds.bpm > 0 ? 1.0f : 0.2f,
+      .user_backing = 1.0f,
+      .auto_gain = s.auto_gain,
+  };
+  const bool ended = s.end != 0 && s.record_next >= s.end;
+  if (ended || s.record_next >= s.start + kMaxRecordingSamples) {
+    s.recording = false;
+    chunk.finished = true;
+  }
+  return chunk;
 }
 
 void Room::set_tracks(std::vector<std::string> tracks) {

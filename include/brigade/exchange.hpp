@@ -33,6 +33,8 @@ struct RoomControls {
   std::optional<double> backing_volume;  ///< friendly
   std::optional<int> bpm, repeats, bpr;
   std::optional<std::string> track;
+  /// The requested track's samples (mono 48 kHz), loaded by the caller outside the room lock.
+  std::shared_ptr<const std::vector<float>> track_samples;
   std::optional<bool> disable_auto_gain;
   std::optional<bool> disable_song_video;
   bool request_lead = false;
@@ -63,6 +65,9 @@ struct ExchangeRequest {
   bool hear_monitor = false;
   bool loopback = false;
   std::optional<double> user_backing_volume;  ///< friendly
+  /// May use room-wide controls (volume, backing volume, auto-gain, track, halting someone
+  /// else's song, clearing events). The server sets it from the admin token, if one is set.
+  bool admin = true;
   RoomControls controls;
 };
 
@@ -110,8 +115,17 @@ struct ExchangeResult {
   float loopback_gain = 1.0f;
 };
 
+/// A block of the song recording, copied out of the rings (see Room::take_recording).
+struct RecordingChunk {
+  std::uint64_t song = 0;   ///< which song (counts up from 1); 0 = no recording in progress
+  Clock begin = 0;          ///< clock of the first sample copied
+  std::size_t samples = 0;  ///< samples copied into the buffers
+  bool finished = false;    ///< the song's recording is complete with these samples
+  ReplyLevels levels;       ///< the listeners' mix formula, backing at the user default
+};
+
 /// Why an exchange was refused. Nothing of the request was applied.
-enum class ExchangeStatus { kOk, kBadRequest, kRoomFull };
+enum class ExchangeStatus { kOk, kBadRequest, kForbidden, kRoomFull };
 
 struct ExchangeOutcome {
   ExchangeStatus status = ExchangeStatus::kOk;

@@ -64,6 +64,14 @@ class Ring {
     std::copy(s.second.begin(), s.second.end(), out.begin() + s.first.size());
   }
 
+  /// Copies block into [iv.begin, iv.end) (block.size() == iv.size()).
+  void write(Interval iv, std::span<const T> block) {
+    assert(static_cast<Clock>(block.size()) == iv.size());
+    auto s = segments(iv);
+    std::copy_n(block.begin(), s.first.size(), s.first.begin());
+    std::copy(block.begin() + s.first.size(), block.end(), s.second.begin());
+  }
+
   /// Mixes gain * block into [iv.begin, iv.end), vectorized (block.size() == iv.size()).
   void add(Interval iv, std::span<const T> block,
            T gain = T{1}) requires std::is_floating_point_v<T> {

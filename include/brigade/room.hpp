@@ -94,6 +94,11 @@ class Room {
   void snapshot_occupancy(OccupancySnapshot& out);
   /// Everything the debug chart needs.
   void snapshot(RoomSnapshot& out);
+  /// The next block of the song recording: the mix as the last bucket hears it, for
+  /// [next, min(now - (last bucket + 3 s), song end)), at most buffers.audio.size() samples,
+  /// copied into `buffers` (audio, backing, writers). Render with render_reply(levels).
+  RecordingChunk take_recording(ExchangeBuffers buffers);
+
   /// Track names offered to new singers.
   void set_tracks(std::vector<std::string> tracks);
 
@@ -133,6 +138,13 @@ class Room {
     std::string lyrics;
     std::string image;
     std::optional<std::string> requested_track;
+    std::shared_ptr<const std::vector<float>> requested_samples;
+    /// The backing track playing in this song, its first sample at `start`.
+    std::shared_ptr<const std::vector<float>> track;
+    bool metronome = false;
+    std::uint64_t id = 0;    ///< song number, for the recorder
+    bool recording = false;  ///< the recorder has not reached the end yet
+    Clock record_next = 0;   ///< next clock the recorder takes
   };
 
   ExchangeOutcome validate(const ExchangeRequest& req, Clock now) const;
@@ -143,6 +155,8 @@ class Room {
   void start_song(const ExchangeRequest& req, Clock now);
   void stop_song(const ExchangeRequest& req, User& user, Clock now);
   void reposition_listeners(User* only, Clock now);
+  void fill_backing(Interval span);
+  void end_song(Clock now);
   void write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now);
   void read(const ExchangeRequest& req, User& user, ExchangeBuffers buffers,
             ExchangeResult& result);
@@ -161,6 +175,7 @@ class Room {
   std::optional<Clock> last_heard_any_;
   Clock last_expiry_sweep_ = 0;
   std::uint64_t requests_ = 0;
+  std::uint64_t songs_ = 0;
   std::mt19937_64 rng_;
   std::vector<User*> scratch_users_;
   std::vector<SummaryEntry> scratch_entries_;
