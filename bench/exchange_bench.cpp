@@ -1,0 +1,158 @@
+// brigade: cost of one audio exchange in process, and of its parts. A 600 ms exchange is what
+// every singer sends 1.67 times a second, so 1 / (its CPU time × 1.67) is the singers per core
+// before HTTP.
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <numbers>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "brigade/opus_codec.hpp"
+#include "brigade/packet_container.hpp"
+#include "brigade/room.hpp"
+#include "exchange_service.hpp"
+
+namespace brigade {
+namespace {
+
+constexpr Clock kBatch = 10 * kOpusFrameSamples;  // 600 ms
+constexpr Clock kStart = Clock{1'800'000'000} * kSampleRate;
+
+/// A voice-like test signal: a 220 Hz fundamental with decaying harmonics, 5 Hz vibrato and a
+/// little noise (silence would flatter the codec).
+std::vector<float> voice(std::size_t n) {
+  std::vector<float> out(n);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> noise(0.0f, 0.01f);
+  double phase = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double t = static_cast<double>(i) / kSampleRate;
+    const double f0 = 220.0 * (1.0 + 0.02 * std::sin(2 * std::numbers::pi * 5.0 * t));
+    phase += 2 * std::numbers::pi * f0 / kSampleRate;
+    double s = 0.0;
+    for (int h = 1; h <= 8; ++h) s += std::sin(h * phase) / h;
+    out[i] = static_cast<float>(0.2 * s) + noise(rng);
+  }
+  return out;
+}
+
+/// The container body of `pcm` encoded in 60 ms packets.
+std::string encode_body(std::span<const float> pcm) {
+  codec::Encoder encoder;
+  std::string body;
+  std::array<std::uint8_t, codec::kMaxReplyPacketBytes> packet{};
+  const std::size_t frames = pcm.size() / kOpusFrameSamples;
+  begin_container(body, frames);
+  for (std::size_t i = 0; i < frames; ++i) {
+    const int n = encoder.encode(pcm.subspan(i * kOpusFrameSamples, kOpusFrameSamples), packet);
+    append_packet(body, std::span(packet).first(static_cast<std::size_t>(n)));
+  }
+  return body;
+}
+
+/// A room with a song in progress, led by user 1, and a query for user 2 at `read`.
+struct Fixture {
+  ManualSampleClock clock{kStart};
+  Room room{clock, RoomConfig{.max_users = 1000, .seed = 1}};
+  server::ExchangeService service{room};
+  server::Query query;
+
+  Fixture() {
+    exchange(1, kStart - 3 * kSampleRate, "&reset_user_state=1&request_lead=1", "");
+    exchange(1, kStart - 3 * kSampleRate + kBatch, "&mark_start_singing=1", "");
+  }
+  void exchange(UserId id, Clock read, const std::string& extra, std::string_view body) {
+    const std::string q = "userid=" + std::to_string(id) + "&read_clock=" + std::to_string(read) +
+                          "&n_samples=" + std::to_string(kBatch) + extra;
+    query.parse(q);
+    auto r = service.exchange(query, body);
+    if (r.status != 200) throw std::runtime_error(r.body);
+  }
+};
+
+void BM_WholeExchange(benchmark::State& state) {
+  Fixture f;
+  const auto pcm = voice(static_cast<std::size_t>(kBatch) * 20);
+  std::vector<std::string> bodies;
+  for (std::size_t i = 0; i < 20; ++i) {
+    bodies.push_back(encode_body(std::span(pcm).subspan(i * kBatch, kBatch)));
+  }
+  Clock read = kStart - 6 * kSampleRate;
+  std::size_t i = 0;
+  f.exchange(2, read, "&reset_user_state=1&write_clock=" + std::to_string(read), bodies[0]);
+  for (auto _ : state) {
+    read += kBatch;
+    f.clock.advance(kBatch);
+    f.exchange(2, read, "&write_clock=" + std::to_string(read) + "&user_summary=1",
+               bodies[++i % bodies.size()]);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_WholeExchange)->Unit(benchmark::kMicrosecond);
+
+void BM_RoomOnly(benchmark::State& state) {
+  ManualSampleClock clock{kStart};
+  Room room{clock, RoomConfig{.max_users = 1000, .seed = 1}};
+  const auto pcm = voice(static_cast<std::size_t>(kBatch));
+  std::vector<float> audio(kBatch), backing(kBatch);
+  std::vector<WriterCount> writers(kBatch);
+  const ExchangeBuffers buffers{audio, backing, writers};
+  ExchangeResult result;
+  ExchangeRequest req;
+  req.user_id = 1;
+  req.n_samples = kBatch;
+  req.read_clock = kStart - 3 * kSampleRate;
+  req.reset_user_state = true;
+  req.controls.request_lead = true;
+  std::vector<float> silence(kBatch, 0.0f);
+  room.exchange(req, silence, buffers, result);
+  req.reset_user_state = false;
+  req.controls.request_lead = false;
+  req.controls.mark_start_singing = true;
+  req.read_clock += kBatch;
+  room.exchange(req, silence, buffers, result);
+  req.controls.mark_start_singing = false;
+  req.user_summary = true;
+  for (auto _ : state) {
+    clock.advance(kBatch);
+    req.read_clock += kBatch;
+    req.write_clock = req.read_clock;
+    room.exchange(req, pcm, buffers, result);
+    render_reply(audio, backing, writers, result.levels);
+    benchmark::DoNotOptimize(audio.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RoomOnly)->Unit(benchmark::kMicrosecond);
+
+void BM_Decode600ms(benchmark::State& state) {
+  const auto pcm = voice(static_cast<std::size_t>(kBatch));
+  const std::string body = encode_body(pcm);
+  PacketList packets;
+  parse_container(std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()),
+                  packets);
+  codec::Decoder decoder;
+  std::vector<float> out(codec::kMaxPacketSamples);
+  for (auto _ : state) {
+    for (const auto p : packets.view()) benchmark::DoNotOptimize(decoder.decode(p, out));
+  }
+}
+BENCHMARK(BM_Decode600ms)->Unit(benchmark::kMicrosecond);
+
+void BM_Encode600ms(benchmark::State& state) {
+  const auto pcm = voice(static_cast<std::size_t>(kBatch));
+  codec::Encoder encoder;
+  std::array<std::uint8_t, codec::kMaxReplyPacketBytes> packet{};
+  for (auto _ : state) {
+    for (Clock i = 0; i < kBatch; i += kOpusFrameSamples) {
+      benchmark::DoNotOptimize(encoder.encode(
+          std::span(pcm).subspan(static_cast<std::size_t>(i), kOpusFrameSamples), packet));
+    }
+  }
+}
+BENCHMARK(BM_Encode600ms)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace brigade
