@@ -257,13 +257,29 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body)
   } else {
     out.append(2, '\0');  // always present: the client parses it unconditionally
   }
-  begin_container(out, packets);
-  for (std::size_t i = 0; i < packets; ++i) {
-    const int bytes = singer->encoder.encode(
-        std::span<const float>(buffers.audio).subspan(i * kOpusFrameSamples, kOpusFrameSamples),
-        s.packet);
-    if (bytes < 0) return fail(500, "Opus encoder failed: " + codec::error_text(bytes));
-    append_packet(out, std::span(s.packet).first(static_cast<std::size_t>(bytes)));
+  const bool shareable =
+      share_encoders_ && req.read_clock % kOpusFrameSamples == 0 &&
+      (result.source == ReplySource::kMix || result.source == ReplySource::kSilence);
+  if (shareable) {
+    if (!singer->share_delay_seconds) {
+      singer->share_delay_seconds =
+          (result.server_clock - req.read_clock + kSampleRate / 2) / kSampleRate;
+    }
+    const ShareKey key{*singer->share_delay_seconds, result.levels.user_backing};
+    const std::int64_t first_frame = (req.read_clock - n) / kOpusFrameSamples;
+    if (!shared_.append_packets(key, first_frame, buffers.audio, singer->encoder, out,
+                                result.server_clock / kSampleRate)) {
+      return fail(500, "Opus encoder failed");
+    }
+  } else {
+    begin_container(out, packets);
+    for (std::size_t i = 0; i < packets; ++i) {
+      const int bytes = singer->encoder.encode(
+          std::span<const float>(buffers.audio).subspan(i * kOpusFrameSamples, kOpusFrameSamples),
+          s.packet);
+      if (bytes < 0) return fail(500, "Opus encoder failed: " + codec::error_text(bytes));
+      append_packet(out, std::span(s.packet).first(static_cast<std::size_t>(bytes)));
+    }
   }
   response.audio_metadata = "{\"metadata_len\": ";
   append_json_int(response.audio_metadata, static_cast<long long>(metadata_len));

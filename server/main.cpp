@@ -78,7 +78,9 @@ int main(int argc, char** argv) {
 
   SystemSampleClock clock;
   Room room(clock, RoomConfig{.max_users = options->max_users});
-  server::Router router(room, server::RouterConfig{web_root, BRIGADE_VERSION});
+  server::Router router(room, server::RouterConfig{.web_root = web_root,
+                                                   .version = BRIGADE_VERSION,
+                                                   .share_encoders = options->share_encoders});
 
   net::io_context ioc(static_cast<int>(options->threads));
   std::shared_ptr<server::Listener> listener;

@@ -19,18 +19,23 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   Options o;
   o.web_root = BRIGADE_DEFAULT_WEB_ROOT;
   po::options_description desc("brigade-server: bucket-brigade singing server\n\nOptions");
-  desc.add_options()("help,h", "print this help and exit")("version", "print the version")(
-      "listen", po::value(&o.listen)->default_value(o.listen),
-      "address:port to serve on (port 0 = any free port; use 0.0.0.0:8080 for all interfaces)")(
-      "web-root", po::value(&o.web_root)->default_value(o.web_root),
-      "directory of the singer page, served at /")("threads",
-                                                   po::value(&o.threads)->default_value(0),
-                                                   "worker threads (0 = one per hardware thread)")(
-      "max-users", po::value(&o.max_users)->default_value(o.max_users),
-      "most singers active at once; later joiners get 503 (reported by action=status)")(
-      "recordings-dir", po::value(&o.recordings_dir)->default_value(o.recordings_dir),
-      "where song recordings go")("log-level", po::value(&o.log_level)->default_value(o.log_level),
-                                  "error|warn|info|debug");
+  auto add = desc.add_options();
+  add("help,h", "print this help and exit");
+  add("version", "print the version");
+  add("listen", po::value(&o.listen)->default_value(o.listen),
+      "address:port to serve on (port 0 = any free port; 0.0.0.0:8080 for all interfaces)");
+  add("web-root", po::value(&o.web_root)->default_value(o.web_root),
+      "directory of the singer page, served at /");
+  add("threads", po::value(&o.threads)->default_value(0),
+      "worker threads (0 = one per hardware thread)");
+  add("max-users", po::value(&o.max_users)->default_value(o.max_users),
+      "most singers active at once; later joiners get 503 (reported by action=status)");
+  add("recordings-dir", po::value(&o.recordings_dir)->default_value(o.recordings_dir),
+      "where song recordings go");
+  add("log-level", po::value(&o.log_level)->default_value(o.log_level), "error|warn|info|debug");
+  add("no-shared-encoding",
+      "encode every reply with the singer's own encoder (by default singers at the same delay "
+      "whose reads sit on the 60 ms grid share one encoder stream)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -55,6 +60,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     exit_code = 2;
     return std::nullopt;
   }
+  o.share_encoders = vm.count("no-shared-encoding") == 0;
   if (o.threads == 0) o.threads = std::max(1u, std::thread::hardware_concurrency());
   return o;
 }

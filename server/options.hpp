@@ -13,6 +13,7 @@ struct Options {
   int max_users = 1000;
   std::string recordings_dir = "recordings";
   std::string log_level = "info";
+  bool share_encoders = true;  ///< false with --no-shared-encoding
 };
 
 /// Parses argv. Returns nothing and sets `exit_code` when the program should exit now

@@ -24,7 +24,7 @@ ApiResponse method_not_allowed(std::string_view allowed) {
 }  // namespace
 
 Router::Router(Room& room, RouterConfig config)
-    : room_(room), config_(std::move(config)), exchanges_(room) {}
+    : room_(room), config_(std::move(config)), exchanges_(room, config_.share_encoders) {}
 
 ApiResponse Router::handle(std::string_view method, std::string_view target,
                            std::string_view body) {

@@ -17,6 +17,7 @@ namespace brigade::server {
 struct RouterConfig {
   std::filesystem::path web_root;  ///< canonical
   std::string version = "unknown";
+  bool share_encoders = true;  ///< see SharedEncoders
 };
 
 class Router {

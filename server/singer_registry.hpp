@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "brigade/exchange.hpp"
@@ -19,11 +20,15 @@ struct Singer {
   codec::Decoder decoder;
   codec::Encoder encoder;
   Clock last_used = 0;  ///< guarded by the registry's mutex
+  /// This connection's delay in whole seconds, fixed at its first request: the group whose
+  /// encoder stream it shares (see SharedEncoders).
+  std::optional<std::int64_t> share_delay_seconds;
 
   /// Fresh codec state (reset_user_state, or after any error on this singer's request).
   void reset() {
     decoder.reset();
     encoder.reset();
+    share_delay_seconds.reset();
   }
 };
 

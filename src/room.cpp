@@ -411,6 +411,13 @@ void Room::read(const ExchangeRequest& req, User& user, ExchangeBuffers buffers,
   const Song& s = song_;
   const bool song_audible = s.start != 0 && (s.end == 0 || iv.begin < s.end);
   result.loopback_gain = user.gain * (s.leader == user.id ? leader_boost() : 1.0f);
+  result.levels = ReplyLevels{
+      .global_volume = static_cast<float>(s.global_volume),
+      .backing_volume = static_cast<float>(s.backing_volume),
+      .backing_factor = s.rounds.bpm > 0 ? 1.0f : 0.2f,
+      .user_backing = static_cast<float>(user.user_backing),
+      .auto_gain = s.auto_gain,
+  };
   if (req.loopback) {
     result.source = ReplySource::kLoopback;
     result.n_people_heard = -1;
@@ -424,13 +431,6 @@ void Room::read(const ExchangeRequest& req, User& user, ExchangeBuffers buffers,
     rings_.read_writers(iv, buffers.writers);
     result.source = ReplySource::kMix;
     result.n_people_heard = buffers.writers.empty() ? 0 : buffers.writers[0];
-    result.levels = ReplyLevels{
-        .global_volume = static_cast<float>(s.global_volume),
-        .backing_volume = static_cast<float>(s.backing_volume),
-        .backing_factor = s.rounds.bpm > 0 ? 1.0f : 0.2f,
-        .user_backing = static_cast<float>(user.user_backing),
-        .auto_gain = s.auto_gain,
-    };
   } else {
     result.source = ReplySource::kSilence;
     result.n_people_heard = 0;

@@ -1,0 +1,80 @@
+// brigade: shared encoders.
+#include "shared_encoder.hpp"
+
+#include <bit>
+#include <functional>
+
+#include "brigade/packet_container.hpp"
+
+namespace brigade::server {
+namespace {
+/// A group unused this long is dropped (its listeners have moved or left).
+constexpr std::int64_t kGroupIdleSeconds = 30;
+}  // namespace
+
+std::size_t SharedEncoders::KeyHash::operator()(const ShareKey& k) const noexcept {
+  return std::hash<std::int64_t>()(k.delay_seconds * 31 +
+                                   std::bit_cast<std::uint32_t>(k.user_backing));
+}
+
+SharedEncoders::Group& SharedEncoders::group(const ShareKey& key, std::int64_t now_seconds) {
+  std::lock_guard lock(mutex_);
+  if (now_seconds - last_sweep_ >= kGroupIdleSeconds) {
+    last_sweep_ = now_seconds;
+    std::erase_if(groups_, [&](const auto& kv) {
+      return now_seconds - kv.second->last_used > kGroupIdleSeconds;
+    });
+  }
+  auto& slot = groups_[key];
+  if (!slot) slot = std::make_unique<Group>();
+  slot->last_used = now_seconds;
+  return *slot;
+}
+
+bool SharedEncoders::append_packets(const ShareKey& key, std::int64_t first_frame,
+                                    std::span<const float> pcm, codec::Encoder& own,
+                                    std::string& out, std::int64_t now_seconds) {
+  Group& g = group(key, now_seconds);
+  const std::size_t frames = pcm.size() / kOpusFrameSamples;
+  begin_container(out, frames);
+  std::lock_guard lock(g.mutex);
+  for (std::size_t i = 0; i < frames; ++i) {
+    const std::int64_t frame = first_frame + static_cast<std::int64_t>(i);
+    const auto frame_pcm = pcm.subspan(i * kOpusFrameSamples, kOpusFrameSamples);
+    Slot& slot = g.slots[static_cast<std::size_t>(frame) % kCachedFrames];
+    if (slot.frame == frame) {
+      append_packet(out, std::span(slot.bytes).first(slot.size));
+      reused_.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    if (frame >= g.next_frame) {
+      // This frame is new to the group: encode it once for everyone.
+      const int n = g.encoder.encode(frame_pcm, slot.bytes);
+      if (n < 0) return false;
+      slot.frame = frame;
+      slot.size = static_cast<std::uint16_t>(n);
+      g.next_frame = frame + 1;
+      append_packet(out, std::span(slot.bytes).first(slot.size));
+      encoded_.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    std::array<std::uint8_t, codec::kMaxReplyPacketBytes> packet{};
+    const int n = own.encode(frame_pcm, packet);
+    if (n < 0) return false;
+    append_packet(out, std::span(packet).first(static_cast<std::size_t>(n)));
+    missed_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return true;
+}
+
+SharedEncoderStats SharedEncoders::stats() const {
+  return {encoded_.load(std::memory_order_relaxed), reused_.load(std::memory_order_relaxed),
+          missed_.load(std::memory_order_relaxed)};
+}
+
+std::size_t SharedEncoders::group_count() {
+  std::lock_guard lock(mutex_);
+  return groups_.size();
+}
+
+}  // namespace brigade::server

@@ -1,0 +1,76 @@
+// brigade: one Opus stream per group of singers who hear the same mix at the same frames.
+//
+// Encoding is most of the server's work (~2.4 ms of CPU per 600 ms reply). Singers at the same
+// delay whose read windows sit on the 60 ms frame grid read the same frames of the same ring, so
+// the first of them to reach a frame encodes it with the group's encoder and the others reuse
+// the packet. Each singer then receives consecutive packets of one continuous encoder stream, as
+// its decoder expects. A frame that is no longer cached, or that the group's encoder has already
+// passed without encoding, is a miss: the singer's own encoder makes that packet.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+
+#include "brigade/opus_codec.hpp"
+
+namespace brigade::server {
+
+/// Who may share a stream: the same delay (whole seconds) and the same own-backing level.
+struct ShareKey {
+  std::int64_t delay_seconds = 0;
+  float user_backing = 1.0f;
+  friend bool operator==(const ShareKey&, const ShareKey&) = default;
+};
+
+/// Counters for telemetry.
+struct SharedEncoderStats {
+  std::uint64_t encoded = 0;  ///< frames encoded by group encoders
+  std::uint64_t reused = 0;   ///< frames served from a group's cache
+  std::uint64_t missed = 0;   ///< frames the singer's own encoder had to make
+};
+
+class SharedEncoders {
+ public:
+  /// Frames a group keeps (7.68 s): more than the spread of one bucket's read windows.
+  static constexpr std::size_t kCachedFrames = 128;
+
+  /// Appends one packet per 60 ms frame of `pcm` to `out` in the API's container framing.
+  /// `first_frame` is the absolute index (clock / 2880) of pcm's first frame. `own` encodes a
+  /// frame on a miss. Returns false (with `out` partly written) when an encoder fails.
+  bool append_packets(const ShareKey& key, std::int64_t first_frame, std::span<const float> pcm,
+                      codec::Encoder& own, std::string& out, std::int64_t now_seconds);
+
+  SharedEncoderStats stats() const;
+  std::size_t group_count();
+
+ private:
+  struct Slot {
+    std::int64_t frame = -1;
+    std::uint16_t size = 0;
+    std::array<std::uint8_t, codec::kMaxReplyPacketBytes> bytes{};
+  };
+  struct Group {
+    std::mutex mutex;
+    codec::Encoder encoder;
+    std::int64_t next_frame = -1;  ///< the frame the encoder expects next; -1 = fresh
+    std::array<Slot, kCachedFrames> slots;
+    std::int64_t last_used = 0;  ///< seconds; guarded by the registry mutex
+  };
+  struct KeyHash {
+    std::size_t operator()(const ShareKey& k) const noexcept;
+  };
+
+  Group& group(const ShareKey& key, std::int64_t now_seconds);
+
+  std::mutex mutex_;
+  std::unordered_map<ShareKey, std::unique_ptr<Group>, KeyHash> groups_;
+  std::int64_t last_sweep_ = 0;
+  std::atomic<std::uint64_t> encoded_{0}, reused_{0}, missed_{0};
+};
+
+}  // namespace brigade::server
