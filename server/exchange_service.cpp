@@ -2,6 +2,7 @@
 #include "exchange_service.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include "api_request.hpp"
@@ -180,11 +181,49 @@ void append_metadata(std::string& out, const ExchangeResult& r) {
 
 }  // namespace
 
-ApiResponse ExchangeService::exchange(const Query& query, std::string_view body) {
+bool ExchangeService::is_admin(std::string_view token) const {
+  const std::string& expected = config_.admin_token;
+  if (expected.empty()) return true;
+  if (token.size() != expected.size()) return false;
+  // Constant time in the token's content.
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    diff |= static_cast<unsigned char>(token[i] ^ expected[i]);
+  }
+  return diff == 0;
+}
+
+std::shared_ptr<const std::vector<float>> ExchangeService::load_track(const std::string& name,
+                                                                      std::string& error) {
+  if (!tracks_) {
+    error = "this server has no backing tracks";
+    return nullptr;
+  }
+  std::lock_guard lock(track_mutex_);
+  if (cached_track_ && cached_track_name_ == name) return cached_track_;
+  auto loaded = tracks_->load(name);
+  if (!loaded) {
+    error = "cannot use track: " + loaded.error();
+    return nullptr;
+  }
+  cached_track_name_ = name;
+  cached_track_ = loaded.value();
+  return cached_track_;
+}
+
+ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
+                                      std::string_view admin_header) {
   Scratch& s = scratch();
   ExchangeRequest& req = s.request;
   std::size_t json_len = 0;
   if (const char* e = parse_exchange(query, req, json_len)) return error_response(400, e);
+  req.admin = is_admin(query.get("admin_token").value_or(admin_header));
+  req.controls.track_samples.reset();
+  if (req.controls.track && req.admin) {
+    std::string error;
+    req.controls.track_samples = load_track(*req.controls.track, error);
+    if (!req.controls.track_samples) return error_response(400, error);
+  }
   if (body.size() < json_len) return error_response(400, "body is shorter than json_len");
   if (json_len > 0) {
     if (const char* e = parse_json_prefix(body.substr(0, json_len), req)) {
@@ -209,7 +248,9 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body)
     std::fill_n(s.upload.begin(), n, 0.0f);
   } else {
     std::string error;
+    const auto decode_start = std::chrono::steady_clock::now();
     const Clock decoded = decode_upload(*singer, audio_bytes, s, error);
+    if (metrics_) metrics_->add_decode(std::chrono::steady_clock::now() - decode_start);
     if (decoded < 0) return fail(400, error);
     if (n != 0 && n != decoded) return fail(400, "n_samples differs from the decoded audio length");
     if (decoded == 0 || decoded % kOpusFrameSamples != 0) {
@@ -257,8 +298,9 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body)
   } else {
     out.append(2, '\0');  // always present: the client parses it unconditionally
   }
+  const auto encode_start = std::chrono::steady_clock::now();
   const bool shareable =
-      share_encoders_ && req.read_clock % kOpusFrameSamples == 0 &&
+      config_.share_encoders && req.read_clock % kOpusFrameSamples == 0 &&
       (result.source == ReplySource::kMix || result.source == ReplySource::kSilence);
   if (shareable) {
     if (!singer->share_delay_seconds) {
@@ -281,6 +323,7 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body)
       append_packet(out, std::span(s.packet).first(static_cast<std::size_t>(bytes)));
     }
   }
+  if (metrics_) metrics_->add_encode(std::chrono::steady_clock::now() - encode_start);
   response.audio_metadata = "{\"metadata_len\": ";
   append_json_int(response.audio_metadata, static_cast<long long>(metadata_len));
   response.audio_metadata += "}";

@@ -5,21 +5,34 @@
 
 #include "api_response.hpp"
 #include "brigade/room.hpp"
+#include "brigade/track_library.hpp"
+#include "metrics.hpp"
 #include "query.hpp"
 #include "shared_encoder.hpp"
 #include "singer_registry.hpp"
 
 namespace brigade::server {
 
+struct ExchangeConfig {
+  /// Let singers at the same delay share one Opus stream (SharedEncoders).
+  bool share_encoders = true;
+  /// When non-empty, room-wide controls need admin_token=<this> (or the X-Admin-Token header).
+  std::string admin_token;
+};
+
 class ExchangeService {
  public:
-  /// `share_encoders`: let singers at the same delay share one Opus stream (SharedEncoders).
-  explicit ExchangeService(Room& room, bool share_encoders = true)
-      : room_(room), share_encoders_(share_encoders) {}
+  /// `tracks` and `metrics` may be null (no backing tracks / no counters).
+  ExchangeService(Room& room, ExchangeConfig config, const TrackLibrary* tracks, Metrics* metrics)
+      : room_(room), config_(std::move(config)), tracks_(tracks), metrics_(metrics) {}
 
   /// POST with a userid: the whole exchange. Any error resets this singer's codecs and leaves
-  /// the room untouched (the room validates before it mutates).
-  ApiResponse exchange(const Query& query, std::string_view body);
+  /// the room untouched (the room validates before it mutates). `admin_header` is the value of
+  /// the X-Admin-Token header, if any.
+  ApiResponse exchange(const Query& query, std::string_view body, std::string_view admin_header);
+
+  /// True when `token` (from the query or the header) grants room-wide controls.
+  bool is_admin(std::string_view token) const;
 
   /// POST ?action=status.
   ApiResponse status();
@@ -28,10 +41,18 @@ class ExchangeService {
   SharedEncoderStats shared_encoder_stats() const { return shared_.stats(); }
 
  private:
+  /// The requested backing track, read outside the room lock (cached: leaders resend it).
+  std::shared_ptr<const std::vector<float>> load_track(const std::string& name, std::string& error);
+
   Room& room_;
-  const bool share_encoders_;
+  const ExchangeConfig config_;
+  const TrackLibrary* tracks_;
+  Metrics* metrics_;
   SingerRegistry singers_;
   SharedEncoders shared_;
+  std::mutex track_mutex_;
+  std::string cached_track_name_;
+  std::shared_ptr<const std::vector<float>> cached_track_;
 };
 
 }  // namespace brigade::server

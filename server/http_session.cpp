@@ -95,8 +95,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void on_header(beast::error_code ec, std::size_t) {
     if (ec) return fail(ec);
-    if (const auto length = parser_->content_length(); length && *length > kMaxRequestBodyBytes) {
-      return reject(413, "request body larger than 1 MiB");
+    // Track uploads may be larger than any API request.
+    const bool upload = parser_->get().target().starts_with("/api/upload");
+    const std::size_t limit = upload ? kMaxUploadBodyBytes : kMaxRequestBodyBytes;
+    parser_->body_limit(limit);
+    if (const auto length = parser_->content_length(); length && *length > limit) {
+      return reject(413, upload ? "upload larger than 32 MiB" : "request body larger than 1 MiB");
     }
     stream_.expires_after(kBodyTimeout);
     http::async_read(stream_, buffer_, *parser_,
@@ -107,7 +111,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec) return fail(ec);
     auto& req = parser_->get();
     const bool head = req.method() == http::verb::head;
-    ApiResponse r = router_.handle(req.method_string(), req.target(), req.body());
+    ApiResponse r = router_.handle(req.method_string(), req.target(), req.body(),
+                                   RequestExtras{.admin_token = req["X-Admin-Token"]});
     send(make_message(std::move(r), req.version(), req.keep_alive(), head), req.keep_alive());
   }
 

@@ -8,8 +8,9 @@
 namespace brigade::server {
 
 /// Limits of one connection, named where they are enforced.
-inline constexpr std::size_t kMaxRequestBodyBytes = 1024 * 1024;  ///< 1 MiB
-inline constexpr std::size_t kMaxRequestHeaderBytes = 16 * 1024;  ///< 16 KiB
+inline constexpr std::size_t kMaxRequestBodyBytes = 1024 * 1024;      ///< 1 MiB
+inline constexpr std::size_t kMaxRequestHeaderBytes = 16 * 1024;      ///< 16 KiB
+inline constexpr std::size_t kMaxUploadBodyBytes = 32 * 1024 * 1024;  ///< POST /api/upload
 
 /// Starts serving an accepted socket (on its own strand); the session owns itself.
 void start_http_session(boost::asio::ip::tcp::socket socket, Router& router);

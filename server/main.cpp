@@ -9,10 +9,13 @@
 #include <vector>
 
 #include "brigade/clock.hpp"
+#include "brigade/recording_store.hpp"
 #include "brigade/room.hpp"
+#include "brigade/track_library.hpp"
 #include "listener.hpp"
 #include "log.hpp"
 #include "options.hpp"
+#include "recorder.hpp"
 #include "router.hpp"
 
 #ifndef BRIGADE_VERSION
@@ -78,9 +81,25 @@ int main(int argc, char** argv) {
 
   SystemSampleClock clock;
   Room room(clock, RoomConfig{.max_users = options->max_users});
-  server::Router router(room, server::RouterConfig{.web_root = web_root,
-                                                   .version = BRIGADE_VERSION,
-                                                   .share_encoders = options->share_encoders});
+  TrackLibrary tracks(options->tracks_dir);
+  std::unique_ptr<RecordingStore> recordings;
+  try {
+    recordings =
+        std::make_unique<RecordingStore>(options->recordings_dir, options->keep_recordings);
+  } catch (const std::exception& e) {
+    std::cerr << "brigade-server: --recordings-dir: " << e.what() << "\n";
+    return 1;
+  }
+  server::Router router(room, &tracks, recordings.get(),
+                        server::RouterConfig{
+                            .web_root = web_root,
+                            .version = BRIGADE_VERSION,
+                            .exchange = {.share_encoders = options->share_encoders,
+                                         .admin_token = options->admin_token},
+                            .threads = options->threads,
+                        });
+  server::Recorder recorder(room, *recordings);
+  recorder.start();
 
   net::io_context ioc(static_cast<int>(options->threads));
   std::shared_ptr<server::Listener> listener;

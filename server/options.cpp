@@ -31,7 +31,14 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   add("max-users", po::value(&o.max_users)->default_value(o.max_users),
       "most singers active at once; later joiners get 503 (reported by action=status)");
   add("recordings-dir", po::value(&o.recordings_dir)->default_value(o.recordings_dir),
-      "where song recordings go");
+      "where song recordings go (created if missing; served at /recordings/)");
+  add("keep-recordings", po::value(&o.keep_recordings)->default_value(o.keep_recordings),
+      "how many recordings to keep (oldest deleted first)");
+  add("tracks-dir", po::value(&o.tracks_dir)->default_value(o.tracks_dir),
+      "backing tracks (*.wav); uploads land here");
+  add("admin-token", po::value(&o.admin_token),
+      "when set, room-wide controls (volume, backing volume, auto-gain, track, halting "
+      "someone else's song, clearing events) need admin_token=TOKEN or an X-Admin-Token header");
   add("log-level", po::value(&o.log_level)->default_value(o.log_level), "error|warn|info|debug");
   add("no-shared-encoding",
       "encode every reply with the singer's own encoder (by default singers at the same delay "
@@ -61,6 +68,11 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     return std::nullopt;
   }
   o.share_encoders = vm.count("no-shared-encoding") == 0;
+  if (o.keep_recordings < 1) {
+    std::cerr << "brigade-server: --keep-recordings must be at least 1\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
   if (o.threads == 0) o.threads = std::max(1u, std::thread::hardware_concurrency());
   return o;
 }

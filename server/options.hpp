@@ -12,6 +12,9 @@ struct Options {
   unsigned threads = 0;                   ///< 0 = hardware threads
   int max_users = 1000;
   std::string recordings_dir = "recordings";
+  int keep_recordings = 20;
+  std::string tracks_dir = "tracks";
+  std::string admin_token;  ///< empty: room-wide controls are open to everyone
   std::string log_level = "info";
   bool share_encoders = true;  ///< false with --no-shared-encoding
 };

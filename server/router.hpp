@@ -1,5 +1,5 @@
-// brigade: which handler answers a request: the API under /api, static files elsewhere.
-// Beast-free, so it is unit-testable without sockets.
+// brigade: which handler answers a request: the API under /api, metrics, recordings, and static
+// files. Beast-free, so it is unit-testable without sockets.
 #pragma once
 
 #include <chrono>
@@ -9,34 +9,59 @@
 #include <string_view>
 
 #include "api_response.hpp"
+#include "brigade/recording_store.hpp"
 #include "brigade/room.hpp"
+#include "brigade/track_library.hpp"
 #include "exchange_service.hpp"
+#include "metrics.hpp"
 
 namespace brigade::server {
 
 struct RouterConfig {
   std::filesystem::path web_root;  ///< canonical
   std::string version = "unknown";
-  bool share_encoders = true;  ///< see SharedEncoders
+  ExchangeConfig exchange;
+  unsigned threads = 1;  ///< reported by telemetry
+};
+
+/// What a request carries besides method, target and body.
+struct RequestExtras {
+  std::string_view admin_token;  ///< X-Admin-Token header
 };
 
 class Router {
  public:
-  Router(Room& room, RouterConfig config);
+  /// `tracks` and `recordings` may be null (feature off).
+  Router(Room& room, TrackLibrary* tracks, RecordingStore* recordings, RouterConfig config);
 
   /// Answers one request. `target` is the request-target (path and query).
-  ApiResponse handle(std::string_view method, std::string_view target, std::string_view body);
+  ApiResponse handle(std::string_view method, std::string_view target, std::string_view body,
+                     RequestExtras extras = {});
+
+  /// Counters, for the recorder and for tests.
+  Metrics& metrics() { return metrics_; }
 
  private:
+  ApiResponse route(std::string_view method, std::string_view path, std::string_view query,
+                    std::string_view body, RequestExtras extras);
   ApiResponse api(std::string_view method, std::string_view path, std::string_view query,
-                  std::string_view body);
+                  std::string_view body, RequestExtras extras);
   ApiResponse clock();
   ApiResponse debug_state();
+  ApiResponse telemetry();
+  ApiResponse metrics_text();
+  ApiResponse tracks_list();
+  ApiResponse upload(std::string_view body);
+  ApiResponse recordings(std::string_view method, std::string_view path);
   ApiResponse static_file(std::string_view method, std::string_view path);
 
   Room& room_;
+  TrackLibrary* tracks_;
+  RecordingStore* recordings_;
   RouterConfig config_;
+  Metrics metrics_;
   ExchangeService exchanges_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   /// Requests-per-second estimate for the debug view: counts at the previous poll.
   std::mutex rate_mutex_;
   std::chrono::steady_clock::time_point rate_time_{};

@@ -107,6 +107,10 @@ ExchangeOutcome Room::exchange(const ExchangeRequest& req, std::span<const float
   // Clear the span that came up ahead of the lead singer since the last request.
   const Interval cleared = rings_.clear_to(now);
   result.last_request_clock = cleared.begin;
+  if (!cleared.empty()) {
+    ++clears_;
+    cleared_samples_ += static_cast<std::uint64_t>(cleared.size());
+  }
   fill_backing(cleared);
   if (song_.track && song_.end == 0 &&
       now >= song_.start + static_cast<Clock>(song_.track->size())) {
@@ -491,6 +495,8 @@ void Room::snapshot(RoomSnapshot& out) {
   out.song_end_clock = song_.end;
   out.first_bucket = song_.first_bucket;
   out.requests = requests_;
+  out.clears = clears_;
+  out.cleared_samples = cleared_samples_;
   out.singers.clear();
   for_each_active(now, [&](User& u) {
     out.singers.push_back(SingerView{

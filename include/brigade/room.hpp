@@ -71,8 +71,10 @@ struct RoomSnapshot {
   Clock song_start_clock = 0;
   Clock song_end_clock = 0;
   int first_bucket = 0;
-  std::uint64_t requests = 0;       ///< exchanges served since start
-  std::vector<SingerView> singers;  ///< active singers
+  std::uint64_t requests = 0;         ///< exchanges served since start
+  std::uint64_t clears = 0;           ///< clears of the span ahead of the leader
+  std::uint64_t cleared_samples = 0;  ///< samples those clears zeroed
+  std::vector<SingerView> singers;    ///< active singers
 };
 
 class Room {
@@ -176,6 +178,8 @@ class Room {
   Clock last_expiry_sweep_ = 0;
   std::uint64_t requests_ = 0;
   std::uint64_t songs_ = 0;
+  std::uint64_t clears_ = 0;
+  std::uint64_t cleared_samples_ = 0;
   std::mt19937_64 rng_;
   std::vector<User*> scratch_users_;
   std::vector<SummaryEntry> scratch_entries_;

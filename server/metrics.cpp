@@ -1,0 +1,113 @@
+// brigade: metrics.
+#include "metrics.hpp"
+
+#include <algorithm>
+
+#include "api_response.hpp"
+
+namespace brigade::server {
+namespace {
+
+void line(std::string& out, std::string_view name, std::string_view labels, double value) {
+  out += name;
+  if (!labels.empty()) {
+    out += '{';
+    out += labels;
+    out += '}';
+  }
+  out += ' ';
+  append_json_double(out, value);
+  out += '\n';
+}
+
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+double seconds(std::uint64_t ns) {
+  return static_cast<double>(ns) / 1e9;
+}
+
+}  // namespace
+
+void Metrics::record_request(unsigned status, std::chrono::nanoseconds elapsed,
+                             std::size_t bytes_in, std::size_t bytes_out) {
+  const auto* it = std::find(kStatuses.begin(), kStatuses.end() - 1, status);
+  by_status_[static_cast<std::size_t>(it - kStatuses.begin())].fetch_add(1,
+                                                                         std::memory_order_relaxed);
+  const double s = std::chrono::duration<double>(elapsed).count();
+  const auto bucket = std::lower_bound(kLatencyBounds.begin(), kLatencyBounds.end(), s);
+  latency_buckets_[static_cast<std::size_t>(bucket - kLatencyBounds.begin())].fetch_add(
+      1, std::memory_order_relaxed);
+  add(latency_ns_, elapsed);
+  bytes_in_.fetch_add(bytes_in, std::memory_order_relaxed);
+  bytes_out_.fetch_add(bytes_out, std::memory_order_relaxed);
+}
+
+std::uint64_t Metrics::requests() const {
+  std::uint64_t n = 0;
+  for (const auto& c : by_status_) n += c.load(std::memory_order_relaxed);
+  return n;
+}
+
+std::string Metrics::prometheus(const Gauges& g) const {
+  std::string out;
+  header(out, "brigade_http_requests_total", "counter", "HTTP requests answered, by status.");
+  for (std::size_t i = 0; i < kStatuses.size(); ++i) {
+    const std::string label = kStatuses[i] == 0 ? std::string("code=\"other\"")
+                                                : "code=\"" + std::to_string(kStatuses[i]) + "\"";
+    line(out, "brigade_http_requests_total", label,
+         static_cast<double>(by_status_[i].load(std::memory_order_relaxed)));
+  }
+  header(out, "brigade_http_request_duration_seconds", "histogram",
+         "Time from a complete request to its response, seconds.");
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= kLatencyBounds.size(); ++i) {
+    cumulative += latency_buckets_[i].load(std::memory_order_relaxed);
+    std::string le = "le=\"";
+    if (i < kLatencyBounds.size()) {
+      append_json_double(le, kLatencyBounds[i]);
+    } else {
+      le += "+Inf";
+    }
+    le += '"';
+    line(out, "brigade_http_request_duration_seconds_bucket", le, static_cast<double>(cumulative));
+  }
+  line(out, "brigade_http_request_duration_seconds_sum", "",
+       seconds(latency_ns_.load(std::memory_order_relaxed)));
+  line(out, "brigade_http_request_duration_seconds_count", "", static_cast<double>(cumulative));
+  header(out, "brigade_active_singers", "gauge", "Singers heard from in the last 5 s.");
+  line(out, "brigade_active_singers", "", g.active_singers);
+  header(out, "brigade_opus_decode_seconds_total", "counter", "CPU time decoding uploads.");
+  line(out, "brigade_opus_decode_seconds_total", "", seconds(decode_ns_.load()));
+  header(out, "brigade_opus_encode_seconds_total", "counter", "CPU time encoding replies.");
+  line(out, "brigade_opus_encode_seconds_total", "", seconds(encode_ns_.load()));
+  header(out, "brigade_shared_frames_total", "counter",
+         "Reply frames by how they were produced: encoded once for a group, reused from a "
+         "group, or encoded by the singer's own encoder after a miss.");
+  line(out, "brigade_shared_frames_total", "kind=\"encoded\"",
+       static_cast<double>(g.shared_frames_encoded));
+  line(out, "brigade_shared_frames_total", "kind=\"reused\"",
+       static_cast<double>(g.shared_frames_reused));
+  line(out, "brigade_shared_frames_total", "kind=\"missed\"",
+       static_cast<double>(g.shared_frames_missed));
+  header(out, "brigade_ring_clears_total", "counter", "Clears of the span ahead of the leader.");
+  line(out, "brigade_ring_clears_total", "", static_cast<double>(g.ring_clears));
+  header(out, "brigade_ring_cleared_samples_total", "counter", "Samples cleared ahead.");
+  line(out, "brigade_ring_cleared_samples_total", "", static_cast<double>(g.cleared_samples));
+  header(out, "brigade_http_request_bytes_total", "counter", "Request bytes (target and body).");
+  line(out, "brigade_http_request_bytes_total", "", static_cast<double>(bytes_in_.load()));
+  header(out, "brigade_http_response_bytes_total", "counter", "Response body bytes.");
+  line(out, "brigade_http_response_bytes_total", "", static_cast<double>(bytes_out_.load()));
+  return out;
+}
+
+}  // namespace brigade::server

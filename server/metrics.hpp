@@ -1,0 +1,56 @@
+// brigade: server counters for GET /metrics (Prometheus text) and /api/telemetry.
+// Lock-free atomics, updated once per request outside the room lock; no per-singer labels.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace brigade::server {
+
+class Metrics {
+ public:
+  /// Upper bounds (seconds) of the request-latency histogram buckets; +Inf is implicit.
+  static constexpr std::array<double, 12> kLatencyBounds{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
+                                                         0.05,   0.1,   0.2,   0.5,   1.0,  2.0};
+
+  /// One answered request: its status, handling time, and bytes in and out.
+  void record_request(unsigned status, std::chrono::nanoseconds elapsed, std::size_t bytes_in,
+                      std::size_t bytes_out);
+  void add_decode(std::chrono::nanoseconds t) { add(decode_ns_, t); }
+  void add_encode(std::chrono::nanoseconds t) { add(encode_ns_, t); }
+
+  /// Gauges and room counters sampled at render time.
+  struct Gauges {
+    int active_singers = 0;
+    std::uint64_t ring_clears = 0;
+    std::uint64_t cleared_samples = 0;
+    std::uint64_t shared_frames_encoded = 0;
+    std::uint64_t shared_frames_reused = 0;
+    std::uint64_t shared_frames_missed = 0;
+  };
+  /// The Prometheus text exposition (format 0.0.4).
+  std::string prometheus(const Gauges& gauges) const;
+
+  std::uint64_t requests() const;
+
+ private:
+  /// Status codes we answer with; anything else counts as "other".
+  static constexpr std::array<unsigned, 12> kStatuses{200, 400, 403, 404, 405, 408,
+                                                      413, 415, 431, 500, 503, 0};
+  static void add(std::atomic<std::uint64_t>& a, std::chrono::nanoseconds t) {
+    a.fetch_add(static_cast<std::uint64_t>(t.count()), std::memory_order_relaxed);
+  }
+
+  std::array<std::atomic<std::uint64_t>, kStatuses.size()> by_status_{};
+  std::array<std::atomic<std::uint64_t>, kLatencyBounds.size() + 1> latency_buckets_{};
+  std::atomic<std::uint64_t> latency_ns_{0};
+  std::atomic<std::uint64_t> bytes_in_{0};
+  std::atomic<std::uint64_t> bytes_out_{0};
+  std::atomic<std::uint64_t> decode_ns_{0};
+  std::atomic<std::uint64_t> encode_ns_{0};
+};
+
+}  // namespace brigade::server
