@@ -2,6 +2,7 @@
 #include "brigade/volume.hpp"
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
 
 namespace brigade {
@@ -29,16 +30,21 @@ float leader_boost() {
 
 void render_reply(std::span<float> audio, std::span<const float> backing,
                   std::span<const WriterCount> writers, const ReplyLevels& levels) {
-  const auto n = static_cast<Eigen::Index>(audio.size());
-  Eigen::Map<Eigen::ArrayXf> a(audio.data(), n);
-  Eigen::Map<const Eigen::ArrayXf> b(backing.data(), n);
-  using Counts = Eigen::Array<WriterCount, Eigen::Dynamic, 1>;
-  Eigen::Map<const Counts> w(writers.data(), n);
   const float backing_gain = levels.backing_volume * levels.backing_factor * levels.user_backing;
-  if (levels.auto_gain) {
-    a = (a * (3.0f / (w.cast<float>() + 2.0f)).sqrt() + b * backing_gain) * levels.global_volume;
-  } else {
-    a = (a + b * backing_gain) * levels.global_volume;
+  // Writer counts change only where a singer's block starts or ends, so the auto-gain is
+  // constant over long runs: one sqrt per run instead of one per sample.
+  std::size_t i = 0;
+  while (i < audio.size()) {
+    const WriterCount w = writers[i];
+    const auto run_end = std::find_if(writers.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                                      writers.end(), [w](WriterCount x) { return x != w; });
+    const auto j = static_cast<std::size_t>(run_end - writers.begin());
+    const auto n = static_cast<Eigen::Index>(j - i);
+    const float g = levels.auto_gain ? std::sqrt(3.0f / (static_cast<float>(w) + 2.0f)) : 1.0f;
+    Eigen::Map<Eigen::ArrayXf> a(audio.data() + i, n);
+    Eigen::Map<const Eigen::ArrayXf> b(backing.data() + i, n);
+    a = (a * (g * levels.global_volume)) + b * (backing_gain * levels.global_volume);
+    i = j;
   }
 }
 
