@@ -1,6 +1,6 @@
 // brigade singer page: the join flow (name → microphone → latency → chain) and the chain view.
 
-import { N_BUCKETS, SAMPLE_RATE, toneAmplitude, rmsOf } from './protocol.js';
+import { N_BUCKETS, SAMPLE_RATE, MAX_UPLOAD_BYTES, MAX_LYRICS_CHARS, toneAmplitude, rmsOf } from './protocol.js';
 import { opusProblem } from './codec.js';
 import { AudioEngine } from './audio-engine.js';
 import { calibrate, savedLatencyMs, saveLatencyMs } from './calibration.js';
@@ -8,12 +8,17 @@ import { Session } from './session.js';
 
 /** The API lives on the page's own origin. */
 const API_URL = new URL('/api', document.baseURI).href;
+const TRACKS_URL = new URL('/api/tracks', document.baseURI).href;
+const UPLOAD_URL = new URL('/api/upload', document.baseURI).href;
 /** Tones reported in stats.tones, and over how many seconds. */
 const STAT_TONES = [220, 330, 440, 550, 660, 880];
 const TONE_SECONDS = 2;
 /** Redraw period for meters and stats. */
 const UI_TICK_MS = 100;
 const NAME_KEY = 'brigade.name';
+/** The operators' admin token lives only as long as this tab. */
+const ADMIN_KEY = 'brigade.adminToken';
+const BACKING_TYPE_LABELS = { Metronome: 'metronome', 'Backing Track': 'backing track' };
 
 const $ = (id) => document.getElementById(id);
 const engine = new AudioEngine();
@@ -167,7 +172,8 @@ function initLatencyStep() {
 
 // Step 4: the chain.
 function join(ms) {
-  session = new Session(engine, { apiUrl: API_URL, name: sessionStorage.getItem(NAME_KEY), latencyMs: ms, listenOnly }, render);
+  const adminToken = sessionStorage.getItem(ADMIN_KEY) || '';
+  session = new Session(engine, { apiUrl: API_URL, name: sessionStorage.getItem(NAME_KEY), latencyMs: ms, listenOnly, adminToken }, render);
   $('you-name').textContent = session.name;
   $('you-latency').textContent = session.listenOnly ? 'listening' : `${Math.round(ms)} ms`;
   show('chain');
@@ -177,10 +183,20 @@ function join(ms) {
 
 function initChain() {
   $('lead').addEventListener('click', () => session.flag('request_lead'));
-  $('start-singing').addEventListener('click', () => session.flag('mark_start_singing'));
+  $('start-singing').addEventListener('click', () => {
+    const track = $('track-select').value;
+    if (track && session.room.bpm > 0) {
+      showNotice($('song-notice'), 'refused', `The metronome (${session.room.bpm} beats per minute) plays instead of “${track}”. Set beats per minute to 0 and Apply to hear the track.`);
+    }
+    session.startSong(track);
+  });
   $('stop-singing').addEventListener('click', () => session.flag('mark_stop_singing'));
   $('mute').addEventListener('click', () => session.setMuted(!session.muted));
   $('listen-only').addEventListener('click', () => session.setListenOnly(!session.listenOnly));
+  $('my-backing').addEventListener('input', () => {
+    $('my-backing-value').textContent = Number($('my-backing').value).toFixed(2);
+  });
+  $('my-backing').addEventListener('change', () => session.setUserBackingVolume(Number($('my-backing').value)));
   $('chat-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const text = $('chat-input').value.trim();
@@ -188,6 +204,292 @@ function initChain() {
     session.sendChat(text);
     $('chat-input').value = '';
   });
+  initSongSetup();
+  initLyrics();
+  initConsole();
+}
+
+// Leader's song setup: backing track, upload, metronome and rounds.
+let tracks = [];
+let tracksFetched = false;
+
+async function refreshTracks() {
+  try {
+    const res = await fetch(TRACKS_URL, { cache: 'no-store' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const data = await res.json();
+    if (Array.isArray(data.tracks)) tracks = data.tracks.map(String);
+    tracksFetched = true;
+  } catch (err) {
+    showNotice($('upload-status'), 'refused', `Could not load the list of backing tracks (${err.message}).`);
+  }
+  renderTracks();
+}
+
+function renderTracks() {
+  const select = $('track-select');
+  const list = tracksFetched ? tracks : session ? session.room.tracks : [];
+  const have = Array.from(select.options).slice(1).map((o) => o.value);
+  if (have.length === list.length && have.every((t, i) => t === list[i])) return;
+  const chosen = select.value;
+  const none = select.options[0];
+  select.replaceChildren(none);
+  for (const t of list) select.append(new Option(t, t));
+  select.value = list.includes(chosen) ? chosen : '';
+}
+
+async function uploadTrack(file) {
+  const status = $('upload-status');
+  if (file.size > MAX_UPLOAD_BYTES) {
+    showNotice(status, 'refused', `“${file.name}” is larger than 32 MB; please use a shorter or mono file.`);
+    return;
+  }
+  $('track-upload').disabled = true;
+  showNotice(status, 'info', `Uploading “${file.name}”…`);
+  try {
+    let res;
+    try {
+      res = await fetch(UPLOAD_URL, { method: 'POST', body: file, headers: { 'Content-Type': 'audio/wav' }, cache: 'no-store' });
+    } catch {
+      showNotice(status, 'refused', 'Could not reach the server to upload. Check your connection and try again.');
+      return;
+    }
+    let data = null;
+    try {
+      data = await res.json();
+    } catch {
+      // Not JSON: reported by status below.
+    }
+    if (!res.ok || !data || typeof data.track !== 'string') {
+      const why = data && data.message ? data.message : `HTTP ${res.status}`;
+      showNotice(status, 'refused', `The server did not accept “${file.name}”: ${why}.`);
+      return;
+    }
+    if (Array.isArray(data.tracks)) tracks = data.tracks.map(String);
+    tracksFetched = true;
+    renderTracks();
+    $('track-select').value = data.track;
+    showNotice(status, 'ok', `Uploaded “${file.name}” as “${data.track}”, chosen for the next song.`);
+  } finally {
+    $('track-upload').disabled = false;
+    $('track-file').value = '';
+  }
+}
+
+function readInt(id, max) {
+  const el = $(id);
+  const v = Number(el.value || '0');
+  if (!Number.isInteger(v) || v < 0 || v > max) {
+    el.focus();
+    return null;
+  }
+  return v;
+}
+
+function initSongSetup() {
+  $('track-upload').addEventListener('click', () => $('track-file').click());
+  $('track-file').addEventListener('change', () => {
+    const file = $('track-file').files[0];
+    if (file) uploadTrack(file);
+  });
+  $('rounds-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const bpm = readInt('bpm', 500);
+    const repeats = readInt('repeats', 20);
+    const bpr = readInt('bpr', 500);
+    if (bpm === null || repeats === null || bpr === null) {
+      $('rounds-status').textContent = 'Use whole numbers: beats per minute 0–500, rounds 0–20, beats per round 0–500.';
+      return;
+    }
+    session.applyRounds(bpm, repeats, bpr);
+    $('rounds-status').textContent = 'Sent; waiting for the server…';
+    roundsSent = { bpm, repeats, bpr };
+  });
+}
+let roundsSent = null;
+
+function renderSongSetup() {
+  const st = session.songState;
+  const setup = $('song-setup');
+  const visible = session.isLeader && st !== 'singing';
+  if (visible && setup.hidden) refreshTracks();
+  setup.hidden = !visible;
+  renderTracks();
+  const r = session.room;
+  if (roundsSent && r.bpm === roundsSent.bpm && r.repeats === roundsSent.repeats && r.bpr === roundsSent.bpr) {
+    roundsSent = null;
+  }
+  if (!roundsSent) {
+    $('rounds-status').textContent = r.bpm > 0
+      ? `Metronome at ${r.bpm} beats per minute${r.repeats > 0 && r.bpr > 0 ? `, ${r.repeats} rounds of ${r.bpr} beats` : ''}.`
+      : 'No metronome.';
+    for (const key of ['bpm', 'repeats', 'bpr']) if (document.activeElement !== $(key)) $(key).value = String(r[key]);
+  }
+  const backing = $('backing-now');
+  const type = BACKING_TYPE_LABELS[r.backingType];
+  backing.hidden = !(type && st === 'singing');
+  backing.textContent = r.backingType === 'Metronome' ? `Backing: metronome at ${r.bpm} beats per minute.` : `Backing: ${type}.`;
+  showLatestNotice($('song-notice'), 'song');
+}
+
+// Lyrics: everyone sees them; the leader can provide them.
+function initLyrics() {
+  $('lyrics-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = $('lyrics-input').value.slice(0, MAX_LYRICS_CHARS);
+    session.provideLyrics(text);
+  });
+}
+
+function renderLyrics() {
+  const lyrics = session.room.lyrics;
+  $('lyrics-card').hidden = !(lyrics || session.isLeader);
+  const shown = $('lyrics-text');
+  if (shown.textContent !== lyrics) shown.textContent = lyrics;
+  shown.hidden = !lyrics;
+  $('lyrics-empty').hidden = Boolean(lyrics) || session.isLeader;
+  $('lyrics-form').hidden = !session.isLeader;
+}
+
+// Operators' mixing console.
+function initConsole() {
+  const token = sessionStorage.getItem(ADMIN_KEY) || '';
+  $('admin-token').value = token;
+  renderAdminState(token);
+  $('admin-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const value = $('admin-token').value.trim();
+    if (value) sessionStorage.setItem(ADMIN_KEY, value);
+    else sessionStorage.removeItem(ADMIN_KEY);
+    if (session) session.setAdminToken(value);
+    renderAdminState(value);
+  });
+  $('admin-forget').addEventListener('click', () => {
+    sessionStorage.removeItem(ADMIN_KEY);
+    $('admin-token').value = '';
+    if (session) session.setAdminToken('');
+    renderAdminState('');
+  });
+  for (const [id, param] of [['global-volume', 'volume'], ['backing-volume', 'backing_volume']]) {
+    const slider = $(id);
+    slider.addEventListener('input', () => {
+      $(`${id}-value`).textContent = Number(slider.value).toFixed(2);
+    });
+    slider.addEventListener('change', () => session && session.setParams({ [param]: slider.value }));
+  }
+  $('auto-gain').addEventListener('change', () => session && session.setParams({ disableAutoGain: $('auto-gain').checked ? '0' : '1' }));
+  $('hear-solos').addEventListener('click', () => session && session.setHearSolos(!session.hearSolos));
+  $('halt-song').addEventListener('click', () => session && session.flag('mark_stop_singing'));
+}
+
+function renderAdminState(token) {
+  $('admin-state').textContent = token ? 'Sent with every request from this tab.' : 'No token set.';
+}
+
+/** Shows a slider's server value unless the user is moving it. */
+function syncSlider(id, value) {
+  const slider = $(id);
+  if (value === null || value === undefined || document.activeElement === slider) return;
+  slider.value = String(value);
+  $(`${id}-value`).textContent = Number(value).toFixed(2);
+}
+
+const channelRows = new Map();
+
+function channelRow(u) {
+  const li = document.createElement('li');
+  const name = document.createElement('span');
+  name.className = 'channel-name';
+  const level = document.createElement('div');
+  level.className = 'level';
+  level.setAttribute('role', 'meter');
+  level.append(document.createElement('div'));
+  const slider = document.createElement('input');
+  slider.type = 'range';
+  slider.min = '0';
+  slider.max = '2';
+  slider.step = '0.05';
+  slider.id = `mic-${u.id}`;
+  const out = document.createElement('output');
+  out.htmlFor = slider.id;
+  slider.addEventListener('input', () => {
+    out.textContent = Number(slider.value).toFixed(2);
+  });
+  slider.addEventListener('change', () => session.setMicVolume(u.id, Number(slider.value)));
+  const solo = document.createElement('button');
+  solo.type = 'button';
+  solo.textContent = 'Solo';
+  solo.addEventListener('click', () => {
+    const on = solo.getAttribute('aria-pressed') !== 'true';
+    solo.setAttribute('aria-pressed', String(on));
+    session.setSolo(u.id, on);
+  });
+  li.append(name, level, slider, out, solo);
+  return { li, name, level, slider, out, solo };
+}
+
+function renderConsole() {
+  syncSlider('global-volume', session.room.globalVolume);
+  syncSlider('backing-volume', session.room.backingVolume);
+  $('hear-solos').setAttribute('aria-pressed', String(session.hearSolos));
+  const list = $('channels');
+  const ids = session.users.map((u) => u.id);
+  for (const [id, row] of channelRows) {
+    if (!ids.includes(id)) {
+      row.li.remove();
+      channelRows.delete(id);
+    }
+  }
+  for (const u of session.users) {
+    let row = channelRows.get(u.id);
+    if (!row) {
+      row = channelRow(u);
+      channelRows.set(u.id, row);
+    }
+    const label = u.id === session.userid ? `${u.name} (you)` : u.name;
+    if (row.name.textContent !== label) row.name.textContent = label;
+    row.slider.setAttribute('aria-label', `Microphone level of ${label}`);
+    row.solo.setAttribute('aria-label', `Solo ${label}`);
+    row.level.setAttribute('aria-label', `${label} level`);
+    const pct = levelPercent(u.rms);
+    row.level.setAttribute('aria-valuenow', String(pct));
+    row.level.firstChild.style.width = `${pct}%`;
+    if (document.activeElement !== row.slider) {
+      row.slider.value = String(u.micVolume);
+      row.out.textContent = u.micVolume.toFixed(2);
+    }
+    row.solo.setAttribute('aria-pressed', String(u.soloed));
+  }
+  const order = Array.from(list.children);
+  if (order.length !== ids.length || order.some((li, i) => li !== channelRows.get(ids[i]).li)) {
+    for (const id of ids) list.append(channelRows.get(id).li);
+  }
+  if (!ids.length && !list.children.length) {
+    const li = document.createElement('li');
+    li.className = 'empty';
+    li.textContent = 'No singers yet.';
+    list.append(li);
+  } else if (ids.length) {
+    for (const li of list.querySelectorAll('.empty')) li.remove();
+  }
+  showLatestNotice($('console-notice'), 'console');
+}
+
+/** kind: 'ok' | 'refused' | 'info'. */
+function showNotice(el, kind, text) {
+  el.className = `notice ${kind}`;
+  el.textContent = text;
+  el.hidden = !text;
+  if (kind === 'refused') stats.shownRefusal = text;
+}
+
+const shownNotice = { song: 0, console: 0 };
+function showLatestNotice(el, area) {
+  const latest = session.notices.filter((n) => n.area === area).at(-1);
+  if (!latest || latest.id === shownNotice[area]) return;
+  shownNotice[area] = latest.id;
+  showNotice(el, latest.kind, latest.text);
+  if (latest.kind === 'refused' && area === 'console') $('console').open = true;
 }
 
 const STATE_LABELS = {
@@ -336,7 +638,11 @@ function render() {
     leader: session.leader,
     isLeader: session.isLeader,
     song: session.songState,
-    users: session.users.map((u) => ({ name: u.name, bucket: u.bucket, delaySeconds: u.delaySeconds })),
+    users: session.users.map((u) => ({ name: u.name, bucket: u.bucket, delaySeconds: u.delaySeconds, micVolume: u.micVolume, soloed: u.soloed })),
+    room: { ...session.room },
+    hearSolos: session.hearSolos,
+    refusals: s.refusals || 0,
+    notices: session.notices.map((n) => ({ kind: n.kind, area: n.area, text: n.text })),
   });
   renderStatus(s);
   $('you-bucket').textContent = s.bucket === null ? '—' : `${s.bucket + 1} of ${N_BUCKETS}`;
@@ -347,6 +653,9 @@ function render() {
   $('listen-only').setAttribute('aria-pressed', String(session.listenOnly));
   $('listen-only').disabled = !engine.hasMic;
   renderSong();
+  renderSongSetup();
+  renderLyrics();
+  renderConsole();
   renderBuckets();
   renderSingers();
   renderChat();

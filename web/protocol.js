@@ -15,6 +15,29 @@ export const SUMMARY_RECORD_BYTES = 51;
 /** The container's count is a uint8. */
 export const MAX_PACKETS_PER_REQUEST = 255;
 
+/** Most characters of lyrics the page sends (the original UI's cap). */
+export const MAX_LYRICS_CHARS = 8500;
+/** Largest backing-track upload the server accepts (POST /api/upload). */
+export const MAX_UPLOAD_BYTES = 32 * 1024 * 1024;
+/** Parameters the server refuses (403) without the admin token, when it runs with one. */
+export const ADMIN_PARAMS = ['volume', 'backing_volume', 'disableAutoGain', 'track', 'clear_events', 'mark_stop_singing'];
+
+/**
+ * The first read clock of a connection: `serverNow - offsetSeconds`, rounded down to the 60 ms
+ * frame grid. Reads on the grid let singers at the same delay share one Opus stream; every later
+ * read advances by whole frames, so the connection stays on the grid.
+ */
+export function firstReadClock(serverNow, offsetSeconds) {
+  const target = serverNow - offsetSeconds * SAMPLE_RATE;
+  return Math.floor(target / FRAME_SAMPLES) * FRAME_SAMPLES;
+}
+
+/** Seconds one set of rounds lasts (the server's `initial`, §6.2), or 0 without rounds. */
+export function roundsSeconds(bpm, repeats, bpr) {
+  if (!(bpm > 0 && repeats > 0 && bpr > 0)) return 0;
+  return Math.min(90, Math.trunc((60 / bpm) * bpr * repeats));
+}
+
 /** Which bucket (0..5) a singer with `delaySeconds` is in. */
 export function bucketOf(delaySeconds, firstBucket) {
   const b = Math.round((delaySeconds - firstBucket) / BUCKET_SECONDS);
@@ -122,7 +145,9 @@ export function errorMessageOf(status, metadataHeader, bodyText) {
 /**
  * Builds the query string of one audio exchange.
  * `req`: {userid, readClock, writeClock|null, nSamples, username, reset, spectator, muted,
- *         flags: {request_lead, mark_start_singing, mark_stop_singing}, chats: string[]}
+ *         flags: {request_lead, mark_start_singing, mark_stop_singing}, chats: string[],
+ *         params: {name: string} (other parameters, sent as given), micVolumes: [[userid, v]],
+ *         jsonLen: byte length of the JSON prefix (0 = none), adminToken}
  */
 export function audioQuery(req) {
   const q = new URLSearchParams();
@@ -136,8 +161,24 @@ export function audioQuery(req) {
   if (req.spectator) q.set('spectator', '1');
   if (req.muted) q.set('muted', '1');
   for (const [key, on] of Object.entries(req.flags || {})) if (on) q.set(key, '1');
+  for (const [key, value] of Object.entries(req.params || {})) {
+    if (value !== undefined && value !== null && value !== '') q.set(key, String(value));
+  }
   if (req.chats && req.chats.length) q.set('chat', JSON.stringify(req.chats));
+  if (req.micVolumes && req.micVolumes.length) q.set('mic_volume', JSON.stringify(req.micVolumes));
+  if (req.jsonLen > 0) q.set('json_len', String(req.jsonLen));
+  if (req.adminToken) q.set('admin_token', req.adminToken);
   return q.toString();
+}
+
+/** The request body: an optional UTF-8 JSON prefix (`json` object or null), then the audio container. */
+export function exchangeBody(json, packets) {
+  const prefix = json ? new TextEncoder().encode(JSON.stringify(json)) : new Uint8Array(0);
+  const audio = packets.length ? encodeContainer(packets) : new Uint8Array(0);
+  const body = new Uint8Array(prefix.length + audio.length);
+  body.set(prefix, 0);
+  body.set(audio, prefix.length);
+  return { body, jsonLen: prefix.length };
 }
 
 /** Goertzel power of `freq` over `samples` (at `rate`), as the amplitude of a matching sine. */

@@ -1,7 +1,8 @@
 // brigade singer page: one singer's connection to the server (clock, audio exchanges, reconnects).
 //
 // Clock bookkeeping (all in 48 kHz samples):
-// - On connect, GET /api gives the server clock; the first read ends `offset` seconds behind it.
+// - On connect, GET /api gives the server clock; the first read ends `offset` seconds behind it,
+//   rounded down to the 60 ms frame grid (so the server can share one Opus stream per delay).
 // - Every exchange reads n samples and, once uploading, writes the same n; both clocks advance by n.
 // - Decoded reply audio, counted from the connection's first read sample, plays from local frame
 //   `playStart` on. A microphone sample taken at local frame f was sung along with what played at
@@ -12,11 +13,14 @@ import {
   FRAME_SAMPLES,
   BATCH_SAMPLES,
   MAX_PACKETS_PER_REQUEST,
+  ADMIN_PARAMS,
   audioQuery,
   parseAudioReply,
   errorMessageOf,
-  encodeContainer,
+  exchangeBody,
   bucketOf,
+  firstReadClock,
+  roundsSeconds,
 } from './protocol.js';
 import { OpusEncoderStream, OpusDecoderStream } from './codec.js';
 import { SampleHistory } from './audio-engine.js';
@@ -35,6 +39,18 @@ const BACKOFF_MAX_MS = 10000;
 const MAX_PACKETS = Math.min(20, MAX_PACKETS_PER_REQUEST);
 /** Default position before anyone leads: the last bucket. */
 export const DEFAULT_OFFSET_SECONDS = 18;
+/** Notices kept for the page (refusals and confirmations of room-wide controls). */
+const MAX_NOTICES = 20;
+/** What the page calls each parameter in notices. */
+const PARAM_LABELS = {
+  volume: 'global volume',
+  backing_volume: 'backing volume',
+  disableAutoGain: 'automatic gain',
+  track: 'backing track',
+  clear_events: 'clearing markers',
+  mark_stop_singing: 'halting the song',
+  mark_start_singing: 'starting the song',
+};
 
 class ExchangeError extends Error {
   constructor(message, { network = false } = {}) {
@@ -73,9 +89,32 @@ export class Session {
     this.listenOnly = opts.listenOnly || !engine.hasMic;
     this.muted = false;
     this.offsetSeconds = DEFAULT_OFFSET_SECONDS;
-    /** One-shot flags for the next exchange, and chat lines not yet sent. */
-    this.pendingFlags = {};
+    /** One-shot parameters for the next exchange ({name: value}), chat lines, mic volumes, lyrics. */
+    this.pendingParams = {};
     this.pendingChats = [];
+    this.pendingMicVolumes = new Map();
+    this.pendingJson = null;
+    /** Sent on every request: the operators' admin token, and "hear the solo mix". */
+    this.adminToken = opts.adminToken || '';
+    this.hearSolos = false;
+    /** This singer's own backing level (friendly 0–2), re-sent on every connection's first request. */
+    this.userBackingVolume = null;
+    /** Re-lead once the server has taken new rounds settings (they decide the bucket positions). */
+    this.releadAfterRounds = false;
+    /** Room settings as the server last reported them (metadata keys delivered once when changed). */
+    this.room = {
+      bpm: 0,
+      repeats: 0,
+      bpr: 0,
+      tracks: [],
+      globalVolume: null,
+      backingVolume: null,
+      backingType: '',
+      lyrics: '',
+    };
+    /** {id, kind: 'ok' | 'refused', area: 'song' | 'console', text}, newest last. */
+    this.notices = [];
+    this.noticeId = 0;
     /** What the page shows. */
     this.users = [];
     this.chats = [];
@@ -158,9 +197,64 @@ export class Session {
     this.engine.micListeners.delete(this.onMic);
   }
 
-  /** Queues a one-shot flag (request_lead, mark_start_singing, mark_stop_singing). */
+  /** Queues a one-shot flag (request_lead, mark_start_singing, mark_stop_singing, ...). */
   flag(name) {
-    this.pendingFlags[name] = true;
+    this.pendingParams[name] = '1';
+  }
+
+  /** Queues one-shot parameters for the next exchange; a later value replaces an unsent one. */
+  setParams(params) {
+    for (const [key, value] of Object.entries(params)) this.pendingParams[key] = String(value);
+  }
+
+  /** Starts the song, with `track` (a name, or '' for none) as its backing track. */
+  startSong(track) {
+    if (track) this.pendingParams.track = track;
+    this.flag('mark_start_singing');
+  }
+
+  /** Sends bpm / repeats / bpr together; new rounds re-assign the buckets once the server has them. */
+  applyRounds(bpm, repeats, bpr) {
+    this.setParams({ bpm, repeats, bpr });
+    const before = roundsSeconds(this.room.bpm, this.room.repeats, this.room.bpr);
+    this.releadAfterRounds = this.isLeader && roundsSeconds(bpm, repeats, bpr) !== before;
+  }
+
+  /** A console edit of a singer's microphone level (0–2). */
+  setMicVolume(userid, value) {
+    this.pendingMicVolumes.set(userid, value);
+  }
+
+  /** Lyrics for everyone, sent in the JSON prefix of the next exchange. */
+  provideLyrics(text) {
+    this.pendingJson = { lyrics: text };
+  }
+
+  setUserBackingVolume(value) {
+    this.userBackingVolume = value;
+    this.pendingParams.user_backing_volume = String(value);
+  }
+
+  setHearSolos(on) {
+    this.hearSolos = on;
+    if (on) this.flag('begin_monitor');
+    this.onChange();
+  }
+
+  setSolo(userid, on) {
+    const [set, undo] = on ? ['monitor', 'unmonitor'] : ['unmonitor', 'monitor'];
+    if (this.pendingParams[undo] === userid) delete this.pendingParams[undo];
+    this.pendingParams[set] = userid;
+  }
+
+  setAdminToken(token) {
+    this.adminToken = token;
+    this.onChange();
+  }
+
+  notice(kind, area, text) {
+    this.notices.push({ id: ++this.noticeId, kind, area, text });
+    if (this.notices.length > MAX_NOTICES) this.notices.splice(0, this.notices.length - MAX_NOTICES);
   }
 
   sendChat(text) {
@@ -201,7 +295,7 @@ export class Session {
       throw new ExchangeError('The server clock is not a 48 kHz sample count.');
     }
     const serverNow = Math.round(meta.server_clock + ((rtt / 2) * SAMPLE_RATE) / 1000);
-    const firstReadEnd = serverNow - this.offsetSeconds * SAMPLE_RATE;
+    const firstReadEnd = firstReadClock(serverNow, this.offsetSeconds);
     this.engine.flush();
     this.receivedHistory.clear();
     const upload = !this.listenOnly;
@@ -226,6 +320,7 @@ export class Session {
       okCount: 0,
       reset: true,
     };
+    if (this.userBackingVolume !== null) this.pendingParams.user_backing_volume = String(this.userBackingVolume);
     this.stats.offsetSeconds = this.offsetSeconds;
     this.stats.readClock = null;
     this.stats.writeClock = null;
@@ -315,34 +410,19 @@ export class Session {
     if (req.packets.length) {
       writeClock = (c.writeEnd === null ? c.writeStart : c.writeEnd) + n;
     }
-    const flags = this.pendingFlags;
-    const chats = this.pendingChats;
-    this.pendingFlags = {};
-    this.pendingChats = [];
-    const query = audioQuery({
-      userid: this.userid,
-      readClock,
-      writeClock,
-      nSamples: n,
-      username: this.name,
-      reset: c.reset,
-      spectator: this.listenOnly,
-      muted: this.muted || this.listenOnly,
-      flags,
-      chats,
-    });
-    const body = req.packets.length ? encodeContainer(req.packets) : new Uint8Array(0);
-    this.stats.requests++;
-    let res;
-    try {
-      res = await fetchWithTimeout(`${this.apiUrl}?${query}`, { method: 'POST', body }, EXCHANGE_TIMEOUT_MS);
-    } catch (err) {
-      this.pendingChats = chats.concat(this.pendingChats);
-      throw err;
+    let outbox = this.takeOutbox();
+    let res = await this.post(c, { readClock, writeClock, n, packets: req.packets, outbox });
+    if (res.status === 403) {
+      // Nothing of the request was applied and the server reset our codec pair: say what was
+      // refused, and ask again for the same interval without the room-wide controls.
+      const message = errorMessageOf(403, res.headers.get('X-Audio-Metadata'), await res.text());
+      outbox = this.refuse(outbox, message);
+      c.reset = true;
+      res = await this.post(c, { readClock, writeClock, n, packets: req.packets, outbox });
     }
     const metaHeader = res.headers.get('X-Audio-Metadata');
     if (res.status !== 200) {
-      this.pendingChats = chats.concat(this.pendingChats);
+      this.pendingChats = outbox.chats.concat(this.pendingChats);
       throw new ExchangeError(errorMessageOf(res.status, metaHeader, await res.text()));
     }
     const bytes = new Uint8Array(await res.arrayBuffer());
@@ -367,6 +447,7 @@ export class Session {
     c.okCount++;
     this.stats.ok++;
     this.applyMetadata(m, reply.users);
+    this.confirm(outbox.params, m);
     this.stats.readClock = readClock;
     this.stats.writeClock = c.writeEnd;
     this.stats.serverClock = m.server_clock;
@@ -374,6 +455,83 @@ export class Session {
     this.stats.uploading = c.writeEnd !== null;
     if (this.stats.state !== 'connected') this.setState('connected', '');
     this.onChange();
+  }
+
+  /** Takes everything queued for the next exchange. */
+  takeOutbox() {
+    const outbox = {
+      params: this.pendingParams,
+      chats: this.pendingChats,
+      micVolumes: [...this.pendingMicVolumes],
+      json: this.pendingJson,
+    };
+    this.pendingParams = {};
+    this.pendingChats = [];
+    this.pendingMicVolumes = new Map();
+    this.pendingJson = null;
+    return outbox;
+  }
+
+  /** POSTs one exchange; a network failure puts the chat lines back in the queue. */
+  async post(c, { readClock, writeClock, n, packets, outbox }) {
+    const { body, jsonLen } = exchangeBody(outbox.json, packets);
+    const params = { ...outbox.params };
+    if (this.hearSolos) params.hear_monitor = '1';
+    const query = audioQuery({
+      userid: this.userid,
+      readClock,
+      writeClock,
+      nSamples: n,
+      username: this.name,
+      reset: c.reset,
+      spectator: this.listenOnly,
+      muted: this.muted || this.listenOnly,
+      params,
+      chats: outbox.chats,
+      micVolumes: outbox.micVolumes,
+      jsonLen,
+      adminToken: this.adminToken,
+    });
+    this.stats.requests++;
+    try {
+      return await fetchWithTimeout(`${this.apiUrl}?${query}`, { method: 'POST', body }, EXCHANGE_TIMEOUT_MS);
+    } catch (err) {
+      this.pendingChats = outbox.chats.concat(this.pendingChats);
+      throw err;
+    }
+  }
+
+  /** Records a 403 and returns the outbox without the refused controls (and a start that needed its track). */
+  refuse(outbox, message) {
+    const params = { ...outbox.params };
+    const ownStop = this.isLeader; // The leader may always stop its own song.
+    const refused = ADMIN_PARAMS.filter((k) => k in params && !(k === 'mark_stop_singing' && ownStop));
+    if ('track' in params && 'mark_start_singing' in params) refused.push('mark_start_singing');
+    for (const k of refused) delete params[k];
+    if (refused.includes('mark_start_singing') || refused.includes('track')) this.releadAfterRounds = false;
+    const what = refused.map((k) => PARAM_LABELS[k] || k).join(', ') || 'the request';
+    const area = refused.includes('track') ? 'song' : 'console';
+    const hint = this.adminToken
+      ? 'The admin token you entered was not accepted; check it with the operator.'
+      : 'Ask the operator for the admin token and enter it in the mixing console.';
+    this.notice('refused', area, `The server refused ${what}: ${message.replace(/\.$/, '')}. ${hint}`);
+    this.stats.refusals = (this.stats.refusals || 0) + 1;
+    this.onChange();
+    return { ...outbox, params };
+  }
+
+  /** After a successful exchange: confirm the room-wide controls it carried, and re-lead after new rounds. */
+  confirm(params, m) {
+    const done = [];
+    if ('volume' in params) done.push(`global volume ${fmt(m.globalVolume ?? params.volume)}`);
+    if ('backing_volume' in params) done.push(`backing volume ${fmt(m.backingVolume ?? params.backing_volume)}`);
+    if ('disableAutoGain' in params) done.push(`automatic gain ${params.disableAutoGain === '1' ? 'off' : 'on'}`);
+    if ('mark_stop_singing' in params && m.song_start_clock === 1) done.push('song halted');
+    if (done.length) this.notice('ok', 'console', `The server applied: ${done.join(', ')}.`);
+    if ('bpm' in params && this.releadAfterRounds) {
+      this.releadAfterRounds = false;
+      if (this.isLeader && this.songState !== 'singing') this.flag('request_lead');
+    }
   }
 
   /** Plays decoded reply audio in stream order; the first reply fixes the playback start. */
@@ -392,6 +550,13 @@ export class Session {
 
   applyMetadata(m, users) {
     if (Number.isInteger(m.first_bucket)) this.firstBucket = m.first_bucket;
+    const r = this.room;
+    for (const key of ['bpm', 'repeats', 'bpr']) if (Number.isInteger(m[key])) r[key] = m[key];
+    if (Array.isArray(m.tracks)) r.tracks = m.tracks.map(String);
+    if (typeof m.globalVolume === 'number') r.globalVolume = m.globalVolume;
+    if (typeof m.backingVolume === 'number') r.backingVolume = m.backingVolume;
+    if (typeof m.backing_track_type === 'string') r.backingType = m.backing_track_type;
+    if (typeof m.lyrics === 'string') r.lyrics = m.lyrics;
     this.leader = m.leader === null || m.leader === undefined ? null : String(m.leader);
     this.songStart = m.song_start_clock || 0;
     this.songEnd = m.song_end_clock || 0;
@@ -416,4 +581,10 @@ export class Session {
   get isLeader() {
     return this.leader !== null && this.leader === this.userid;
   }
+}
+
+/** A friendly volume for notices: two decimals. */
+function fmt(v) {
+  const x = Number(v);
+  return Number.isFinite(x) ? x.toFixed(2) : String(v);
 }

@@ -58,9 +58,12 @@ export function tmpDir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), `brigade-${prefix}-`));
 }
 
-/** Starts brigade-server on 127.0.0.1:`port` (0 = any); resolves once it prints its address. */
-export function startServer(port = 0) {
-  const proc = spawn(SERVER, ['--listen', `127.0.0.1:${port}`, '--web-root', WEB_ROOT], {
+/**
+ * Starts brigade-server on 127.0.0.1:`port` (0 = any) with `extraArgs` (e.g. --tracks-dir DIR);
+ * resolves once it prints its address.
+ */
+export function startServer(port = 0, extraArgs = []) {
+  const proc = spawn(SERVER, ['--listen', `127.0.0.1:${port}`, '--web-root', WEB_ROOT, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

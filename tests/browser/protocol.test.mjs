@@ -10,6 +10,9 @@ import {
   parseAudioReply,
   errorMessageOf,
   audioQuery,
+  exchangeBody,
+  firstReadClock,
+  roundsSeconds,
   toneAmplitude,
 } from '../../web/protocol.js';
 
@@ -109,6 +112,55 @@ test('audioQuery carries the documented parameters', () => {
   assert.equal(q.has('mark_start_singing'), false);
   assert.equal(q.has('spectator'), false);
   assert.equal(q.get('chat'), '["hi"]');
+});
+
+test('audioQuery carries console parameters, mic volumes, json_len and the admin token', () => {
+  const q = new URLSearchParams(
+    audioQuery({
+      userid: '42',
+      readClock: 2880,
+      writeClock: 0,
+      nSamples: 2880,
+      params: { volume: '1.25', track: 'My song', monitor: '7', empty: '' },
+      micVolumes: [['7', 1.5]],
+      jsonLen: 19,
+      adminToken: 't o+k',
+    }),
+  );
+  assert.equal(q.get('volume'), '1.25');
+  assert.equal(q.get('track'), 'My song');
+  assert.equal(q.get('monitor'), '7');
+  assert.equal(q.has('empty'), false, 'empty values are left out (the server drops them)');
+  assert.equal(q.get('mic_volume'), '[["7",1.5]]');
+  assert.equal(q.get('json_len'), '19');
+  assert.equal(q.get('admin_token'), 't o+k');
+  assert.equal(q.get('write_clock'), '0');
+});
+
+test('exchangeBody puts the UTF-8 JSON prefix before the audio container', () => {
+  const { body, jsonLen } = exchangeBody({ lyrics: 'é' }, [new Uint8Array([5])]);
+  assert.equal(jsonLen, new TextEncoder().encode('{"lyrics":"é"}').length);
+  assert.equal(new TextDecoder().decode(body.subarray(0, jsonLen)), '{"lyrics":"é"}');
+  assert.deepEqual(Array.from(body.subarray(jsonLen)), [1, 0, 1, 5]);
+  assert.equal(exchangeBody(null, []).body.length, 0);
+});
+
+test('firstReadClock lands on the 60 ms grid, at or before the offset target', () => {
+  for (const now of [81600000028800, 81600000028801, 81600000031679, 1000000007]) {
+    for (const offset of [3, 6, 18]) {
+      const r = firstReadClock(now, offset);
+      const target = now - offset * 48000;
+      assert.equal(r % 2880, 0);
+      assert.ok(r <= target && target - r < 2880, `${r} vs ${target}`);
+    }
+  }
+});
+
+test('roundsSeconds follows the server (60 / bpm × bpr × repeats, capped at 90)', () => {
+  assert.equal(roundsSeconds(120, 4, 8), 16);
+  assert.equal(roundsSeconds(120, 0, 8), 0);
+  assert.equal(roundsSeconds(0, 4, 8), 0);
+  assert.equal(roundsSeconds(60, 20, 500), 90);
 });
 
 test('toneAmplitude finds the amplitude of a sine and ignores other tones', () => {
