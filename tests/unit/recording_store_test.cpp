@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -17,21 +19,9 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::seconds;
 
-class TempDir {
+class TempDir : public testing::TempDir {
  public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("brigade-rec-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : testing::TempDir("brigade-rec-test") {}
 };
 
 /// 2024-05-01 19:30:00 UTC plus `s` seconds.
