@@ -513,7 +513,7 @@ export class Session {
     const area = refused.includes('track') ? 'song' : 'console';
     const hint = this.adminToken
       ? 'The admin token you entered was not accepted; check it with the operator.'
-      : 'Ask the operator for the admin token and enter it in the mixing console.';
+      : `Ask the operator for the admin token and enter it ${area === 'console' ? 'below' : 'in the mixing console'}.`;
     this.notice('refused', area, `The server refused ${what}: ${message.replace(/\.$/, '')}. ${hint}`);
     this.stats.refusals = (this.stats.refusals || 0) + 1;
     this.onChange();
