@@ -58,6 +58,13 @@ test('the leader picks an uploaded-folder backing track; the next bucket hears i
     await joinChain(a.page, { name: 'Al' });
     for (const s of [a, b]) await waitFor('both singers connected', async () => (await stats(s.page)).ok >= 3);
     await waitFor('both singers listed', async () => (await stats(a.page)).users?.length === 2);
+    // Both wait at the default delay with reads on the 60 ms grid: the server shares one Opus stream.
+    const shared = await waitFor('a shared Opus stream', async () => {
+      const res = await fetch(new URL('api/telemetry', server.url));
+      const encoding = (await res.json()).server.shared_encoding;
+      return encoding.frames_reused > 0 && encoding;
+    }, 10000);
+    console.log(`shared encoding: ${JSON.stringify(shared)}`);
 
     // Before leading there is no song setup; after, the leader sees it.
     assert.equal(await a.page.locator('#song-setup').isVisible(), false);
