@@ -13,7 +13,8 @@ namespace brigade::server {
 /// What the router answers; the HTTP session turns it into a Beast response.
 struct ApiResponse {
   unsigned status = 200;
-  std::string content_type = "application/octet-stream";
+  /// Always a string literal or mime_type()'s static text: no allocation per response.
+  std::string_view content_type = "application/octet-stream";
   /// Value of X-Audio-Metadata; empty = no such header.
   std::string audio_metadata;
   std::string body;

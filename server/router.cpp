@@ -297,7 +297,7 @@ ApiResponse Router::static_file(std::string_view method, std::string_view path) 
   auto file = resolve_static(config_.web_root, path);
   if (!file) return error_response(404, "not found");
   ApiResponse r;
-  r.content_type = std::string(mime_type(*file));
+  r.content_type = mime_type(*file);
   r.file = std::move(*file);
   r.cors = false;
   r.headers.emplace_back("Cache-Control", "no-cache");
