@@ -288,6 +288,9 @@ function readInt(id, max) {
 
 function initSongSetup() {
   $('track-upload').addEventListener('click', () => $('track-file').click());
+  $('track-select').addEventListener('change', () => {
+    if ($('upload-status').classList.contains('ok')) showNotice($('upload-status'), 'ok', '');
+  });
   $('track-file').addEventListener('change', () => {
     const file = $('track-file').files[0];
     if (file) uploadTrack(file);

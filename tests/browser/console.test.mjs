@@ -202,6 +202,20 @@ test('room-wide controls: refused without the admin token, applied with it', { s
     await page.getByRole('button', { name: 'Solo Olga (you)' }).click();
     await waitFor('not soloed', async () => (await stats(page)).users[0]?.soloed === false);
 
+    // Metronome and rounds (no token needed): applying rounds re-assigns the buckets, so the
+    // leader moves to first_bucket = 3 + 60 / 120 × 8 beats × 2 rounds = 11 s.
+    await page.getByRole('button', { name: 'Lead a song' }).click();
+    await waitFor('leading', async () => (await stats(page)).isLeader);
+    await page.getByLabel('Beats per minute').fill('120');
+    await page.getByLabel('Rounds', { exact: true }).fill('2');
+    await page.getByLabel('Beats per round').fill('8');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await waitFor('the leader re-placed for rounds', async () => {
+      const s = await stats(page);
+      return s.room.bpm === 120 && s.delaySeconds === 11 && s.isLeader && s.state === 'connected';
+    });
+    assert.match(await page.locator('#rounds-status').textContent(), /Metronome at 120 beats per minute, 2 rounds of 8 beats/);
+
     const st = await stats(page);
     assert.equal(st.readClock % 2880, 0, 'reads stay on the 60 ms grid (shared encoding)');
     assert.equal(st.refusals, 1);
