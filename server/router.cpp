@@ -99,18 +99,25 @@ ApiResponse Router::api(std::string_view method, std::string_view path, std::str
     r.headers.emplace_back("Access-Control-Allow-Headers", "Content-Type, X-Admin-Token");
     return r;
   }
-  if (path == "/api/debug/state")
-    return is_read(method) ? debug_state() : method_not_allowed("GET, HEAD");
-  if (path == "/api/telemetry")
-    return is_read(method) ? telemetry() : method_not_allowed("GET, HEAD");
-  if (path == "/api/tracks")
-    return is_read(method) ? tracks_list() : method_not_allowed("GET, HEAD");
-  if (path == "/api/upload") return method == "POST" ? upload(body) : method_not_allowed("POST");
+  const bool upload_path = path == "/api/upload";
+  if (path == "/api/debug/state" || path == "/api/telemetry" || path == "/api/tracks") {
+    if (!is_read(method)) return method_not_allowed("GET, HEAD");
+    if (path == "/api/debug/state") return debug_state();
+    return path == "/api/telemetry" ? telemetry() : tracks_list();
+  }
+  if (upload_path && method != "POST") return method_not_allowed("POST");
   if (is_read(method)) return clock();
   if (method != "POST") return method_not_allowed("GET, HEAD, POST, OPTIONS");
 
   thread_local Query query;
   if (const char* e = query.parse(raw_query)) return error_response(400, e);
+  if (upload_path) {
+    // With --admin-token, adding tracks is an operator's action like choosing them.
+    if (!exchanges_.is_admin(query.get("admin_token").value_or(extras.admin_token))) {
+      return error_response(403, "uploading tracks needs the admin token");
+    }
+    return upload(body);
+  }
   if (auto action = query.get("action")) {
     if (*action != "status") return error_response(400, "unknown action");
     if (query.has("userid")) return error_response(400, "action=status takes no userid");

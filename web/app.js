@@ -249,7 +249,11 @@ async function uploadTrack(file) {
   try {
     let res;
     try {
-      res = await fetch(UPLOAD_URL, { method: 'POST', body: file, headers: { 'Content-Type': 'audio/wav' }, cache: 'no-store' });
+      // With --admin-token, uploads are an operator's action too.
+      const headers = { 'Content-Type': 'audio/wav' };
+      const token = sessionStorage.getItem(ADMIN_KEY);
+      if (token) headers['X-Admin-Token'] = token;
+      res = await fetch(UPLOAD_URL, { method: 'POST', body: file, headers, cache: 'no-store' });
     } catch {
       showNotice(status, 'refused', 'Could not reach the server to upload. Check your connection and try again.');
       return;
