@@ -86,7 +86,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  private:
   void do_read() {
     parser_.emplace();
-    parser_->body_limit(kMaxRequestBodyBytes);
+    // Beast checks Content-Length against the body limit while parsing the header, before
+    // on_header knows the route: start from the largest limit and narrow it there.
+    parser_->body_limit(kMaxUploadBodyBytes);
     parser_->header_limit(kMaxRequestHeaderBytes);
     stream_.expires_after(kHeaderTimeout);
     http::async_read_header(stream_, buffer_, *parser_,
@@ -95,12 +97,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void on_header(beast::error_code ec, std::size_t) {
     if (ec) return fail(ec);
-    // Track uploads may be larger than any API request.
-    const bool upload = parser_->get().target().starts_with("/api/upload");
-    const std::size_t limit = upload ? kMaxUploadBodyBytes : kMaxRequestBodyBytes;
+    const std::size_t limit = is_upload() ? kMaxUploadBodyBytes : kMaxRequestBodyBytes;
     parser_->body_limit(limit);
     if (const auto length = parser_->content_length(); length && *length > limit) {
-      return reject(413, upload ? "upload larger than 32 MiB" : "request body larger than 1 MiB");
+      return reject(413, body_limit_message());
     }
     stream_.expires_after(kBodyTimeout);
     http::async_read(stream_, buffer_, *parser_,
@@ -129,13 +129,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     do_read();
   }
 
+  /// Track uploads may be larger than any API request.
+  bool is_upload() const { return parser_ && parser_->get().target().starts_with("/api/upload"); }
+
+  /// The 413 message for the route's body limit.
+  std::string_view body_limit_message() const {
+    return is_upload() ? "upload larger than 32 MiB" : "request body larger than 1 MiB";
+  }
+
   /// Answers a breached limit or malformed request, then closes.
   void reject(unsigned status, std::string_view message) {
     send(make_message(error_response(status, message), 11, false, false), false);
   }
 
   void fail(beast::error_code ec) {
-    if (ec == http::error::body_limit) return reject(413, "request body larger than 1 MiB");
+    if (ec == http::error::body_limit) return reject(413, body_limit_message());
     if (ec == http::error::header_limit) return reject(431, "request header larger than 16 KiB");
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
         ec == beast::error::timeout || ec == net::error::connection_reset ||
