@@ -737,6 +737,15 @@ TEST_F(Features, AdminTokenGuardsRoomWideControls) {
   EXPECT_DOUBLE_EQ(volume->to_number<double>(), 1.5);
   EXPECT_EQ(r.reply.song_start_clock, 1) << "the conductor's stop halts the song";
 
+  // Adding tracks is an operator's action too.
+  const std::string wav =
+      wav_image(std::vector<std::int16_t>(kSampleRate / 10, 100), kSampleRate, 1);
+  const auto refused = http_->post("/api/upload", wav);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(json::serialize(json::parse(http_->get("/api/tracks").body)),
+            R"({"tracks":["steady"]})");
+  EXPECT_EQ(http_->post("/api/upload?admin_token=open+sesame", wav).status, 200);
+
   // A leader stopping its own song needs no token.
   ExchangeParams lead;
   lead.request_lead = true;
@@ -754,6 +763,9 @@ TEST_F(Features, WithoutAdminTokenAnyoneMayUseRoomWideControls) {
     const auto res = control(*http_, 3333, params, Token::kNone);
     EXPECT_EQ(res.status, 200) << what << ": " << res.body;
   }
+  const std::string wav =
+      wav_image(std::vector<std::int16_t>(kSampleRate / 10, 100), kSampleRate, 1);
+  EXPECT_EQ(http_->post("/api/upload", wav).status, 200);
 }
 
 // --- 8. Metrics and telemetry -------------------------------------------------------------------
