@@ -56,7 +56,7 @@ std::string encode_body(std::span<const float> pcm) {
 struct Fixture {
   ManualSampleClock clock{kStart};
   Room room{clock, RoomConfig{.max_users = 1000, .seed = 1}};
-  server::ExchangeService service{room};
+  server::ExchangeService service{room, server::ExchangeConfig{}, nullptr, nullptr};
   server::Query query;
 
   Fixture() {
@@ -67,7 +67,7 @@ struct Fixture {
     const std::string q = "userid=" + std::to_string(id) + "&read_clock=" + std::to_string(read) +
                           "&n_samples=" + std::to_string(kBatch) + extra;
     query.parse(q);
-    auto r = service.exchange(query, body);
+    auto r = service.exchange(query, body, "");
     if (r.status != 200) throw std::runtime_error(r.body);
   }
 };
