@@ -92,6 +92,33 @@ void BM_WholeExchange(benchmark::State& state) {
 }
 BENCHMARK(BM_WholeExchange)->Unit(benchmark::kMicrosecond);
 
+/// Two singers at the same delay on the 60 ms grid: the second reuses the first's packets
+/// (shared encoding), so the cost per exchange approaches decode + room + render.
+void BM_WholeExchangeSharedPair(benchmark::State& state) {
+  Fixture f;
+  const auto pcm = voice(static_cast<std::size_t>(kBatch) * 20);
+  std::vector<std::string> bodies;
+  for (std::size_t i = 0; i < 20; ++i) {
+    bodies.push_back(encode_body(std::span(pcm).subspan(i * kBatch, kBatch)));
+  }
+  Clock read = kStart - 6 * kSampleRate;
+  std::size_t i = 0;
+  for (UserId id : {2, 3}) {
+    f.exchange(id, read, "&reset_user_state=1&write_clock=" + std::to_string(read), bodies[0]);
+  }
+  for (auto _ : state) {
+    read += kBatch;
+    f.clock.advance(kBatch);
+    ++i;
+    for (UserId id : {2, 3}) {
+      f.exchange(id, read, "&write_clock=" + std::to_string(read) + "&user_summary=1",
+                 bodies[(i + id) % bodies.size()]);
+    }
+  }
+  state.SetItemsProcessed(2 * state.iterations());
+}
+BENCHMARK(BM_WholeExchangeSharedPair)->Unit(benchmark::kMicrosecond);
+
 void BM_RoomOnly(benchmark::State& state) {
   ManualSampleClock clock{kStart};
   Room room{clock, RoomConfig{.max_users = 1000, .seed = 1}};
