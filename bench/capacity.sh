@@ -3,6 +3,8 @@
 # --threads 1), brigade-loadtest --ramp pinned to core 1, singing a song with server-assigned
 # buckets. Prints the largest singer count that held p99 <= 50 ms with 0 errors.
 # Usage: bench/capacity.sh [BUILD_DIR] [extra brigade-loadtest flags…]
+# Environment: CAPACITY_START/STEP/STEP_S/MAX shape the ramp; CAPACITY_SERVER_FLAGS adds server
+# flags (e.g. --no-shared-encoding).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build/capacity}
@@ -14,7 +16,7 @@ fi
 out=$(mktemp)
 json=${CAPACITY_JSON:-$(mktemp --suffix=.json)}
 taskset -c 0 "$build/server/brigade-server" --listen 127.0.0.1:0 --threads 1 --log-level warn \
-  --web-root "$root/web" >"$out" 2>&1 &
+  --web-root "$root/web" ${CAPACITY_SERVER_FLAGS:-} >"$out" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$out"' EXIT
 port=

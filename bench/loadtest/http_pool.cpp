@@ -94,13 +94,10 @@ class HttpPool::Connection : public std::enable_shared_from_this<Connection> {
       self->close();
     });
     build_request();
-    if (socket_.is_open()) return do_write();
-    ++pool_.connections_opened_;
-    socket_.async_connect(pool_.endpoint_, [self = shared_from_this()](error_code ec) {
-      if (ec) return self->fail(ec, "connect");
-      self->socket_.set_option(net::ip::tcp::no_delay(true));
-      self->do_write();
-    });
+    reused_ = socket_.is_open();
+    retried_ = false;
+    if (reused_) return do_write();
+    connect();
   }
 
   void close() {
@@ -128,6 +125,15 @@ class HttpPool::Connection : public std::enable_shared_from_this<Connection> {
           .append("\r\n");
     }
     wire_.append("\r\n").append(r.body);
+  }
+
+  void connect() {
+    ++pool_.connections_opened_;
+    socket_.async_connect(pool_.endpoint_, [self = shared_from_this()](error_code ec) {
+      if (ec) return self->fail(ec, "connect");
+      self->socket_.set_option(net::ip::tcp::no_delay(true));
+      self->do_write();
+    });
   }
 
   void do_write() {
@@ -189,6 +195,16 @@ class HttpPool::Connection : public std::enable_shared_from_this<Connection> {
 
   void fail(error_code ec, const char* where) {
     if (pending_.done == nullptr) return;  // pool shut down
+    // A keep-alive connection the server closed while it sat idle fails at once, before any
+    // response byte: send the request again on a new connection, once, as browsers do.
+    const bool closed_while_idle = ec == net::error::eof || ec == net::error::connection_reset ||
+                                   ec == net::error::broken_pipe;
+    if (closed_while_idle && reused_ && !retried_ && !timed_out_ && buffer_.empty()) {
+      retried_ = true;
+      reused_ = false;
+      close();
+      return connect();
+    }
     HttpResult result;
     result.failure = timed_out_ ? Failure::kTimeout : Failure::kTransport;
     result.detail = std::string(where) + ": " + (timed_out_ ? "timeout" : ec.message());
@@ -213,6 +229,8 @@ class HttpPool::Connection : public std::enable_shared_from_this<Connection> {
   Head head_;
   std::size_t head_bytes_ = 0;
   bool timed_out_ = false;
+  bool reused_ = false;           ///< this request went out on an already open connection
+  bool retried_ = false;          ///< it was already sent again once
   std::uint64_t generation_ = 0;  ///< bumped per request, so a stale deadline does nothing
 };
 

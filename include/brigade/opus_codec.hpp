@@ -39,7 +39,8 @@ struct DecoderDeleter {
   void operator()(::OpusDecoder* d) const noexcept;
 };
 
-/// 48 kHz mono encoder, APPLICATION_AUDIO, library-default bitrate (as the original).
+/// 48 kHz mono encoder, APPLICATION_AUDIO, library-default bitrate (as the original), signal
+/// type MUSIC (CELT: a mix of voices is music, and SILK costs far more on quiet passages).
 /// Always holds a valid handle: construction throws OpusError instead.
 class Encoder {
  public:
