@@ -230,6 +230,7 @@ void Singer::on_exchange(const HttpResult& r, SteadyClock::time_point sent, Cloc
   }
   read_end_ = read_clock;
   reset_next_ = false;
+  if (carried_start) song.start_clock = read_clock;  // the server starts the song there
   if (!running_) return;
   if (leader_ && song.stop_after && song.start_clock > 1 &&
       read_clock >= song.start_clock + *song.stop_after) {
@@ -285,7 +286,9 @@ bool Singer::check_reply(const HttpResult& r, Clock read_clock, std::string& pro
     return false;
   }
   SongState& song = *ctx_.song;
-  if (start && *start > 1) song.start_clock = *start;
+  // In song mode the start is the read clock of our own start request (set in on_exchange): a
+  // song the server reports before that belongs to someone else (e.g. an earlier run).
+  if (start && *start > 1 && !song.enabled) song.start_clock = *start;
   if (end && *end > 1 && song.stop_sent) song.end_clock = *end;
   if (first) song.first_bucket = static_cast<int>(*first);
   if (delay && song.enabled) delay_seconds = static_cast<int>(*delay);
