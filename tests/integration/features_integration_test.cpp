@@ -29,6 +29,7 @@
 #include "brigade/wav.hpp"
 #include "server_fixture.hpp"
 #include "support/singer.hpp"
+#include "support/temp_dir.hpp"
 #include "support/tone.hpp"
 
 namespace brigade::integration {
@@ -49,53 +50,22 @@ constexpr Clock kCodecDelay = 312;
 constexpr double kLeaderReplyGain = 1.996 * 1.2;
 
 /// A unique directory under the system temp directory, removed with everything in it.
-class TempDir {
+class TempDir : public testing::TempDir {
  public:
-  explicit TempDir(const std::string& tag) {
-    static std::atomic<unsigned> counter{0};
-    std::random_device rd;
-    path_ =
-        fs::temp_directory_path() / ("brigade-features-" + tag + "-" + std::to_string(::getpid()) +
-                                     "-" + std::to_string(counter++) + "-" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  explicit TempDir(const std::string& tag) : testing::TempDir("brigade-features-" + tag) {}
 };
 
 /// A server per test with its own tracks and recordings directories; flags on top of those
 /// come from the test.
-class Features : public ::testing::Test {
+class Features : public ServerTest {
  protected:
+  void SetUp() override {}  // each test starts its server with the flags it needs
+
   void start_server(const std::vector<std::string>& extra = {}) {
-    client::ServerOptions o = server_options();
-    o.extra_args = {"--tracks-dir", tracks_.path().string(), "--recordings-dir",
-                    recordings_.path().string()};
-    o.extra_args.insert(o.extra_args.end(), extra.begin(), extra.end());
-    server_ = std::make_unique<client::ServerProcess>(o);
-    http_ = make_client();
-  }
-
-  void TearDown() override {
-    http_.reset();
-    if (server_) {
-      const int status = server_->stop();
-      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-          << "server wait status " << status << "; stdout: " << server_->output();
-    }
-  }
-
-  std::unique_ptr<client::HttpClient> make_client() const {
-    return std::make_unique<client::HttpClient>("127.0.0.1", server_->port());
+    std::vector<std::string> args = {"--tracks-dir", tracks_.path().string(), "--recordings-dir",
+                                     recordings_.path().string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ServerTest::start_server(args);
   }
 
   /// Writes a mono 16-bit 48 kHz WAV into the tracks directory.
@@ -108,8 +78,6 @@ class Features : public ::testing::Test {
 
   TempDir tracks_{"tracks"};
   TempDir recordings_{"recordings"};
-  std::unique_ptr<client::ServerProcess> server_;
-  std::unique_ptr<client::HttpClient> http_;
 };
 
 /// A string-valued metadata key of a reply, if present.

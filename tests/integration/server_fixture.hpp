@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
@@ -29,8 +30,13 @@ inline client::ServerOptions server_options() {
 /// Starts a fresh server per test: each test sees an empty room.
 class ServerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    server_ = std::make_unique<client::ServerProcess>(server_options());
+  void SetUp() override { start_server(); }
+
+  /// Starts the server with extra flags (fixtures that need flags call this from their tests).
+  void start_server(const std::vector<std::string>& extra_args = {}) {
+    client::ServerOptions o = server_options();
+    o.extra_args.insert(o.extra_args.end(), extra_args.begin(), extra_args.end());
+    server_ = std::make_unique<client::ServerProcess>(o);
     http_ = make_client();
   }
   void TearDown() override {

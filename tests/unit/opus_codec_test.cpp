@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/tone.hpp"
+
 #include <cmath>
 #include <numbers>
 #include <random>
@@ -13,27 +15,10 @@ namespace {
 constexpr std::size_t kFrame = kOpusFrameSamples;
 
 std::vector<float> sine(double hz, std::size_t n, float amplitude = 0.5f) {
-  std::vector<float> out(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    out[i] = amplitude * static_cast<float>(std::sin(2 * std::numbers::pi * hz *
-                                                     static_cast<double>(i) / kSampleRate));
-  }
-  return out;
+  return client::sine(hz, amplitude, n);
 }
 
-// Power of one frequency in a block (Goertzel), normalized by the block length.
-double goertzel(std::span<const float> x, double hz) {
-  const double w = 2 * std::numbers::pi * hz / kSampleRate;
-  const double coeff = 2 * std::cos(w);
-  double s1 = 0, s2 = 0;
-  for (float v : x) {
-    const double s0 = v + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  const double power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
-  return power / (static_cast<double>(x.size()) * static_cast<double>(x.size()));
-}
+using client::goertzel_power;
 
 struct Encoded {
   std::vector<std::vector<std::uint8_t>> packets;
@@ -74,11 +59,11 @@ TEST(OpusCodec, A440ToneSurvivesEncodeAndDecode) {
   ASSERT_EQ(output.size(), input.size());
   // Skip the codec's start-up; look at the last half second.
   const std::span<const float> tail(output.data() + output.size() - 24'000, 24'000);
-  const double tone = goertzel(tail, 440.0);
+  const double tone = goertzel_power(tail, 440.0);
   // A full-scale-ish sine of amplitude a has Goertzel power a^2/4 by this normalization.
   EXPECT_GT(tone, 0.25 * 0.25 / 4 * 0.5);
   for (double other : {220.0, 660.0, 880.0, 1000.0, 3000.0}) {
-    EXPECT_LT(goertzel(tail, other), tone / 100) << other << " Hz";
+    EXPECT_LT(goertzel_power(tail, other), tone / 100) << other << " Hz";
   }
   // Loudness is preserved within a few dB.
   double sum = 0;

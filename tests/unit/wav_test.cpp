@@ -2,7 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
+#include "support/tone.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -83,20 +84,7 @@ std::vector<double> tone(double freq, std::uint32_t rate, std::size_t n, double 
   return t;
 }
 
-/// Normalised Goertzel power (≈ A²/4 for a sine of amplitude A at freq) at 48 kHz.
-double goertzel(std::span<const float> x, double freq) {
-  const double w = 2 * std::numbers::pi * freq / kSampleRate;
-  const double c = 2 * std::cos(w);
-  double s1 = 0, s2 = 0;
-  for (float v : x) {
-    const double s0 = v + c * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  const double power = s1 * s1 + s2 * s2 - c * s1 * s2;
-  const double n = static_cast<double>(x.size());
-  return power / (n * n);
-}
+using client::goertzel_power;
 
 int zero_crossings(std::span<const float> x) {
   int n = 0;
@@ -230,8 +218,8 @@ TEST(ReadWav, Resamples44100ToneKeepingFrequencyAndScalingLength) {
   const std::span<const float> mid(out.data() + 1000, out.size() - 2000);
   EXPECT_NEAR(zero_crossings(out), 2000, 2);
   // Energy stays at 1 kHz (A²/4 = 0.0625), nothing at 1089 Hz (= 1 kHz × 48000/44100).
-  EXPECT_NEAR(goertzel(mid, 1'000.0), 0.0625, 0.003);
-  EXPECT_LT(goertzel(mid, 1'088.4), 1e-4);
+  EXPECT_NEAR(goertzel_power(mid, 1'000.0), 0.0625, 0.003);
+  EXPECT_LT(goertzel_power(mid, 1'088.4), 1e-4);
 }
 
 TEST(ReadWav, DownsamplesAndRejectsAboveNyquist) {
@@ -247,8 +235,8 @@ TEST(ReadWav, DownsamplesAndRejectsAboveNyquist) {
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r.value().size(), 24'000u);
   const std::span<const float> mid(r.value().data() + 500, r.value().size() - 1000);
-  EXPECT_NEAR(goertzel(mid, 1'000.0), 0.04, 0.002);
-  EXPECT_LT(goertzel(mid, 18'000.0), 1e-6);
+  EXPECT_NEAR(goertzel_power(mid, 1'000.0), 0.04, 0.002);
+  EXPECT_LT(goertzel_power(mid, 18'000.0), 1e-6);
 }
 
 TEST(ReadWav, StereoFloat44100) {
@@ -266,7 +254,7 @@ TEST(ReadWav, StereoFloat44100) {
   ASSERT_TRUE(r.ok()) << r.error();
   EXPECT_EQ(r.value().size(), 24'000u);
   const std::span<const float> mid(r.value().data() + 500, r.value().size() - 1000);
-  EXPECT_NEAR(goertzel(mid, 1'000.0), 0.25 * 0.25 / 4, 0.001);  // mono amplitude 0.25
+  EXPECT_NEAR(goertzel_power(mid, 1'000.0), 0.25 * 0.25 / 4, 0.001);  // mono amplitude 0.25
 }
 
 // --- Malformed input ----------------------------------------------------------------------
