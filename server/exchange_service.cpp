@@ -79,28 +79,25 @@ void append_key(std::string& out, std::string_view key) {
 }
 
 void append_metadata(std::string& out, const ExchangeResult& r) {
+  auto int_field = [&](std::string_view key, long long v) {
+    append_key(out, key);
+    append_json_int(out, v);
+  };
   out += "{\"server_sample_rate\": ";
   append_json_int(out, kSampleRate);
-  append_key(out, "server_clock");
-  append_json_int(out, r.server_clock);
-  append_key(out, "last_request_clock");
-  append_json_int(out, r.last_request_clock);
-  append_key(out, "client_read_clock");
-  append_json_int(out, r.client_read_clock);
-  append_key(out, "client_write_clock");
+  int_field("server_clock", r.server_clock);
+  int_field("last_request_clock", r.last_request_clock);
+  int_field("client_read_clock", r.client_read_clock);
   if (r.client_write_clock) {
-    append_json_int(out, *r.client_write_clock);
+    int_field("client_write_clock", *r.client_write_clock);
   } else {
+    append_key(out, "client_write_clock");
     out += "null";
   }
-  append_key(out, "song_start_clock");
-  append_json_int(out, r.song_start_clock);
-  append_key(out, "song_end_clock");
-  append_json_int(out, r.song_end_clock);
-  append_key(out, "n_samples");
-  append_json_int(out, r.n_samples);
-  append_key(out, "n_connected_users");
-  append_json_int(out, r.n_connected_users);
+  int_field("song_start_clock", r.song_start_clock);
+  int_field("song_end_clock", r.song_end_clock);
+  int_field("n_samples", r.n_samples);
+  int_field("n_connected_users", r.n_connected_users);
   append_key(out, "queue_size");
   append_json_double(out, static_cast<double>(kRingFrames));
   append_key(out, "leader");
@@ -111,8 +108,7 @@ void append_metadata(std::string& out, const ExchangeResult& r) {
   } else {
     out += "null";
   }
-  append_key(out, "n_people_heard");
-  append_json_int(out, r.n_people_heard);
+  int_field("n_people_heard", r.n_people_heard);
   append_key(out, "events");
   out += "[";
   if (r.events) {
@@ -139,9 +135,7 @@ void append_metadata(std::string& out, const ExchangeResult& r) {
   }
   out += "]";
   auto int_key = [&](std::string_view key, const std::optional<int>& v) {
-    if (!v) return;
-    append_key(out, key);
-    append_json_int(out, *v);
+    if (v) int_field(key, *v);
   };
   auto double_key = [&](std::string_view key, const std::optional<double>& v) {
     if (!v) return;
