@@ -24,7 +24,11 @@ class ExchangeService {
  public:
   /// `tracks` and `metrics` may be null (no backing tracks / no counters).
   ExchangeService(Room& room, ExchangeConfig config, const TrackLibrary* tracks, Metrics* metrics)
-      : room_(room), config_(std::move(config)), tracks_(tracks), metrics_(metrics) {}
+      : room_(room),
+        config_(std::move(config)),
+        tracks_(tracks),
+        metrics_(metrics),
+        singers_(static_cast<std::size_t>(room.max_users()) * kRecordsPerActiveSinger) {}
 
   /// POST with a userid: the whole exchange. Any error resets this singer's codecs and leaves
   /// the room untouched (the room validates before it mutates). `admin_header` is the value of

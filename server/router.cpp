@@ -174,6 +174,7 @@ ApiResponse Router::telemetry() {
       {"server_sample_rate", kSampleRate},
       {"threads", config_.threads},
       {"n_connected_users", snap.singers.size()},
+      {"user_records", room_.user_records()},
       {"exchanges", snap.requests},
       {"http_requests", metrics_.requests()},
       {"song_start_clock", snap.song_start_clock},

@@ -1,6 +1,8 @@
 // brigade: singer registry.
 #include "singer_registry.hpp"
 
+#include <algorithm>
+
 #include "brigade/room.hpp"
 
 namespace brigade::server {
@@ -15,6 +17,12 @@ std::shared_ptr<Singer> SingerRegistry::get(UserId id, Clock now) {
     std::erase_if(singers_, [&](const auto& kv) {
       return now - kv.second->last_used > kUserLifetimeSamples;
     });
+  }
+  if (singers_.size() >= capacity_ && !singers_.contains(id)) {
+    const auto oldest = std::min_element(
+        singers_.begin(), singers_.end(),
+        [](const auto& a, const auto& b) { return a.second->last_used < b.second->last_used; });
+    singers_.erase(oldest);
   }
   auto& slot = singers_[id];
   if (!slot) slot = std::make_shared<Singer>();

@@ -33,14 +33,18 @@ struct Singer {
 };
 
 /// Singers by id. Entries unused for kUserLifetimeSamples are dropped (the original kept codec
-/// pairs forever); an entry in use stays alive through its shared_ptr.
+/// pairs forever), and at most `capacity` are kept: a new id beyond it evicts the entry used
+/// longest ago (an entry in use stays alive through its shared_ptr).
 class SingerRegistry {
  public:
+  explicit SingerRegistry(std::size_t capacity) : capacity_(capacity) {}
+
   /// The singer's state, created on first use (creation allocates; later calls do not).
   std::shared_ptr<Singer> get(UserId id, Clock now);
   std::size_t size();
 
  private:
+  const std::size_t capacity_;
   std::mutex mutex_;
   std::unordered_map<UserId, std::shared_ptr<Singer>> singers_;
   Clock last_sweep_ = 0;

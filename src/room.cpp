@@ -151,6 +151,16 @@ void Room::reset_song_state() {
 }
 
 Room::User& Room::admit(const ExchangeRequest& req, Clock now) {
+  const auto max_records = static_cast<std::size_t>(config_.max_users) * kRecordsPerActiveSinger;
+  if (users_.size() >= max_records && !users_.contains(req.user_id)) {
+    // Joins are rare, so an O(users) scan is fine. validate() guaranteed an inactive one exists.
+    const auto oldest = std::min_element(
+        users_.begin(), users_.end(),
+        [](const auto& a, const auto& b) { return a.second.last_heard < b.second.last_heard; });
+    if (song_.leader == oldest->first) song_.leader.reset();
+    users_.erase(oldest);
+    summary_dirty_ = true;
+  }
   auto [it, created] = users_.try_emplace(req.user_id);
   User& u = it->second;
   if (created) {
@@ -470,6 +480,11 @@ void Room::expire_users(Clock now) {
   std::erase_if(users_,
                 [&](const auto& kv) { return now - kv.second.last_heard > kUserLifetimeSamples; });
   summary_dirty_ = true;
+}
+
+std::size_t Room::user_records() {
+  std::lock_guard lock(mutex_);
+  return users_.size();
 }
 
 RoomStatus Room::status() {

@@ -32,6 +32,9 @@ inline constexpr int kDefaultFirstBucket = kBucketSeconds;
 inline constexpr int kDefaultMaxPosition = kBucketSeconds * 6;
 inline constexpr double kDefaultGlobalVolume = 1.2;   ///< scalar
 inline constexpr double kDefaultBackingVolume = 1.0;  ///< scalar
+/// User records kept (active or not) per allowed active singer: beyond it, joining evicts the
+/// singer heard from longest ago, so a flood of new ids cannot grow memory without bound.
+inline constexpr int kRecordsPerActiveSinger = 4;
 /// Longest stored display name, bytes (cut at a character boundary).
 inline constexpr std::size_t kMaxNameBytes = 64;
 
@@ -90,6 +93,9 @@ class Room {
                            ExchangeBuffers buffers, ExchangeResult& result);
 
   RoomStatus status();
+  int max_users() const { return config_.max_users; }
+  /// User records kept, active or not (bounded by kRecordsPerActiveSinger × max_users).
+  std::size_t user_records();
   /// The server clock, read the same way exchanges read it.
   Clock now() const { return clock_.now(); }
   /// Occupancy bitmap and the clock it describes.

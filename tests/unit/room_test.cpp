@@ -544,5 +544,24 @@ TEST_F(RoomTest, RoomFullRefusesNewSingersOnly) {
   EXPECT_EQ(result.n_connected_users, 1);
 }
 
+TEST_F(RoomTest, AFloodOfNewIdsKeepsABoundedNumberOfRecords) {
+  room = make(RoomConfig{.max_users = 2, .seed = 1});
+  const auto cap = static_cast<std::size_t>(2 * kRecordsPerActiveSinger);
+  // Two new ids at a time, each pair quiet long enough for the next pair to be let in.
+  for (UserId id = 1; id <= 40; id += 2) {
+    ok(request(id, 3 * kSecond));
+    ok(request(id + 1, 3 * kSecond));
+    EXPECT_LE(room->user_records(), cap);
+    clock.advance(kUserActiveSamples + 1);
+  }
+  EXPECT_EQ(room->user_records(), cap);
+  // The evicted first singer is a stranger now: its old read position no longer binds it
+  // (a kept record would refuse this discontinuous read as a desync).
+  ok(request(1, 7 * kSecond));
+  // A recent one is still known: a discontinuous read is refused.
+  const auto outcome = exchange(request(40, 11 * kSecond));
+  EXPECT_EQ(outcome.status, ExchangeStatus::kBadRequest);
+}
+
 }  // namespace
 }  // namespace brigade
