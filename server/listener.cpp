@@ -10,8 +10,16 @@ namespace brigade::server {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+namespace {
+/// How long to wait before accepting again after an accept error.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+}  // namespace
+
 Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, Router& router)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), router_(router) {
+    : ioc_(ioc),
+      acceptor_(net::make_strand(ioc)),
+      retry_timer_(acceptor_.get_executor()),
+      router_(router) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -26,6 +34,7 @@ void Listener::stop() {
   net::post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::system::error_code ec;
     self->acceptor_.close(ec);
+    self->retry_timer_.cancel();
   });
 }
 

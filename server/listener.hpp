@@ -3,6 +3,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 
 #include "router.hpp"
@@ -23,6 +24,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  /// Paces retries after a failed accept (e.g. out of file descriptors) instead of spinning.
+  boost::asio::steady_timer retry_timer_;
   Router& router_;
 };
 

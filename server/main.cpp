@@ -1,8 +1,10 @@
 // brigade-server: the Bucket Brigade HTTP API, the singer page and the operators' chart on one
 // port.
+#include <sys/resource.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
+
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -56,6 +58,15 @@ bool parse_listen(const std::string& text, net::ip::tcp::endpoint& out, std::str
   return true;
 }
 
+// Every singer holds a connection: lift the soft descriptor limit (often 1,024) to the hard one.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,6 +90,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  raise_descriptor_limit();
   SystemSampleClock clock;
   Room room(clock, RoomConfig{.max_users = options->max_users});
   TrackLibrary tracks(options->tracks_dir);
