@@ -25,7 +25,8 @@ float mic_gain(double console_value) {
 }
 
 float leader_boost() {
-  return static_cast<float>(friendly_to_scalar(1.1));
+  static const float boost = static_cast<float>(friendly_to_scalar(1.1));  // once, not per write
+  return boost;
 }
 
 void render_reply(std::span<float> audio, std::span<const float> backing,
