@@ -16,6 +16,7 @@ import {
   waitFor,
   artifactPath,
   CHROMIUM,
+  CHROMIUM_ARGS,
 } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -84,16 +85,7 @@ test('debug chart colours the frames singers wrote, and only those', { skip: mis
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1200, height: 1000 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: CHROMIUM_ARGS,
     });
     const page = context.pages()[0] || (await context.newPage());
     const errors = [];

@@ -109,6 +109,18 @@ function stopProcess(proc) {
   });
 }
 
+/** Flags every test's headless Chromium needs on a machine whose network is loopback only. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 /** Launches Chromium whose microphone plays `wav`; returns {context, page, errors}. */
 export async function launchSinger(chromium, { wav, url }) {
   const context = await chromium.launchPersistentContext(tmpDir('profile'), {
@@ -116,14 +128,7 @@ export async function launchSinger(chromium, { wav, url }) {
     headless: true,
     viewport: { width: 1100, height: 900 },
     args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
+      ...CHROMIUM_ARGS,
       '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
       `--use-file-for-fake-audio-capture=${wav}`,
