@@ -72,50 +72,41 @@ struct Fixture {
   }
 };
 
-void BM_WholeExchange(benchmark::State& state) {
+/// `singers` singers at the same delay (6 s) upload voice and read the mix, every one of them
+/// once per iteration. With more than one, all but the first reuse the first's packets (shared
+/// encoding), so the cost per exchange approaches decode + room + render.
+void exchange_loop(benchmark::State& state, int singers) {
   Fixture f;
-  const auto pcm = voice(static_cast<std::size_t>(kBatch) * 20);
+  constexpr std::size_t kBodies = 20;
+  const auto pcm = voice(static_cast<std::size_t>(kBatch) * kBodies);
   std::vector<std::string> bodies;
-  for (std::size_t i = 0; i < 20; ++i) {
+  for (std::size_t i = 0; i < kBodies; ++i) {
     bodies.push_back(encode_body(std::span(pcm).subspan(i * kBatch, kBatch)));
   }
   Clock read = kStart - 6 * kSampleRate;
-  std::size_t i = 0;
-  f.exchange(2, read, "&reset_user_state=1&write_clock=" + std::to_string(read), bodies[0]);
-  for (auto _ : state) {
-    read += kBatch;
-    f.clock.advance(kBatch);
-    f.exchange(2, read, "&write_clock=" + std::to_string(read) + "&user_summary=1",
-               bodies[++i % bodies.size()]);
-  }
-  state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(BM_WholeExchange)->Unit(benchmark::kMicrosecond);
-
-/// Two singers at the same delay on the 60 ms grid: the second reuses the first's packets
-/// (shared encoding), so the cost per exchange approaches decode + room + render.
-void BM_WholeExchangeSharedPair(benchmark::State& state) {
-  Fixture f;
-  const auto pcm = voice(static_cast<std::size_t>(kBatch) * 20);
-  std::vector<std::string> bodies;
-  for (std::size_t i = 0; i < 20; ++i) {
-    bodies.push_back(encode_body(std::span(pcm).subspan(i * kBatch, kBatch)));
-  }
-  Clock read = kStart - 6 * kSampleRate;
-  std::size_t i = 0;
-  for (UserId id : {2, 3}) {
+  for (UserId id = 2; id < static_cast<UserId>(2 + singers); ++id) {
     f.exchange(id, read, "&reset_user_state=1&write_clock=" + std::to_string(read), bodies[0]);
   }
+  std::size_t i = 0;
   for (auto _ : state) {
     read += kBatch;
     f.clock.advance(kBatch);
     ++i;
-    for (UserId id : {2, 3}) {
+    for (UserId id = 2; id < static_cast<UserId>(2 + singers); ++id) {
       f.exchange(id, read, "&write_clock=" + std::to_string(read) + "&user_summary=1",
-                 bodies[(i + id) % bodies.size()]);
+                 bodies[(i + id) % kBodies]);
     }
   }
-  state.SetItemsProcessed(2 * state.iterations());
+  state.SetItemsProcessed(singers * state.iterations());
+}
+
+void BM_WholeExchange(benchmark::State& state) {
+  exchange_loop(state, 1);
+}
+BENCHMARK(BM_WholeExchange)->Unit(benchmark::kMicrosecond);
+
+void BM_WholeExchangeSharedPair(benchmark::State& state) {
+  exchange_loop(state, 2);
 }
 BENCHMARK(BM_WholeExchangeSharedPair)->Unit(benchmark::kMicrosecond);
 
