@@ -74,6 +74,13 @@ class RoomTest : public ::testing::Test {
     ASSERT_TRUE(outcome.ok()) << outcome.message;
   }
   void tick() { clock.advance(kN); }
+  // Singer `id` leads (3 s behind now) and starts a song in one request.
+  void start_song(UserId id) {
+    ExchangeRequest lead = request(id, 3 * kSecond);
+    lead.controls.request_lead = true;
+    lead.controls.mark_start_singing = true;
+    ok(lead);
+  }
 
   // The reply the listener hears: the copied buffers through the reply formula.
   std::vector<float> rendered() {
@@ -389,10 +396,7 @@ TEST_F(RoomTest, DisabledAutoGainLeavesTheMixUnscaled) {
 
 TEST_F(RoomTest, StopSingingByTheLeaderEndsTheSongAtItsLastWrite) {
   ok(request(2, 6 * kSecond));
-  ExchangeRequest lead = request(1, 3 * kSecond);
-  lead.controls.request_lead = true;
-  lead.controls.mark_start_singing = true;
-  ok(lead);
+  start_song(1);
   tick();
   const ExchangeRequest sung = upload_request(1, 3 * kSecond);
   ok(sung, tone(440, 0.25f));
@@ -422,10 +426,7 @@ TEST_F(RoomTest, StopSingingByTheLeaderEndsTheSongAtItsLastWrite) {
 }
 
 TEST_F(RoomTest, HaltByAnotherSingerKillsTheSong) {
-  ExchangeRequest lead = request(1, 3 * kSecond);
-  lead.controls.request_lead = true;
-  lead.controls.mark_start_singing = true;
-  ok(lead);
+  start_song(1);
   ExchangeRequest halt = request(2, 6 * kSecond);
   halt.controls.mark_stop_singing = true;
   ok(halt);
@@ -469,10 +470,7 @@ TEST_F(RoomTest, ChatsReachOtherActiveUsersButNotTheSender) {
 
 TEST_F(RoomTest, MicVolumeZeroSilencesASinger) {
   ok(request(2, 6 * kSecond));
-  ExchangeRequest lead = request(1, 3 * kSecond);
-  lead.controls.request_lead = true;
-  lead.controls.mark_start_singing = true;
-  ok(lead);
+  start_song(1);
   // The follower mutes the leader on the console.
   tick();
   ExchangeRequest console = request(2, 6 * kSecond);
