@@ -17,7 +17,8 @@ std::size_t SharedEncoders::KeyHash::operator()(const ShareKey& k) const noexcep
                                    std::bit_cast<std::uint32_t>(k.user_backing));
 }
 
-SharedEncoders::Group& SharedEncoders::group(const ShareKey& key, std::int64_t now_seconds) {
+std::shared_ptr<SharedEncoders::Group> SharedEncoders::group(const ShareKey& key,
+                                                             std::int64_t now_seconds) {
   std::lock_guard lock(mutex_);
   if (now_seconds - last_sweep_ >= kGroupIdleSeconds) {
     last_sweep_ = now_seconds;
@@ -26,15 +27,16 @@ SharedEncoders::Group& SharedEncoders::group(const ShareKey& key, std::int64_t n
     });
   }
   auto& slot = groups_[key];
-  if (!slot) slot = std::make_unique<Group>();
+  if (!slot) slot = std::make_shared<Group>();
   slot->last_used = now_seconds;
-  return *slot;
+  return slot;
 }
 
 bool SharedEncoders::append_packets(const ShareKey& key, std::int64_t first_frame,
                                     std::span<const float> pcm, codec::Encoder& own,
                                     std::string& out, std::int64_t now_seconds) {
-  Group& g = group(key, now_seconds);
+  const std::shared_ptr<Group> shared = group(key, now_seconds);
+  Group& g = *shared;
   const std::size_t frames = pcm.size() / kOpusFrameSamples;
   begin_container(out, frames);
   std::lock_guard lock(g.mutex);

@@ -65,10 +65,11 @@ class SharedEncoders {
     std::size_t operator()(const ShareKey& k) const noexcept;
   };
 
-  Group& group(const ShareKey& key, std::int64_t now_seconds);
+  /// Shared ownership: a concurrent sweep may drop the map's entry while a request uses it.
+  std::shared_ptr<Group> group(const ShareKey& key, std::int64_t now_seconds);
 
   std::mutex mutex_;
-  std::unordered_map<ShareKey, std::unique_ptr<Group>, KeyHash> groups_;
+  std::unordered_map<ShareKey, std::shared_ptr<Group>, KeyHash> groups_;
   std::int64_t last_sweep_ = 0;
   std::atomic<std::uint64_t> encoded_{0}, reused_{0}, missed_{0};
 };
