@@ -59,8 +59,8 @@ TEST(RecordingStore, WritesAValidFileWithExactSizes) {
   EXPECT_FALSE(store.append(block).ok());  // nothing open
   const auto entries = store.list();
   ASSERT_EQ(entries.size(), 1u);
-  EXPECT_EQ(entries[0],
-            (RecordingEntry{"2024-05-01-193000.wav", kWavHeaderBytes + 100'000u, true}));
+  EXPECT_EQ(entries[0], (RecordingEntry{"2024-05-01-193000.wav", kWavHeaderBytes + 100'000u, true,
+                                        50'000.0 / kSampleRate, RecordingInfo{}}));
   auto r = read_wav_file(dir.path() / entries[0].name);
   ASSERT_TRUE(r.ok()) << r.error();
   ASSERT_EQ(r.value().size(), 50'000u);
