@@ -603,6 +603,9 @@ RecordingChunk Room::take_recording(ExchangeBuffers buffers) {
   }
   Clock limit = now - Clock{s.max_position} * kSampleRate - kRecordingMarginSamples;
   if (s.end != 0) limit = std::min(limit, s.end);
+  // Nothing of the song lies past its keeper's newest upload; waiting there means a leader who
+  // vanished ends the song (after leader_gone_samples) exactly where the recording stands.
+  if (s.keeper_last_write) limit = std::min(limit, *s.keeper_last_write);
   limit = std::min(limit, s.start + config_.max_recording_samples);
   // If the recorder fell a whole ring behind, that audio is gone: skip it.
   s.record_next = std::max(s.record_next, now - kRingSamples);
