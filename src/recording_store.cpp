@@ -186,7 +186,7 @@ Result<void> RecordingStore::append(std::span<const float> samples) {
   if (capped_) return {};
   const std::uintmax_t after = kWavHeaderBytes + (writer_->samples() + samples.size()) * 2;
   if (closed_bytes_ + after > max_bytes_) {
-    prune_locked();  // delete older recordings first
+    prune_locked(after);  // delete older recordings first
     if (closed_bytes_ + after > max_bytes_) {
       capped_ = true;
       return Error{
@@ -212,7 +212,7 @@ Result<void> RecordingStore::finish_locked() {
   return r;
 }
 
-void RecordingStore::prune_locked() {
+void RecordingStore::prune_locked(std::uintmax_t open_bytes) {
   const std::vector<std::string> files = wav_files_oldest_first(dir_);
   auto extra = companions(dir_);
   const std::string open = writer_ ? writer_->path().filename().string() : std::string();
@@ -225,9 +225,11 @@ void RecordingStore::prune_locked() {
     for (const auto& [path, size] : extra[stem_of(files[i])]) bytes[i] += size;
     total += bytes[i];
   }
-  // The open recording's own WAV is counted by append(); its companions are in `total`.
+  // The open recording's own WAV is counted as `open_bytes` (what append() is about to reach);
+  // its companions are in `total`.
   std::size_t count = files.size();
-  for (std::size_t i = 0; i < files.size() && (count > keep_ || total > max_bytes_); ++i) {
+  for (std::size_t i = 0; i < files.size() && (count > keep_ || total + open_bytes > max_bytes_);
+       ++i) {
     if (files[i] == open) continue;
     std::error_code ec;
     fs::remove(dir_ / files[i], ec);

@@ -39,6 +39,6 @@ export async function fetchRecordings() {
 
 /** 75.4 → "1:15". */
 export function formatDuration(seconds) {
-  const s = Math.max(0, Math.round(Number(seconds) || 0));
+  const s = Math.max(0, Math.floor(Number(seconds) || 0));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }

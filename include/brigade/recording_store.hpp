@@ -88,7 +88,9 @@ class RecordingStore {
 
  private:
   Result<void> finish_locked();
-  void prune_locked();
+  /// Deletes the oldest recordings (never the open one) beyond `keep` or the byte cap, counting
+  /// the open WAV as `open_bytes`.
+  void prune_locked(std::uintmax_t open_bytes = 0);
 
   std::filesystem::path dir_;
   std::size_t keep_;
