@@ -32,7 +32,7 @@ ExchangeOutcome check_song_control(const SongControlState& state, const SongCont
   if (ask.take_lead && state.operators_exist && state.policy == LeadPolicy::kOperators) {
     return {ExchangeStatus::kForbidden, "on this server only operators (admin token) may lead"};
   }
-  if (ask.start && state.leader) {
+  if (ask.start && state.leader && !ask.take_lead) {  // taking the lead in the same request
     return {ExchangeStatus::kConflict,
             "someone else is leading: only the leader can start the song"};
   }

@@ -526,11 +526,12 @@ export class Session {
     const ownStop = this.isLeader; // The leader may always stop its own song.
     const refusable = ADMIN_PARAMS.concat(SONG_PARAMS.filter((k) => !ADMIN_PARAMS.includes(k)));
     const refused = refusable.filter((k) => k in params && !(k === 'mark_stop_singing' && ownStop));
-    if ('track' in params && 'mark_start_singing' in params) refused.push('mark_start_singing');
+    if ('track' in params && 'mark_start_singing' in params && !refused.includes('mark_start_singing')) refused.push('mark_start_singing');
     for (const k of refused) delete params[k];
     if (refused.includes('mark_start_singing') || refused.includes('track')) this.releadAfterRounds = false;
     const what = refused.map((k) => PARAM_LABELS[k] || k).join(', ') || 'the request';
-    const area = refused.some((k) => k === 'track' || SONG_PARAMS.includes(k)) ? 'song' : 'console';
+    // Halting comes from the console; the other song controls from the Song card.
+    const area = refused.some((k) => k === 'track' || (SONG_PARAMS.includes(k) && k !== 'mark_stop_singing')) ? 'song' : 'console';
     const hint = !/admin token/.test(message) ? ''
       : this.adminToken
       ? 'The admin token you entered was not accepted; check it with the operator.'
