@@ -21,6 +21,10 @@ namespace brigade::codec {
 inline constexpr std::size_t kMaxReplyPacketBytes = 3'832;
 /// Largest PCM one packet can decode to: 120 ms (opus.h).
 inline constexpr std::size_t kMaxPacketSamples = 5'760;
+/// One encode + decode pass delays the audio by this many samples (6.5 ms: CELT's 2.5 ms
+/// look-ahead plus 4 ms of delay compensation). Measured in tests/unit/opus_codec_test.cpp;
+/// the singer page (web/session.js CODEC_DELAY) and the load tester's timing check use it.
+inline constexpr int kCodecDelaySamples = 312;
 
 /// A failed libopus call: names the call and carries libopus's error code.
 class OpusError : public std::runtime_error {

@@ -166,3 +166,65 @@ TEST(OpusCodec, ErrorTextAndException) {
 
 }  // namespace
 }  // namespace brigade::codec
+
+namespace brigade::codec {
+namespace {
+
+/// A 5 ms Hann-windowed burst at `hz` centred on sample `centre` of a silent stream.
+std::vector<float> burst_at(std::size_t total, std::size_t centre, double hz) {
+  constexpr std::size_t kBurst = 240;
+  std::vector<float> pcm(total, 0.0f);
+  for (std::size_t i = 0; i < kBurst; ++i) {
+    const double t = static_cast<double>(i) - kBurst / 2.0;
+    const double w = 0.5 - 0.5 * std::cos(2.0 * std::numbers::pi * static_cast<double>(i) / kBurst);
+    pcm[centre - kBurst / 2 + i] =
+        static_cast<float>(0.3 * w * std::cos(2.0 * std::numbers::pi * hz * t / kSampleRate));
+  }
+  return pcm;
+}
+
+/// Lag (samples) at which `out` best matches `in` (plain cross-correlation, 0..max_lag).
+int best_lag(const std::vector<float>& in, const std::vector<float>& out, int max_lag) {
+  int best = 0;
+  double best_score = -1e30;
+  for (int lag = 0; lag <= max_lag; ++lag) {
+    double score = 0.0;
+    for (std::size_t i = 0; i + static_cast<std::size_t>(lag) < out.size(); ++i)
+      score += static_cast<double>(in[i]) * out[i + static_cast<std::size_t>(lag)];
+    if (score > best_score) {
+      best_score = score;
+      best = lag;
+    }
+  }
+  return best;
+}
+
+// The timing check of brigade-loadtest and the page's write position both subtract this delay:
+// if libopus (or our settings) changed it, every bucket would be off by the difference.
+TEST(OpusCodecDelay, OneEncodeDecodePassDelaysByTheNamedConstant) {
+  for (const double hz : {1'000.0, 3'000.0, 7'000.0}) {
+    for (const std::size_t centre : {kFrame + 700, 2 * kFrame + 1'234, 3 * kFrame - 200}) {
+      SCOPED_TRACE(testing::Message() << hz << " Hz burst at sample " << centre);
+      const auto in = burst_at(5 * kFrame, centre, hz);
+      Encoder enc;
+      Decoder dec;
+      const auto out = decode_all(dec, encode_all(enc, in));
+      ASSERT_EQ(out.size(), in.size());
+      EXPECT_EQ(best_lag(in, out, 1'000), kCodecDelaySamples);
+    }
+  }
+}
+
+// Two passes (singer → server, server → listener) add up: the delay is a constant, not a
+// property of the stream's start.
+TEST(OpusCodecDelay, TwoPassesDelayByTwiceTheConstant) {
+  const auto in = burst_at(6 * kFrame, 2 * kFrame + 321, 2'000.0);
+  Encoder e1, e2;
+  Decoder d1, d2;
+  const auto once = decode_all(d1, encode_all(e1, in));
+  const auto twice = decode_all(d2, encode_all(e2, once));
+  EXPECT_EQ(best_lag(in, twice, 1'500), 2 * kCodecDelaySamples);
+}
+
+}  // namespace
+}  // namespace brigade::codec
