@@ -9,6 +9,7 @@ add_executable(brigade-loadtest
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/stats.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/singer.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/verify.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/timing.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/report.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/runner.cpp
 )

@@ -1,7 +1,9 @@
 // brigade-loadtest: command-line flags (see options.hpp).
 #include "options.hpp"
 
+#include <cmath>
 #include <iostream>
+#include <vector>
 
 #include <boost/program_options.hpp>
 
@@ -36,12 +38,27 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     ("ramp-start", po::value(&o.ramp_start)->default_value(o.ramp_start), "singers in the first step")
     ("ramp-step", po::value(&o.ramp_step)->default_value(o.ramp_step), "singers added per step")
     ("step-duration", po::value(&o.step_s)->default_value(o.step_s), "measured seconds per step")
-    ("verify", po::bool_switch(&o.verify), "tones per singer; check who hears whom; exit 1 on mismatch")
+    ("verify", po::bool_switch(&o.verify), "tones per singer; check who hears whom; exit 1 on mismatch.\n"
+     "--verify timing: echo singers with markers on a beat grid; check every bucket hears them "
+     "on time (+-1 ms) and at the volume formula's level")
+    ("clock-drift-ppm", po::value(&o.clock_drift_ppm)->default_value(0.0), "singers' clocks run this many ppm fast (negative: slow)")
     ("seed", po::value(&o.seed)->default_value(o.seed), "random seed (phases, user ids, audio)");
   // clang-format on
+  // `--verify timing` (or --verify=timing) selects the timing check; a bare --verify the
+  // who-hears-whom check.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--verify=timing" ||
+        (args[i] == "--verify" && i + 1 < args.size() && args[i + 1] == "timing")) {
+      o.timing = true;
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i),
+                 args.begin() + static_cast<std::ptrdiff_t>(i + (args[i] == "--verify" ? 2 : 1)));
+      break;
+    }
+  }
   po::variables_map vm;
   try {
-    po::store(po::parse_command_line(argc, argv, d), vm);
+    po::store(po::command_line_parser(args).options(d).run(), vm);
     po::notify(vm);
   } catch (const std::exception& e) {
     std::cerr << "brigade-loadtest: " << e.what() << "\n";
@@ -66,6 +83,11 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   if (o.timeout_ms < 10) bad = "--timeout-ms must be >= 10";
   if (o.ramp && (o.ramp_start < 1 || o.ramp_step < 1 || o.step_s < 1.0))
     bad = "--ramp-start, --ramp-step must be >= 1 and --step-duration >= 1 s";
+  if (o.timing && o.verify) bad = "--verify and --verify timing are exclusive";
+  if (o.timing && o.ramp) bad = "--verify timing and --ramp are exclusive";
+  if (o.timing && !o.song) bad = "--verify timing needs a song (drop --no-song)";
+  if (o.timing && o.singers < 2) bad = "--verify timing needs at least 2 singers";
+  if (std::abs(o.clock_drift_ppm) > 1'000.0) bad = "--clock-drift-ppm must be within +-1000";
   if (o.verify && o.ramp) bad = "--verify and --ramp are exclusive";
   if (o.verify && !o.song) bad = "--verify needs a song (drop --no-song)";
   if (o.verify && (o.singers < 2 || o.singers > 24)) bad = "--verify needs 2..24 singers";
@@ -76,7 +98,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     exit_code = 2;
     return std::nullopt;
   }
-  if (o.verify) o.decode = true;
+  if (o.verify || o.timing) o.decode = true;
   if (o.connections <= 0) o.connections = std::min(o.singers, 64);
   return o;
 }

@@ -27,6 +27,8 @@ struct Options {
   int ramp_step = 50;
   double step_s = 10.0;  ///< measured seconds per ramp step (after a settling second)
   bool verify = false;
+  bool timing = false;  ///< --verify timing: echo singers, markers checked to the millisecond
+  double clock_drift_ppm = 0.0;  ///< singers' clocks run this much fast (negative: slow)
   std::uint32_t seed = 1;
 };
 

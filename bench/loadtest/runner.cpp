@@ -67,7 +67,7 @@ Runner::Runner(net::io_context& io, const Options& options, net::ip::tcp::endpoi
   ctx_.path = url.path;
   ctx_.n_samples = n_samples_;
   ctx_.batch = std::chrono::microseconds(n_samples_ * 1'000'000 / kSampleRate);
-  const int lag_ms = o_.write_lag_ms.value_or(o_.verify ? 1'200 : 0);
+  const int lag_ms = o_.write_lag_ms.value_or(o_.verify || o_.timing ? 1'200 : 0);
   ctx_.write_lag = Clock{lag_ms} * kSampleRate / 1000;
   ctx_.offset_s = o_.offset_s;
   ctx_.summary = o_.summary;
@@ -79,6 +79,14 @@ Runner::Runner(net::io_context& io, const Options& options, net::ip::tcp::endpoi
     const VerifyWindow w = verify_window(ctx_.write_lag, n_samples_);
     song_.stop_after = w.end + ctx_.write_lag + n_samples_;
   }
+  if (o_.timing) {
+    timing_ = std::make_unique<TimingRun>(o_.singers, song_);
+    ctx_.timing = timing_.get();
+    // The leader stops the song once its reads are past the last marker and the echoes of it.
+    song_.stop_after =
+        (timing_->plan().end_beat() + 2) * kBeatSamples + ctx_.write_lag + n_samples_;
+  }
+  ctx_.clock_rate = 1.0 + o_.clock_drift_ppm * 1e-6;
   song_.enabled = o_.song;
 }
 
@@ -88,9 +96,10 @@ void Runner::start() {
   std::printf(
       "brigade-loadtest: %s, %d singers%s, batch %.0f ms (%lld samples), %d connections, "
       "%s, write lag %lld ms, audio: %zu voice packets of %.0f bytes (mean)\n",
-      o_.verify ? "verify"
-      : o_.ramp ? "ramp"
-                : "load",
+      o_.verify   ? "verify"
+      : o_.timing ? "verify timing"
+      : o_.ramp   ? "ramp"
+                  : "load",
       o_.singers, o_.ramp ? " max" : "", batch_s * 1000, static_cast<long long>(n_samples_),
       o_.connections, o_.song ? "song (leader + server-assigned buckets)" : "no song",
       static_cast<long long>(ctx_.write_lag * 1000 / kSampleRate), packets_.size(),
@@ -182,8 +191,15 @@ void Runner::tick() {
   progress_line(t);
   if (o_.ramp) {
     ramp_tick(now);
-  } else if (o_.verify) {
-    if (verify_done() || now - started_ >= kVerifyLimit) {
+  } else if (o_.verify || o_.timing) {
+    // A timing run lasts as long as its markers need (300 singers: ~20 s of song).
+    const auto limit =
+        kVerifyLimit +
+        (timing_
+             ? std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(
+                   static_cast<double>(timing_->plan().end_beat()) * kBeatSamples / kSampleRate))
+             : SteadyClock::duration{});
+    if (verify_done() || now - started_ >= limit) {
       final_ = measure(o_.singers);
       return stop();
     }
@@ -234,6 +250,31 @@ bool Runner::verify_done() const {
   });
 }
 
+int Runner::report_timing(boost::json::object& root) const {
+  std::vector<TimingListener> listeners;
+  for (const auto& s : singers_) listeners.push_back({s->bucket(), &s->echo()->detections()});
+  TimingResult t = analyse_timing(timing_->plan(), listeners);
+  if (song_.start_clock <= 1) {
+    t.ok = false;
+    t.problems.insert(t.problems.begin(), "the song never started");
+  }
+  std::printf("%s", t.table.c_str());
+  for (const auto& p : t.problems) std::printf("TIMING: %s\n", p.c_str());
+  std::printf("verify timing: %s\n",
+              t.ok ? "every bucket hears every earlier singer on the beat (+-1 ms) at the volume "
+                     "formula's level, and nobody later"
+                   : "FAILED");
+  t.json["passed"] = t.ok;
+  root["timing"] = std::move(t.json);
+  int status = t.ok ? 0 : 1;
+  if (final_.tally.error_count() > 0) {
+    std::printf("verify timing: FAILED: %llu request errors\n",
+                static_cast<unsigned long long>(final_.tally.error_count()));
+    status = 1;
+  }
+  return status;
+}
+
 void Runner::stop() {
   if (stopped_) return;
   stopped_ = true;
@@ -250,7 +291,8 @@ int Runner::finish_report() {
   boost::json::object root;
   root["tool"] = "brigade-loadtest";
   root["url"] = o_.url;
-  root["mode"] = o_.verify ? "verify" : o_.ramp ? "ramp" : "load";
+  root["mode"] = o_.verify ? "verify" : o_.timing ? "verify timing" : o_.ramp ? "ramp" : "load";
+  root["clock_drift_ppm"] = o_.clock_drift_ppm;
   root["song"] = o_.song;
   root["batch_ms"] = batch_s * 1000.0;
   root["n_samples"] = n_samples_;
@@ -318,6 +360,7 @@ int Runner::finish_report() {
       status = 1;
     }
   }
+  if (o_.timing) status = std::max(status, report_timing(root));
   std::printf(
       "tester: %.1f s wall, %.1f%% of one core, %llu TCP connections opened, %llu reconnects\n",
       wall, wall > 0 ? 100.0 * cpu / wall : 0.0,

@@ -38,6 +38,8 @@ class Runner {
   Measurement measure(int singers) const;
   void ramp_tick(SteadyClock::time_point now);
   bool verify_done() const;
+  /// --verify timing: prints the per-bucket table; returns the exit status it calls for.
+  int report_timing(boost::json::object& root) const;
   void stop();
 
   net::io_context& io_;
@@ -46,6 +48,7 @@ class Runner {
   PacketPool packets_;
   Stats stats_;
   SongState song_;
+  std::unique_ptr<TimingRun> timing_;  ///< --verify timing
   RunContext ctx_;
   HttpPool pool_;
   std::mt19937_64 rng_;

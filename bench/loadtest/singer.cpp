@@ -50,7 +50,8 @@ Singer::Singer(net::io_context& io, RunContext& ctx, int index, std::uint64_t us
       name_("load" + std::to_string(index)),
       rng_(seed),
       offset_s_(ctx.offset_s) {
-  if (ctx_.verify) encoder_.emplace();
+  if (ctx_.verify || ctx_.timing) encoder_.emplace();
+  if (ctx_.timing) echo_.emplace(*ctx_.timing, index_, ctx_.n_samples);
   if (ctx_.decode) decoder_.emplace();
   pcm_.resize(static_cast<std::size_t>(ctx_.n_samples) + codec::kMaxPacketSamples);
   pool_pos_ = std::uniform_int_distribution<std::size_t>(0, ctx_.packets->size() - 1)(rng_);
@@ -108,12 +109,15 @@ void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
   base_ = steady_ref_;
   if (encoder_) encoder_->reset();
   if (decoder_) decoder_->reset();
+  if (echo_) echo_->reset();
   schedule_exchange();
 }
 
 void Singer::schedule_exchange() {
   if (!running_) return;
-  const auto due = base_ + static_cast<std::int64_t>(k_) * ctx_.batch;
+  // A singer whose clock runs fast (--clock-drift-ppm) sends each batch early in real time.
+  const auto due = base_ + std::chrono::duration_cast<SteadyClock::duration>(
+                               static_cast<double>(k_) * ctx_.batch / ctx_.clock_rate);
   timer_.expires_at(std::max(due, SteadyClock::now()));
   timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec && running_) exchange();
@@ -126,8 +130,11 @@ void Singer::exchange() {
   // Never read into the server's future: wait if the estimate says it is not there yet.
   const auto since_ref = SteadyClock::now() - steady_ref_;
   const Clock server_now =
-      server_ref_ + std::chrono::duration_cast<std::chrono::microseconds>(since_ref).count() *
-                        kSampleRate / 1'000'000;
+      server_ref_ +
+      static_cast<Clock>(
+          static_cast<double>(
+              std::chrono::duration_cast<std::chrono::microseconds>(since_ref).count()) *
+          ctx_.clock_rate * kSampleRate / 1e6);
   if (read_clock > server_now - kFutureMargin) {
     const Clock wait = read_clock - server_now + kFutureMargin;
     timer_.expires_after(std::chrono::microseconds(wait * 1'000'000 / kSampleRate + 1));
@@ -177,8 +184,14 @@ void Singer::build_body(Clock write_clock, std::string& body) {
     pool_pos_ = (pool_pos_ + packets) % ctx_.packets->size();
     return;
   }
-  const auto tone = client::sine(ctx_.verify_freqs[static_cast<std::size_t>(index_)],
-                                 kToneAmplitude, static_cast<std::size_t>(n), write_clock - n);
+  std::vector<float> tone;
+  if (echo_) {
+    tone.resize(static_cast<std::size_t>(n));
+    echo_->sing(write_clock - n, ctx_.timing->echo_gain(bucket_), tone);
+  } else {
+    tone = client::sine(ctx_.verify_freqs[static_cast<std::size_t>(index_)], kToneAmplitude,
+                        static_cast<std::size_t>(n), write_clock - n);
+  }
   std::array<std::uint8_t, 4000> scratch{};
   begin_container(body, packets);
   for (std::size_t i = 0; i < packets; ++i) {
@@ -240,6 +253,7 @@ void Singer::on_exchange(const HttpResult& r, SteadyClock::time_point sent, Cloc
     // Bucket assignment: reconnect at that offset (new clock, new read clock, reset).
     bucket_ = *delay_seconds;
     offset_s_ = *delay_seconds;
+    if (ctx_.timing) ctx_.timing->set_bucket(index_, bucket_);
     if (leader_) {
       song.lead_assigned = true;
       leader_reconnected_ = true;
@@ -335,6 +349,7 @@ bool Singer::check_reply(const HttpResult& r, Clock read_clock, std::string& pro
     problem = "reply audio decodes to " + std::to_string(got) + " samples";
     return false;
   }
+  if (echo_) echo_->heard(read_clock - ctx_.n_samples, std::span<const float>(pcm_.data(), got));
   if (ctx_.verify) {
     const std::span<const float> block(pcm_.data(), got);
     ChunkPowers c;

@@ -22,6 +22,7 @@
 #include "brigade/opus_codec.hpp"
 #include "http_pool.hpp"
 #include "stats.hpp"
+#include "timing.hpp"
 #include "voice.hpp"
 
 namespace brigade::loadtest {
@@ -62,6 +63,8 @@ struct RunContext {
   bool verify = false;
   std::vector<double> verify_freqs;  ///< tone per singer (verify)
   std::vector<double> probe_freqs;   ///< off-tone frequencies for the noise floor (verify)
+  TimingRun* timing = nullptr;       ///< --verify timing: every singer is an echo singer
+  double clock_rate = 1.0;           ///< singers' clock seconds per real second (drift)
 };
 
 /// Goertzel powers of one decoded reply chunk (verify mode).
@@ -92,6 +95,8 @@ class Singer {
   /// End of the newest interval read successfully.
   Clock read_end() const { return read_end_; }
   const std::vector<ChunkPowers>& chunks() const { return chunks_; }
+  /// --verify timing: this singer's ears and voice.
+  const EchoVoice* echo() const { return echo_ ? &*echo_ : nullptr; }
 
  private:
   void connect();
@@ -137,6 +142,7 @@ class Singer {
   std::optional<codec::Decoder> decoder_;  ///< --decode
   std::vector<float> pcm_;                 ///< scratch: decoded reply / tone chunk
   std::vector<ChunkPowers> chunks_;
+  std::optional<EchoVoice> echo_;  ///< --verify timing
 };
 
 }  // namespace brigade::loadtest
