@@ -41,6 +41,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     ("verify", po::bool_switch(&o.verify), "tones per singer; check who hears whom; exit 1 on mismatch.\n"
      "--verify timing: echo singers with markers on a beat grid; check every bucket hears them "
      "on time (+-1 ms) and at the volume formula's level")
+    ("no-reanchor", "do not re-anchor a singer whose clock drifts from the server's (see --clock-drift-ppm)")
+    ("timing-error-ms", po::value(&o.timing_error_ms)->default_value(0.0), "--verify timing: echo singers sing this many ms late (to see the check fail)")
     ("clock-drift-ppm", po::value(&o.clock_drift_ppm)->default_value(0.0), "singers' clocks run this many ppm fast (negative: slow)")
     ("seed", po::value(&o.seed)->default_value(o.seed), "random seed (phases, user ids, audio)");
   // clang-format on
@@ -72,6 +74,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   }
   o.song = vm.count("no-song") == 0;
   o.summary = vm.count("no-summary") == 0;
+  o.reanchor = vm.count("no-reanchor") == 0;
   if (vm.count("write-lag-ms")) o.write_lag_ms = write_lag;
   if (vm.count("max-p99-ms")) o.max_p99_ms = max_p99;
   if (vm.count("max-error-rate")) o.max_error_rate = max_err;
@@ -87,7 +90,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   if (o.timing && o.ramp) bad = "--verify timing and --ramp are exclusive";
   if (o.timing && !o.song) bad = "--verify timing needs a song (drop --no-song)";
   if (o.timing && o.singers < 2) bad = "--verify timing needs at least 2 singers";
-  if (std::abs(o.clock_drift_ppm) > 1'000.0) bad = "--clock-drift-ppm must be within +-1000";
+  if (std::abs(o.clock_drift_ppm) > 10'000.0) bad = "--clock-drift-ppm must be within +-10000";
+  if (std::abs(o.timing_error_ms) > 4.0) bad = "--timing-error-ms must be within +-4";
   if (o.verify && o.ramp) bad = "--verify and --ramp are exclusive";
   if (o.verify && !o.song) bad = "--verify needs a song (drop --no-song)";
   if (o.verify && (o.singers < 2 || o.singers > 24)) bad = "--verify needs 2..24 singers";

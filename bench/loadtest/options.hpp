@@ -29,6 +29,8 @@ struct Options {
   bool verify = false;
   bool timing = false;  ///< --verify timing: echo singers, markers checked to the millisecond
   double clock_drift_ppm = 0.0;  ///< singers' clocks run this much fast (negative: slow)
+  bool reanchor = true;          ///< --no-reanchor: let a drifting singer drift
+  double timing_error_ms = 0.0;  ///< --verify timing: singers sing this late (a wrong singer)
   std::uint32_t seed = 1;
 };
 

@@ -80,13 +80,16 @@ Runner::Runner(net::io_context& io, const Options& options, net::ip::tcp::endpoi
     song_.stop_after = w.end + ctx_.write_lag + n_samples_;
   }
   if (o_.timing) {
-    timing_ = std::make_unique<TimingRun>(o_.singers, song_);
+    timing_ = std::make_unique<TimingRun>(
+        o_.singers, song_,
+        static_cast<Clock>(std::lround(o_.timing_error_ms * kSampleRate / 1000)));
     ctx_.timing = timing_.get();
     // The leader stops the song once its reads are past the last marker and the echoes of it.
     song_.stop_after =
         (timing_->plan().end_beat() + 2) * kBeatSamples + ctx_.write_lag + n_samples_;
   }
   ctx_.clock_rate = 1.0 + o_.clock_drift_ppm * 1e-6;
+  ctx_.reanchor = o_.reanchor;
   song_.enabled = o_.song;
 }
 
@@ -361,6 +364,26 @@ int Runner::finish_report() {
     }
   }
   if (o_.timing) status = std::max(status, report_timing(root));
+  {
+    Clock max_drift = 0;
+    std::uint64_t reanchors = 0;
+    for (const auto& s : singers_) {
+      max_drift = std::max(max_drift, s->max_drift());
+      reanchors += s->reanchors();
+    }
+    const double drift_ms = static_cast<double>(max_drift) * 1000.0 / kSampleRate;
+    std::printf(
+        "clock: singers' clocks %+.0f ppm; reads vs server clock: max |drift| %.1f ms "
+        "(1 frame = %.0f ms), %llu re-anchors%s\n",
+        o_.clock_drift_ppm, drift_ms, 1000.0 * kOpusFrameSamples / kSampleRate,
+        static_cast<unsigned long long>(reanchors), o_.reanchor ? "" : " (--no-reanchor)");
+    boost::json::object c;
+    c["ppm"] = o_.clock_drift_ppm;
+    c["reanchor"] = o_.reanchor;
+    c["max_abs_drift_ms"] = drift_ms;
+    c["reanchors"] = reanchors;
+    root["clock_drift"] = std::move(c);
+  }
   std::printf(
       "tester: %.1f s wall, %.1f%% of one core, %llu TCP connections opened, %llu reconnects\n",
       wall, wall > 0 ? 100.0 * cpu / wall : 0.0,

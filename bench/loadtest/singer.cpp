@@ -110,6 +110,7 @@ void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
   if (encoder_) encoder_->reset();
   if (decoder_) decoder_->reset();
   if (echo_) echo_->reset();
+  drift_.reset();
   schedule_exchange();
 }
 
@@ -249,6 +250,17 @@ void Singer::on_exchange(const HttpResult& r, SteadyClock::time_point sent, Cloc
       read_clock >= song.start_clock + *song.stop_after) {
     song.stop_wanted = true;
   }
+  if (reply_server_clock_) {
+    if (const auto d = drift_.observe(*reply_server_clock_ - read_clock)) {
+      max_drift_ = std::max(max_drift_, static_cast<Clock>(std::llabs(*d)));
+      if (ctx_.reanchor && drift_.needs_reanchor() && !delay_seconds) {
+        // The server's clock is the reference: rejoin at exactly this bucket's delay.
+        ++reanchors_;
+        ++reconnects_;
+        return connect();
+      }
+    }
+  }
   if (delay_seconds) {
     // Bucket assignment: reconnect at that offset (new clock, new read clock, reset).
     bucket_ = *delay_seconds;
@@ -293,6 +305,10 @@ bool Singer::check_reply(const HttpResult& r, Clock read_clock, std::string& pro
     return false;
   }
   std::optional<std::int64_t> start, end, delay, first;
+  if (!optional_int(meta, "server_clock", reply_server_clock_)) {
+    problem = "metadata: server_clock not an integer";
+    return false;
+  }
   if (!optional_int(meta, "song_start_clock", start) ||
       !optional_int(meta, "song_end_clock", end) || !optional_int(meta, "delay_seconds", delay) ||
       !optional_int(meta, "first_bucket", first)) {

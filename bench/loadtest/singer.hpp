@@ -20,6 +20,7 @@
 
 #include "brigade/constants.hpp"
 #include "brigade/opus_codec.hpp"
+#include "drift.hpp"
 #include "http_pool.hpp"
 #include "stats.hpp"
 #include "timing.hpp"
@@ -65,6 +66,7 @@ struct RunContext {
   std::vector<double> probe_freqs;   ///< off-tone frequencies for the noise floor (verify)
   TimingRun* timing = nullptr;       ///< --verify timing: every singer is an echo singer
   double clock_rate = 1.0;           ///< singers' clock seconds per real second (drift)
+  bool reanchor = true;              ///< re-anchor on drift (DriftWatch); off: --no-reanchor
 };
 
 /// Goertzel powers of one decoded reply chunk (verify mode).
@@ -97,6 +99,9 @@ class Singer {
   const std::vector<ChunkPowers>& chunks() const { return chunks_; }
   /// --verify timing: this singer's ears and voice.
   const EchoVoice* echo() const { return echo_ ? &*echo_ : nullptr; }
+  /// Largest |drift| of this singer's reads against the server clock seen so far, samples.
+  Clock max_drift() const { return max_drift_; }
+  std::uint64_t reanchors() const { return reanchors_; }
 
  private:
   void connect();
@@ -143,6 +148,10 @@ class Singer {
   std::vector<float> pcm_;                 ///< scratch: decoded reply / tone chunk
   std::vector<ChunkPowers> chunks_;
   std::optional<EchoVoice> echo_;  ///< --verify timing
+  DriftWatch drift_;
+  Clock max_drift_ = 0;
+  std::uint64_t reanchors_ = 0;
+  std::optional<Clock> reply_server_clock_;  ///< server_clock of the reply being checked
 };
 
 }  // namespace brigade::loadtest

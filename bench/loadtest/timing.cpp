@@ -68,8 +68,8 @@ void TimingPlan::singers_on(int b, std::vector<int>& out) const {
   }
 }
 
-TimingRun::TimingRun(int singers, const SongState& song)
-    : plan_(singers), song_(song), bucket_of_(static_cast<std::size_t>(singers), 0) {
+TimingRun::TimingRun(int singers, const SongState& song, Clock error)
+    : plan_(singers), song_(song), error_(error), bucket_of_(static_cast<std::size_t>(singers), 0) {
   for (int j = 0; j < std::min(singers, kMarkerFrequencies + 1); ++j) {
     const double hz = plan_.frequency(j);
     if (bursts_.count(hz)) continue;
@@ -129,13 +129,13 @@ void EchoVoice::sing(Clock begin, float echo_gain, std::span<float> out) const {
   // rule), so the server's decoder puts it on the ring clock it was heard at.
   const auto n = static_cast<Clock>(out.size());
   for (Clock i = 0; i < n; ++i)
-    out[static_cast<std::size_t>(i)] = echo_gain * at(begin + i + 2 * kCodecDelay);
+    out[static_cast<std::size_t>(i)] = echo_gain * at(begin + i + 2 * kCodecDelay - run_.error());
   const Clock s = run_.song().start_clock;
   if (s <= 1) return;
   const auto& burst = run_.burst(run_.plan().frequency(singer_));
   for (int b : run_.plan().beats(singer_)) {
     // The burst's centre must reach the ring at s + beat: upload it one codec delay earlier.
-    const Clock first = s + b * kBeatSamples - kCodecDelay - kMarkerSamples / 2;
+    const Clock first = s + b * kBeatSamples - kCodecDelay - kMarkerSamples / 2 + run_.error();
     for (Clock i = std::max(first, begin); i < std::min(first + kMarkerSamples, begin + n); ++i)
       out[static_cast<std::size_t>(i - begin)] += burst[static_cast<std::size_t>(i - first)];
   }

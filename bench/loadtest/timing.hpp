@@ -86,7 +86,9 @@ struct Detection {
 /// State the singers of a timing run share.
 class TimingRun {
  public:
-  TimingRun(int singers, const SongState& song);
+  /// `error`: every singer sings this many samples late (0 for a perfect choir).
+  TimingRun(int singers, const SongState& song, Clock error = 0);
+  Clock error() const { return error_; }
   const TimingPlan& plan() const { return plan_; }
   const SongState& song() const { return song_; }
   /// A singer got (or changed) its bucket.
@@ -99,6 +101,7 @@ class TimingRun {
  private:
   TimingPlan plan_;
   const SongState& song_;
+  Clock error_;
   std::vector<int> bucket_of_;
   std::map<int, int> bucket_sizes_;
   std::map<double, std::vector<float>> bursts_;
