@@ -24,6 +24,7 @@ import {
 } from './protocol.js';
 import { OpusEncoderStream, OpusDecoderStream } from './codec.js';
 import { SampleHistory } from './audio-engine.js';
+import { DriftWatch } from './clock-drift.js';
 
 /** Opus lookahead (6.5 ms): decoded audio trails encoded audio by this much, once per codec pass. */
 const CODEC_DELAY = 312;
@@ -325,6 +326,8 @@ export class Session {
       writeEnd: null,
       okCount: 0,
       reset: true,
+      /** This connection's reads against the server clock (see clock-drift.js). */
+      drift: new DriftWatch(),
     };
     if (this.userBackingVolume !== null) this.pendingParams.user_backing_volume = String(this.userBackingVolume);
     this.stats.offsetSeconds = this.offsetSeconds;
@@ -469,6 +472,12 @@ export class Session {
     this.stats.readClock = readClock;
     this.stats.writeClock = c.writeEnd;
     this.stats.serverClock = m.server_clock;
+    if (Number.isInteger(m.server_clock) && c.drift.observe(m.server_clock - readClock) && this.newOffset === undefined) {
+      // The device clock drifted half a frame from the server's: rejoin at exactly our delay.
+      this.stats.reanchors = (this.stats.reanchors || 0) + 1;
+      this.requestReconnect();
+    }
+    this.stats.driftMs = c.drift.drift === null ? null : (c.drift.drift * 1000) / SAMPLE_RATE;
     this.stats.underruns = this.engine.underruns;
     this.stats.uploading = c.writeEnd !== null;
     if (this.stats.state !== 'connected') this.setState('connected', '');

@@ -119,4 +119,75 @@ TEST(LoadtestEndToEnd, HundredSingersTenSecondsWithoutErrors) {
   EXPECT_LE(run.json.at("connections_opened").to_number<int>(), 64);
 }
 
+// Echo singers (issue 16): 24 singers over the six buckets; every later bucket hears every
+// earlier singer's markers, and the echoes of them, on the beat to 1 ms after the codec delay,
+// at the volume formula's level, and nothing from its own or a later bucket.
+TEST(LoadtestTiming, TwentyFourEchoSingersHearEveryEarlierMarkerOnTheBeat) {
+  ServerProcess server(server_options());
+  const LoadtestRun run =
+      run_loadtest(server, "--singers 24 --verify timing --timeout-ms 30000", "timing");
+  SCOPED_TRACE(run.output);
+  EXPECT_EQ(run.exit_status, 0);
+  ASSERT_TRUE(run.json.contains("timing"));
+  const auto& t = run.json.at("timing").as_object();
+  EXPECT_TRUE(t.at("passed").as_bool());
+  EXPECT_EQ(t.at("codec_delay_samples").to_number<int>(), 312);
+  const auto& buckets = t.at("buckets").as_array();
+  ASSERT_EQ(buckets.size(), 6u);
+  long expected = 0;
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    const auto& b = buckets[i].as_object();
+    SCOPED_TRACE(testing::Message() << "bucket " << b.at("bucket").to_number<int>());
+    EXPECT_EQ(b.at("found").to_number<long>(), b.at("expected").to_number<long>());
+    EXPECT_LE(b.at("max_abs_offset_ms").to_number<double>(), 1.0);
+    EXPECT_EQ(b.at("stray").to_number<long>(), 0);
+    // Later buckets hear more: every earlier singer's markers (the leader's on every beat).
+    if (i > 0) {
+      EXPECT_GT(b.at("expected").to_number<long>(), 0);
+    }
+    expected += b.at("expected").to_number<long>();
+  }
+  EXPECT_GE(expected, 23 * 4 * 2);
+  EXPECT_EQ(at_int(run.json, "requests", "errors"), 0);
+}
+
+// The check is not blind: singers who sing 1.5 ms late fail it.
+TEST(LoadtestTiming, SingersOneAndAHalfMillisecondsLateFailTheCheck) {
+  ServerProcess server(server_options());
+  const LoadtestRun run = run_loadtest(
+      server, "--singers 12 --verify timing --timing-error-ms 1.5 --timeout-ms 30000", "late");
+  SCOPED_TRACE(run.output);
+  EXPECT_EQ(run.exit_status, 1);
+  ASSERT_TRUE(run.json.contains("timing"));
+  const auto& t = run.json.at("timing").as_object();
+  EXPECT_FALSE(t.at("passed").as_bool());
+  // The bucket after the leader hears the leader's clicks exactly 1.5 ms late.
+  const auto& second = t.at("buckets").as_array().at(1).as_object();
+  EXPECT_NEAR(second.at("mean_offset_ms").to_number<double>(), 1.5, 0.5);
+  EXPECT_GT(second.at("off_time").to_number<long>(), 0);
+}
+
+// Clock drift (CI variant of the 10-minute, 100 ppm case in the README: the same 60 ms of
+// drift in 20 s at 3000 ppm). Without re-anchoring the singers' reads drift past one Opus
+// frame against the server's clock; with it they stay within one frame.
+TEST(LoadtestDrift, AFastClockIsReanchoredWithinOneFrame) {
+  const std::string drift = "--singers 8 --duration 30 --clock-drift-ppm 3000 --timeout-ms 30000";
+  {
+    ServerProcess server(server_options());
+    const LoadtestRun run = run_loadtest(server, drift + " --no-reanchor", "drift-free");
+    SCOPED_TRACE(run.output);
+    const auto& c = run.json.at("clock_drift").as_object();
+    EXPECT_GT(c.at("max_abs_drift_ms").to_number<double>(), 60.0);
+    EXPECT_EQ(c.at("reanchors").to_number<int>(), 0);
+  }
+  ServerProcess server(server_options());
+  const LoadtestRun run = run_loadtest(server, drift, "drift");
+  SCOPED_TRACE(run.output);
+  EXPECT_EQ(run.exit_status, 0);
+  const auto& c = run.json.at("clock_drift").as_object();
+  EXPECT_LE(c.at("max_abs_drift_ms").to_number<double>(), 60.0);
+  EXPECT_GE(c.at("reanchors").to_number<int>(), 8);
+  EXPECT_EQ(at_int(run.json, "requests", "errors"), 0);
+}
+
 }  // namespace
