@@ -16,6 +16,9 @@ struct Options {
   std::string tracks_dir = "tracks";
   std::string admin_token;  ///< empty: room-wide controls are open to everyone
   std::string log_level = "info";
+  std::string log_format = "text";  ///< text|json
+  /// On SIGTERM, how long a running song may go on before the server exits anyway, seconds.
+  int drain_timeout_seconds = 60;
   bool share_encoders = true;  ///< false with --no-shared-encoding
 };
 

@@ -68,6 +68,9 @@ struct ExchangeRequest {
   /// May use room-wide controls (volume, backing volume, auto-gain, track, halting someone
   /// else's song, clearing events). The server sets it from the admin token, if one is set.
   bool admin = true;
+  /// False while the server drains for shutdown: a singer not active in the room is refused
+  /// (kDraining); singers already singing go on.
+  bool admit_new_singers = true;
   RoomControls controls;
 };
 
@@ -113,6 +116,8 @@ struct ExchangeResult {
   ReplySource source = ReplySource::kSilence;
   ReplyLevels levels;
   float loopback_gain = 1.0f;
+  /// Room events (joins, lead, song start/stop) wait in the room: call Room::take_events().
+  bool room_events = false;
 };
 
 /// A block of the song recording, copied out of the rings (see Room::take_recording).
@@ -125,7 +130,7 @@ struct RecordingChunk {
 };
 
 /// Why an exchange was refused. Nothing of the request was applied.
-enum class ExchangeStatus { kOk, kBadRequest, kForbidden, kRoomFull };
+enum class ExchangeStatus { kOk, kBadRequest, kForbidden, kRoomFull, kDraining };
 
 struct ExchangeOutcome {
   ExchangeStatus status = ExchangeStatus::kOk;
