@@ -21,6 +21,8 @@ Recorder::~Recorder() {
 }
 
 void Recorder::stop() {
+  if (stopped_) return;  // once only: a later step() would open a new file for the song
+  stopped_ = true;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;

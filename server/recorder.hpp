@@ -53,6 +53,7 @@ class Recorder {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool stopped_ = false;  ///< stop() ran (owner's thread only)
   std::thread thread_;
 };
 
