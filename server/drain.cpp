@@ -71,6 +71,10 @@ void Drain::finish(const char* reason) {
     const double waited = static_cast<double>(waited_ms.count()) / 1000.0;
     log_event(LogLevel::kInfo, "drain_finished", {{"reason", reason}, {"waited_s", waited}});
   }
+  // Departures and suppressed counts that the next housekeeping tick would have written.
+  room_.sweep_departures();
+  log_room_events(room_);
+  log_flush_suppressed();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
   timer_.cancel();

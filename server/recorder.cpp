@@ -49,7 +49,7 @@ void Recorder::finish_file() {
   log_event(LogLevel::kInfo, "recording_finished",
             {{"file", name.value_or("")},
              {"bytes", ec ? std::uintmax_t{0} : bytes},
-             {"seconds", static_cast<double>(samples) / kSampleRate}});
+             {"seconds", static_cast<double>(samples * 1000 / kSampleRate) / 1000.0}});
 }
 
 void Recorder::start() {
