@@ -29,7 +29,8 @@ struct ServerOptions {
 /// Starts `binary --listen 127.0.0.1:0 --web-root DIR …`, waits for the line
 /// `brigade-server listening on http://127.0.0.1:PORT/` on its stdout, then keeps draining
 /// stdout on a thread (so the child never blocks on a full pipe). The destructor stops it:
-/// SIGINT (stop now; SIGTERM would wait for a running song), then SIGKILL after kStopGrace. Throws std::runtime_error when start-up fails.
+/// SIGINT (stop now; SIGTERM would wait for a running song), then SIGKILL after kStopGrace.
+/// Throws std::runtime_error when start-up fails.
 class ServerProcess {
  public:
   /// Time the child gets to exit after SIGINT before it is killed.
