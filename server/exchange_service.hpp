@@ -47,6 +47,10 @@ class ExchangeService {
  private:
   /// The requested backing track, read outside the room lock (cached: leaders resend it).
   std::shared_ptr<const std::vector<float>> load_track(const std::string& name, std::string& error);
+  /// Appends the reply's Opus container (shared stream or the singer's own encoder); returns
+  /// an error text or null.
+  const char* encode_reply(const ExchangeRequest& req, const ExchangeResult& result, Singer& singer,
+                           std::span<const float> audio, std::string& out);
 
   Room& room_;
   const ExchangeConfig config_;

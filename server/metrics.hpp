@@ -21,6 +21,12 @@ class Metrics {
                       std::size_t bytes_out);
   void add_decode(std::chrono::nanoseconds t) { add(decode_ns_, t); }
   void add_encode(std::chrono::nanoseconds t) { add(encode_ns_, t); }
+  /// One reply to a request that asked for the user summary: sent in full, or left out because
+  /// the client already held its version.
+  void add_summary(bool sent, std::size_t bytes) {
+    (sent ? summaries_sent_ : summaries_unchanged_).fetch_add(1, std::memory_order_relaxed);
+    summary_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  }
 
   /// Gauges and room counters sampled at render time.
   struct Gauges {
@@ -30,6 +36,7 @@ class Metrics {
     std::uint64_t shared_frames_encoded = 0;
     std::uint64_t shared_frames_reused = 0;
     std::uint64_t shared_frames_missed = 0;
+    std::uint64_t unshared_frames = 0;
   };
   /// The Prometheus text exposition (format 0.0.4).
   std::string prometheus(const Gauges& gauges) const;
@@ -51,6 +58,9 @@ class Metrics {
   std::atomic<std::uint64_t> bytes_out_{0};
   std::atomic<std::uint64_t> decode_ns_{0};
   std::atomic<std::uint64_t> encode_ns_{0};
+  std::atomic<std::uint64_t> summaries_sent_{0};
+  std::atomic<std::uint64_t> summaries_unchanged_{0};
+  std::atomic<std::uint64_t> summary_bytes_{0};
 };
 
 }  // namespace brigade::server

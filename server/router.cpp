@@ -231,6 +231,7 @@ ApiResponse Router::metrics_text() {
       .shared_frames_encoded = shared.encoded,
       .shared_frames_reused = shared.reused,
       .shared_frames_missed = shared.missed,
+      .unshared_frames = shared.unshared,
   });
   return r;
 }

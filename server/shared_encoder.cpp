@@ -71,7 +71,7 @@ bool SharedEncoders::append_packets(const ShareKey& key, std::int64_t first_fram
 
 SharedEncoderStats SharedEncoders::stats() const {
   return {encoded_.load(std::memory_order_relaxed), reused_.load(std::memory_order_relaxed),
-          missed_.load(std::memory_order_relaxed)};
+          missed_.load(std::memory_order_relaxed), unshared_.load(std::memory_order_relaxed)};
 }
 
 std::size_t SharedEncoders::group_count() {
