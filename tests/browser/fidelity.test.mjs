@@ -63,12 +63,12 @@ test('brigade-loadtest --profile page sends what the page sends', { skip: missin
     const log = recordApi(singer.page);
     await joinChain(singer.page, { name: 'Page', latencyMs: LATENCY_MS });
     const trace = path.join(dir, 'loadtest.jsonl');
-    const tester = runLoadtest([
+    const testerRun = runLoadtest([
       '--url', `${server.url}api`, '--profile', 'page', '--singers', '1', '--no-song',
       '--duration', String(SECONDS), '--latency-ms', String(LATENCY_MS), '--trace', trace,
     ]);
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
-    const run = await tester;
+    const run = await testerRun;
     console.log(run.out);
     assert.equal(run.code, 0, 'the load tester passed');
     const st = await stats(singer.page);
