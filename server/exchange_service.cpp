@@ -323,7 +323,7 @@ const char* ExchangeService::encode_reply(const ExchangeRequest& req, const Exch
     }
     const ShareKey key{*singer.share_delay_seconds, result.levels.user_backing};
     const std::int64_t first_frame = (req.read_clock - n) / kOpusFrameSamples;
-    if (!shared_.append_packets(key, first_frame, audio, singer.encoder, out,
+    if (!shared_.append_packets(key, first_frame, audio, singer.own_encoder, out,
                                 result.server_clock / kSampleRate)) {
       return "Opus encoder failed";
     }
@@ -331,10 +331,11 @@ const char* ExchangeService::encode_reply(const ExchangeRequest& req, const Exch
   }
   shared_.count_unshared(packets);
   std::array<std::uint8_t, codec::kMaxReplyPacketBytes>& packet = scratch().packet;
+  codec::Encoder& encoder = singer.encoder();
   begin_container(out, packets);
   for (std::size_t i = 0; i < packets; ++i) {
     const int bytes =
-        singer.encoder.encode(audio.subspan(i * kOpusFrameSamples, kOpusFrameSamples), packet);
+        encoder.encode(audio.subspan(i * kOpusFrameSamples, kOpusFrameSamples), packet);
     if (bytes < 0) return "Opus encoder failed";
     append_packet(out, std::span(packet).first(static_cast<std::size_t>(bytes)));
   }

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -42,9 +43,11 @@ class SharedEncoders {
 
   /// Appends one packet per 60 ms frame of `pcm` to `out` in the API's container framing.
   /// `first_frame` is the absolute index (clock / 2880) of pcm's first frame. `own` encodes a
-  /// frame on a miss. Returns false (with `out` partly written) when an encoder fails.
+  /// frame on a miss (made then if it does not exist yet). Returns false (with `out` partly
+  /// written) when an encoder fails.
   bool append_packets(const ShareKey& key, std::int64_t first_frame, std::span<const float> pcm,
-                      codec::Encoder& own, std::string& out, std::int64_t now_seconds);
+                      std::optional<codec::Encoder>& own, std::string& out,
+                      std::int64_t now_seconds);
 
   /// Counts `frames` encoded by a singer's own encoder because the reply was not shareable.
   void count_unshared(std::size_t frames) {
