@@ -20,6 +20,7 @@ if [[ ! -x $build/server/brigade-server || ! -x $build/bench/brigade-loadtest ||
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$build" -j2 --target brigade-server brigade-loadtest brigade-bench-exchange
 fi
+command -v perf >/dev/null || { echo "perf is missing: apt-get install linux-perf"; exit 2; }
 cap() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["capacity"])' "$1"; }
 
 echo "== 1. page profile, one core"

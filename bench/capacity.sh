@@ -66,6 +66,7 @@ done
 rss_kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
 rss0=$(rss_kb $server VmRSS)
 if [[ -n ${CAPACITY_PERF:-} ]]; then
+  command -v perf >/dev/null || { echo "perf is missing: apt-get install linux-perf"; exit 2; }
   perf record -g -o "$CAPACITY_PERF" -p $server >/dev/null 2>&1 &
   perf_pid=$!
 fi
