@@ -94,5 +94,5 @@ print(f"JSON:     {path}")
 PY
 if [[ -n ${CAPACITY_PERF:-} ]]; then
   echo "profile of the server during the ramp ($CAPACITY_PERF), by shared object:"
-  perf report -i "$CAPACITY_PERF" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -8
+  perf report -i "$CAPACITY_PERF" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -8 || true
 fi
