@@ -193,6 +193,13 @@ void append_metadata(std::string& out, const ExchangeResult& r) {
     }
     out += "]";
   }
+  if (r.summary || r.summary_unchanged) {
+    int_field("user_summary_version", static_cast<long long>(r.summary_version));
+    if (r.summary_unchanged) {
+      append_key(out, "user_summary_unchanged");
+      out += "true";
+    }
+  }
   out += "}";
 }
 
@@ -312,9 +319,8 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
 
   ApiResponse response;
   std::string& out = response.body;
-  const std::size_t packets = size / kOpusFrameSamples;
   const std::size_t summary_bytes = result.summary ? result.summary->size() : 2;
-  out.reserve(1024 + summary_bytes + packets * 512);
+  out.reserve(1024 + summary_bytes + size / kOpusFrameSamples * 512);
   append_metadata(out, result);
   const std::size_t metadata_len = out.size();
   if (result.summary) {
@@ -322,31 +328,9 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   } else {
     out.append(2, '\0');  // always present: the client parses it unconditionally
   }
+  if (metrics_ && req.user_summary) metrics_->add_summary(result.summary != nullptr, summary_bytes);
   const auto encode_start = std::chrono::steady_clock::now();
-  const bool shareable =
-      config_.share_encoders && req.read_clock % kOpusFrameSamples == 0 &&
-      (result.source == ReplySource::kMix || result.source == ReplySource::kSilence);
-  if (shareable) {
-    if (!singer->share_delay_seconds) {
-      singer->share_delay_seconds =
-          (result.server_clock - req.read_clock + kSampleRate / 2) / kSampleRate;
-    }
-    const ShareKey key{*singer->share_delay_seconds, result.levels.user_backing};
-    const std::int64_t first_frame = (req.read_clock - n) / kOpusFrameSamples;
-    if (!shared_.append_packets(key, first_frame, buffers.audio, singer->encoder, out,
-                                result.server_clock / kSampleRate)) {
-      return fail(500, "Opus encoder failed");
-    }
-  } else {
-    begin_container(out, packets);
-    for (std::size_t i = 0; i < packets; ++i) {
-      const int bytes = singer->encoder.encode(
-          std::span<const float>(buffers.audio).subspan(i * kOpusFrameSamples, kOpusFrameSamples),
-          s.packet);
-      if (bytes < 0) return fail(500, "Opus encoder failed: " + codec::error_text(bytes));
-      append_packet(out, std::span(s.packet).first(static_cast<std::size_t>(bytes)));
-    }
-  }
+  if (const char* e = encode_reply(req, result, *singer, buffers.audio, out)) return fail(500, e);
   if (metrics_) metrics_->add_encode(std::chrono::steady_clock::now() - encode_start);
   response.audio_metadata = "{\"metadata_len\": ";
   append_json_int(response.audio_metadata, static_cast<long long>(metadata_len));
@@ -372,6 +356,40 @@ ApiResponse ExchangeService::refused(const ExchangeRequest& req, const ExchangeO
       break;
   }
   return error_response(http_status(outcome.status), outcome.message, error_reason(outcome.status));
+}
+
+const char* ExchangeService::encode_reply(const ExchangeRequest& req, const ExchangeResult& result,
+                                          Singer& singer, std::span<const float> audio,
+                                          std::string& out) {
+  const Clock n = req.n_samples;
+  const std::size_t packets = audio.size() / kOpusFrameSamples;
+  const bool shareable =
+      config_.share_encoders && req.read_clock % kOpusFrameSamples == 0 &&
+      (result.source == ReplySource::kMix || result.source == ReplySource::kSilence);
+  if (shareable) {
+    if (!singer.share_delay_seconds) {
+      singer.share_delay_seconds =
+          (result.server_clock - req.read_clock + kSampleRate / 2) / kSampleRate;
+    }
+    const ShareKey key{*singer.share_delay_seconds, result.levels.user_backing};
+    const std::int64_t first_frame = (req.read_clock - n) / kOpusFrameSamples;
+    if (!shared_.append_packets(key, first_frame, audio, singer.own_encoder, out,
+                                result.server_clock / kSampleRate)) {
+      return "Opus encoder failed";
+    }
+    return nullptr;
+  }
+  shared_.count_unshared(packets);
+  std::array<std::uint8_t, codec::kMaxReplyPacketBytes>& packet = scratch().packet;
+  codec::Encoder& encoder = singer.encoder();
+  begin_container(out, packets);
+  for (std::size_t i = 0; i < packets; ++i) {
+    const int bytes =
+        encoder.encode(audio.subspan(i * kOpusFrameSamples, kOpusFrameSamples), packet);
+    if (bytes < 0) return "Opus encoder failed";
+    append_packet(out, std::span(packet).first(static_cast<std::size_t>(bytes)));
+  }
+  return nullptr;
 }
 
 ApiResponse ExchangeService::status() {

@@ -53,6 +53,10 @@ class ExchangeService {
   std::shared_ptr<const std::vector<float>> load_track(const std::string& name, std::string& error);
   /// The error reply for a refused room exchange, with its log line (refusals are rare).
   ApiResponse refused(const ExchangeRequest& req, const ExchangeOutcome& outcome);
+  /// Appends the reply's Opus container (shared stream or the singer's own encoder); returns
+  /// an error text or null.
+  const char* encode_reply(const ExchangeRequest& req, const ExchangeResult& result, Singer& singer,
+                           std::span<const float> audio, std::string& out);
 
   Room& room_;
   const ExchangeConfig config_;

@@ -300,6 +300,7 @@ ApiResponse Router::metrics_text() {
       .ready = readiness_.not_ready_reason(room_.rings_allocated()).empty(),
       .draining = readiness_.draining(),
       .process = read_process_stats(),
+      .unshared_frames = shared.unshared,
   });
   return r;
 }

@@ -162,8 +162,10 @@ ExchangeOutcome Room::exchange(const ExchangeRequest& req, std::span<const float
   result.tracks = result.delivered.tracks ? tracks_ : nullptr;
   refresh_summary(now, false);
   result.n_connected_users = n_active_;
-  result.summary = req.user_summary ? summary_ : nullptr;
   result.room_events = !events_out_.empty();
+  result.summary_version = summary_version_;
+  result.summary_unchanged = req.user_summary && req.known_summary_version == summary_version_;
+  result.summary = req.user_summary && !result.summary_unchanged ? summary_ : nullptr;
   return {};
 }
 
@@ -540,6 +542,7 @@ void Room::refresh_summary(Clock now, bool force) {
   });
   auto bytes = std::make_shared<std::string>();
   encode_summary(scratch_entries_, *bytes);
+  if (!same_listing(*bytes, *summary_)) ++summary_version_;
   summary_ = std::move(bytes);
   summary_built_at_ = now;
   summary_dirty_ = false;

@@ -14,12 +14,12 @@
 #include "brigade/opus_codec.hpp"
 #include "brigade/room.hpp"
 #include "brigade/volume.hpp"
+#include "profile.hpp"  // kCodecDelay
 #include "singer.hpp"
 
 namespace brigade::loadtest {
 namespace {
 
-constexpr Clock kCodecDelay = codec::kCodecDelaySamples;
 /// Enough decoded history for an echo written 2 codec delays back and the search windows.
 constexpr int kHistoryExchanges = 4;
 /// Marker rounds: at least this many markers per singer in all (more rounds with few singers).

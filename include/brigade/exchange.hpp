@@ -62,6 +62,9 @@ struct ExchangeRequest {
   Clock n_samples = 0;  ///< length of the interval read and written
   bool reset_user_state = false;
   bool user_summary = false;
+  /// The summary version the client already holds: with user_summary, the reply omits the
+  /// summary (an empty block) when the listing has not changed since.
+  std::optional<std::uint64_t> known_summary_version;
   bool spectator = false;
   bool muted = false;
   bool hear_monitor = false;
@@ -121,6 +124,10 @@ struct ExchangeResult {
   std::shared_ptr<const std::vector<std::string>> tracks;
   /// The binary user summary (count + 51-byte records); null when not requested.
   std::shared_ptr<const std::string> summary;
+  /// The listing's version now; and whether the summary was left out because the client
+  /// already holds this version.
+  std::uint64_t summary_version = 0;
+  bool summary_unchanged = false;
   ReplySource source = ReplySource::kSilence;
   ReplyLevels levels;
   float loopback_gain = 1.0f;

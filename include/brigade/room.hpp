@@ -236,6 +236,8 @@ class Room {
   std::shared_ptr<const std::string> summary_;
   Clock summary_built_at_ = 0;
   bool summary_dirty_ = true;
+  /// Counts changes of the listing (who, names, mic volumes, delays, flags; not rms levels).
+  std::uint64_t summary_version_ = 1;
   int n_active_ = 0;
   std::shared_ptr<const EventList> events_;
   std::shared_ptr<const std::vector<std::string>> tracks_;

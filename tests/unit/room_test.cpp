@@ -860,3 +860,69 @@ TEST_F(RoomTest, WhileDrainingOnlyActiveSingersAreAdmitted) {
 
 }  // namespace
 }  // namespace brigade
+
+namespace brigade {
+namespace {
+
+// user_summary_version: the version counts changes of the listing, not of the levels; a client
+// holding the current version gets an empty block, anyone else (or an old client that sends no
+// version) gets the whole summary.
+TEST(RoomSummaryVersion, LeftOutWhileTheListingIsUnchanged) {
+  ManualSampleClock clock{kT0};
+  Room room(clock, RoomConfig{.max_users = 10, .seed = 1});
+  std::vector<float> audio(kN), backing(kN), silence(kN, 0.0f), loud = tone(440.0, 0.5f);
+  std::vector<WriterCount> writers(kN);
+  ExchangeResult result;
+  auto exchange = [&](UserId id, std::optional<std::uint64_t> version, std::span<const float> up,
+                      const std::string& name = "") {
+    ExchangeRequest r;
+    r.user_id = id;
+    r.name = name.empty() ? "singer" + std::to_string(id) : name;
+    r.read_clock = clock.now() - 3 * kSecond;
+    r.write_clock = r.read_clock;
+    r.n_samples = kN;
+    r.user_summary = true;
+    r.known_summary_version = version;
+    r.reset_user_state = true;  // the clock jumps between exchanges here
+    result = ExchangeResult{};
+    const auto outcome = room.exchange(r, up, ExchangeBuffers{audio, backing, writers}, result);
+    EXPECT_TRUE(outcome.ok()) << outcome.message;
+  };
+  exchange(1, std::nullopt, silence);
+  exchange(2, std::nullopt, silence);
+  ASSERT_TRUE(result.summary);
+  const std::uint64_t v = result.summary_version;
+  EXPECT_FALSE(result.summary_unchanged);
+
+  // Levels change (a loud upload) and the summary is rebuilt, but the listing is the same.
+  clock.advance(kSummaryRefreshSamples + kN);
+  exchange(1, v, loud);
+  clock.advance(kSummaryRefreshSamples + kN);
+  exchange(2, v, silence);
+  EXPECT_EQ(result.summary_version, v);
+  EXPECT_TRUE(result.summary_unchanged);
+  EXPECT_FALSE(result.summary);
+  // Without a version (the original client), the whole summary with the new level.
+  exchange(2, std::nullopt, silence);
+  ASSERT_TRUE(result.summary);
+  EXPECT_FALSE(result.summary_unchanged);
+  EXPECT_EQ(result.summary->size(), 2 + 2 * kSummaryRecordBytes);
+
+  // A rename changes the listing: a new version, and the summary comes back.
+  clock.advance(kN);
+  exchange(1, v, silence, "Renamed");
+  EXPECT_GT(result.summary_version, v);
+  EXPECT_FALSE(result.summary_unchanged);
+  ASSERT_TRUE(result.summary);
+  EXPECT_NE(result.summary->find("Renamed"), std::string::npos);
+  // So does a new singer joining.
+  const std::uint64_t v2 = result.summary_version;
+  clock.advance(kN);
+  exchange(3, v2, silence);
+  EXPECT_GT(result.summary_version, v2);
+  ASSERT_TRUE(result.summary);
+  EXPECT_EQ(result.summary->size(), 2 + 3 * kSummaryRecordBytes);
+}
+
+}  // namespace
+}  // namespace brigade
