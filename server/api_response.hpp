@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "brigade/tar_archive.hpp"
+
 namespace brigade::server {
 
 /// What the router answers; the HTTP session turns it into a Beast response.
@@ -23,6 +25,8 @@ struct ApiResponse {
   /// Add the API's CORS headers (Allow-Origin *, Max-Age, Expose-Headers).
   bool cors = true;
   std::vector<std::pair<std::string, std::string>> headers;
+  /// An uncompressed tar of these files to stream instead of `body` (see TarStream).
+  std::optional<std::vector<TarMember>> archive;
 };
 
 /// An error as every client understands it: X-Audio-Metadata {"kill_client": true, "message"},
@@ -31,6 +35,9 @@ ApiResponse error_response(unsigned status, std::string_view message);
 
 /// Appends `s` as a JSON string literal (quotes, escapes; UTF-8 passes through).
 void append_json_string(std::string& out, std::string_view s);
+
+/// Appends `s` with &, <, > and " escaped for HTML text and attribute values.
+void html_escape(std::string& out, std::string_view s);
 
 /// Appends an integer / a double in JSON form.
 void append_json_int(std::string& out, long long v);

@@ -17,6 +17,7 @@ struct Options {
   std::string admin_token;  ///< empty: room-wide controls are open to everyone
   std::string log_level = "info";
   bool share_encoders = true;  ///< false with --no-shared-encoding
+  bool stems = true;           ///< false with --no-stems
 };
 
 /// Parses argv. Returns nothing and sets `exit_code` when the program should exit now

@@ -6,12 +6,15 @@
 
 namespace brigade::server {
 
-Recorder::Recorder(Room& room, RecordingStore& store)
+Recorder::Recorder(Room& room, RecordingStore& store, StemQueue* stems)
     : room_(room),
       store_(store),
       audio_(kBlockSamples),
       backing_(kBlockSamples),
-      writers_(kBlockSamples) {}
+      writers_(kBlockSamples),
+      stem_queue_(stems),
+      stems_(stems ? std::make_unique<StemRecorder>(kMaxRecordingSamples, stems->counters)
+                   : nullptr) {}
 
 Recorder::~Recorder() {
   {
@@ -21,7 +24,7 @@ Recorder::~Recorder() {
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   step();  // whatever is final already
-  if (file_open_) (void)store_.finish();
+  close_song();
 }
 
 void Recorder::start() {
@@ -39,27 +42,25 @@ void Recorder::run() {
 }
 
 std::size_t Recorder::step() {
+  if (stem_queue_) {
+    // Uploads first: one for a song the mix has not reached yet opens that song's files.
+    stem_queue_->drain([this](const StemUpload& upload, PacketSpans packets) {
+      if (open_song(upload.song)) {
+        stems_->add(upload, packets);
+      } else {
+        stems_->refuse();
+      }
+    });
+  }
   std::size_t written = 0;
   for (;;) {
     const RecordingChunk chunk = room_.take_recording({audio_, backing_, writers_});
     if (chunk.song != song_) {
-      if (file_open_) {
-        if (auto done = store_.finish(); !done)
-          log_line(LogLevel::kWarn, "recording: " + done.error());
-        file_open_ = false;
-      }
+      close_song();
       song_ = chunk.song;
     }
     if (chunk.samples > 0) {
-      if (!file_open_) {
-        auto name = store_.start(std::chrono::system_clock::now());
-        if (!name) {
-          log_line(LogLevel::kWarn, "recording: " + name.error());
-          return written;
-        }
-        file_open_ = true;
-        log_line(LogLevel::kInfo, "recording " + name.value());
-      }
+      if (!open_song(chunk.song)) return written;
       const auto n = chunk.samples;
       render_reply(std::span(audio_).first(n), std::span(backing_).first(n),
                    std::span(writers_).first(n), chunk.levels);
@@ -68,16 +69,37 @@ std::size_t Recorder::step() {
       }
       written += n;
     }
-    if (chunk.finished) {
-      if (file_open_) {
-        if (auto done = store_.finish(); !done)
-          log_line(LogLevel::kWarn, "recording: " + done.error());
-        file_open_ = false;
-      }
-      song_ = 0;
-    }
+    if (chunk.finished) close_song();
     if (chunk.samples < kBlockSamples) return written;
   }
+}
+
+bool Recorder::open_song(std::uint64_t song) {
+  if (song == 0 || song <= last_closed_) return false;
+  if (song != song_) {
+    close_song();
+    song_ = song;
+  }
+  if (file_open_) return true;
+  auto name = store_.start(std::chrono::system_clock::now());
+  if (!name) {
+    log_line(LogLevel::kWarn, "recording: " + name.error());
+    return false;
+  }
+  file_open_ = true;
+  log_line(LogLevel::kInfo, "recording " + name.value());
+  if (stems_) stems_->begin_song(store_.stems_dir(name.value()));
+  return true;
+}
+
+void Recorder::close_song() {
+  if (file_open_) {
+    if (auto done = store_.finish(); !done) log_line(LogLevel::kWarn, "recording: " + done.error());
+    file_open_ = false;
+  }
+  if (stems_) stems_->finish_song();
+  last_closed_ = std::max(last_closed_, song_);
+  song_ = 0;
 }
 
 }  // namespace brigade::server

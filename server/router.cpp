@@ -5,6 +5,7 @@
 
 #include "debug_state.hpp"
 #include "static_files.hpp"
+#include "stems_http.hpp"
 
 namespace brigade::server {
 namespace {
@@ -34,27 +35,6 @@ ApiResponse json_response(std::string body) {
 
 bool is_read(std::string_view method) {
   return method == "GET" || method == "HEAD";
-}
-
-void html_escape(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
 }
 
 }  // namespace
@@ -232,6 +212,7 @@ ApiResponse Router::metrics_text() {
       .shared_frames_reused = shared.reused,
       .shared_frames_missed = shared.missed,
   });
+  if (config_.exchange.stems) append_stem_metrics(r.body, *config_.exchange.stems);
   return r;
 }
 
@@ -267,7 +248,8 @@ ApiResponse Router::recordings(std::string_view method, std::string_view path) {
         "<title>Recordings</title><link rel=\"stylesheet\" href=\"/style.css\">"
         "<main class=\"recordings\"><h1>Recordings</h1>"
         "<p>Every song, as the last bucket heard it (16-bit mono WAV, 48 kHz). Names are UTC "
-        "start times, newest first.</p><ul>";
+        "start times, newest first. Each singer's own voice (stem, Ogg Opus) is listed under the "
+        "song; <a href=\"/recordings/index.json\">index.json</a> lists everything.</p><ul>";
     for (const auto& e : entries) {
       html += "<li><a href=\"/recordings/";
       html_escape(html, e.name);
@@ -276,6 +258,7 @@ ApiResponse Router::recordings(std::string_view method, std::string_view path) {
       html += "</a> ";
       html += std::to_string(e.bytes / 1024);
       html += e.finished ? " KiB</li>" : " KiB (recording…)</li>";
+      append_stems_html(html, e);
     }
     if (entries.empty()) html += "<li>No recordings yet.</li>";
     html += "</ul><p><a href=\"/\">Back to the choir</a></p></main></html>";
@@ -287,6 +270,7 @@ ApiResponse Router::recordings(std::string_view method, std::string_view path) {
     return r;
   }
   const std::string_view name = path.substr(kRecordingsPrefix.size() + 1);
+  if (auto r = stems_response(entries, recordings_->dir(), name)) return std::move(*r);
   for (const auto& e : entries) {
     if (e.name == name) {
       ApiResponse r;

@@ -71,7 +71,37 @@ std::vector<std::string> wav_files_oldest_first(const fs::path& dir) {
   return files;
 }
 
+bool is_stem_name(const std::string& file) {
+  return file.size() > 5 && file.front() != '.' && file.ends_with(".opus");
+}
+
+/// The song's stems, by name.
+std::vector<StemEntry> list_stems(const fs::path& stems_dir) {
+  std::vector<StemEntry> stems;
+  std::error_code ec;
+  for (fs::directory_iterator it(stems_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code entry_ec;
+    const std::string file = it->path().filename().string();
+    if (!is_stem_name(file) || !it->is_regular_file(entry_ec)) continue;
+    const std::uintmax_t bytes = it->file_size(entry_ec);
+    if (!entry_ec) stems.push_back({file, bytes});
+  }
+  std::sort(stems.begin(), stems.end(),
+            [](const StemEntry& a, const StemEntry& b) { return a.name < b.name; });
+  return stems;
+}
+
 }  // namespace
+
+std::string song_name(std::string_view recording_name) {
+  return std::string(recording_name.substr(0, recording_name.size() - 4));
+}
+
+std::uintmax_t RecordingEntry::total_bytes() const {
+  std::uintmax_t total = bytes;
+  for (const auto& s : stems) total += s.bytes;
+  return total;
+}
 
 RecordingStore::RecordingStore(std::filesystem::path dir, int keep)
     : dir_(std::move(dir)), keep_(static_cast<std::size_t>(std::max(keep, 1))) {
@@ -100,7 +130,8 @@ Result<std::string> RecordingStore::start(std::chrono::system_clock::time_point 
     if (n > 1) name.append("-").append(std::to_string(n));
     name.append(".wav");
     std::error_code ec;
-    if (fs::exists(dir_ / name, ec)) continue;
+    // A stems directory of that name (left over) would mix someone else's stems into ours.
+    if (fs::exists(dir_ / name, ec) || fs::exists(stems_dir(name), ec)) continue;
     auto writer = WavWriter::create(dir_ / name);
     if (!writer) {
       if (fs::exists(dir_ / name, ec)) continue;  // created by someone else meanwhile
@@ -142,6 +173,8 @@ void RecordingStore::prune_locked() {
     if (files[i] == open) continue;
     std::error_code ec;
     fs::remove(dir_ / files[i], ec);
+    // The song goes as a whole: its stems with its mix.
+    if (fs::is_directory(stems_dir(files[i]), ec)) fs::remove_all(stems_dir(files[i]), ec);
   }
 }
 
@@ -166,7 +199,8 @@ std::vector<RecordingEntry> RecordingStore::list() const {
     const fs::path path = dir_ / *it;
     const std::uintmax_t bytes = fs::file_size(path, ec);
     if (ec) continue;  // removed meanwhile
-    entries.push_back({*it, bytes, *it != open && header_matches_length(path, bytes)});
+    entries.push_back({*it, bytes, *it != open && header_matches_length(path, bytes),
+                       list_stems(stems_dir(*it))});
   }
   return entries;
 }

@@ -111,6 +111,9 @@ struct ExchangeResult {
   /// The binary user summary (count + 51-byte records); null when not requested.
   std::shared_ptr<const std::string> summary;
   ReplySource source = ReplySource::kSilence;
+  /// The song this request's upload was mixed into while it is being recorded (0: none); the
+  /// upload's packets then belong to that song's stem.
+  std::uint64_t recorded_song = 0;
   ReplyLevels levels;
   float loopback_gain = 1.0f;
 };

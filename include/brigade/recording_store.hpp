@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "brigade/result.hpp"
@@ -19,6 +20,16 @@ namespace brigade {
 /// How many recordings are kept by default (--keep-recordings).
 inline constexpr int kDefaultKeepRecordings = 20;
 
+/// One singer's stem of a recording.
+struct StemEntry {
+  /// File name in the song's stems directory, e.g. "Ada-1000.opus".
+  std::string name;
+  /// Current size in bytes.
+  std::uintmax_t bytes = 0;
+
+  friend bool operator==(const StemEntry&, const StemEntry&) = default;
+};
+
 /// One file in the recordings directory.
 struct RecordingEntry {
   /// File name, e.g. "2024-05-01-193000.wav".
@@ -28,13 +39,22 @@ struct RecordingEntry {
   /// False for the recording being written, and for a file whose header sizes do not match
   /// its length (its writer died); such files are still readable up to their last block.
   bool finished = false;
+  /// The song's stems (*.opus in its stems directory), by name; empty when it has none.
+  std::vector<StemEntry> stems;
+
+  /// Bytes of the mix and its stems.
+  std::uintmax_t total_bytes() const;
 
   friend bool operator==(const RecordingEntry&, const RecordingEntry&) = default;
 };
 
+/// The directory name of a recording's stems: its file name without ".wav".
+std::string song_name(std::string_view recording_name);
+
 /// Writes song recordings as "YYYY-MM-DD-HHMMSS.wav" (UTC; "-2", "-3"… when taken) and keeps
 /// only the newest `keep` *.wav files (by name order, which is time order for our names; other
-/// files are never counted or touched). At most one recording is open at a time. Thread-safe:
+/// files are never counted or touched). A recording's stems live in the directory of its name
+/// without ".wav" and are deleted with it. At most one recording is open at a time. Thread-safe:
 /// one mutex guards the writer and the directory, so list() may run beside append(). Calls do
 /// file I/O: never hold the room lock around them.
 class RecordingStore {
@@ -65,6 +85,10 @@ class RecordingStore {
   std::vector<RecordingEntry> list() const;
   /// The directory (for serving files).
   const std::filesystem::path& dir() const { return dir_; }
+  /// Where the stems of `recording_name` go.
+  std::filesystem::path stems_dir(std::string_view recording_name) const {
+    return dir_ / song_name(recording_name);
+  }
 
  private:
   Result<void> finish_locked();

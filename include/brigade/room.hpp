@@ -35,6 +35,8 @@ inline constexpr double kDefaultBackingVolume = 1.0;  ///< scalar
 /// User records kept (active or not) per allowed active singer: beyond it, joining evicts the
 /// singer heard from longest ago, so a flood of new ids cannot grow memory without bound.
 inline constexpr int kRecordsPerActiveSinger = 4;
+/// Longest recording of one song (the mix and each singer's stem).
+inline constexpr Clock kMaxRecordingSamples = Clock{3600} * kSampleRate;
 /// Longest stored display name, bytes (cut at a character boundary).
 inline constexpr std::size_t kMaxNameBytes = 64;
 
@@ -165,7 +167,8 @@ class Room {
   void reposition_listeners(User* only, Clock now);
   void fill_backing(Interval span);
   void end_song(Clock now);
-  void write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now);
+  /// Mixes the upload when it falls in the song; returns whether it did.
+  bool write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now);
   void read(const ExchangeRequest& req, User& user, ExchangeBuffers buffers,
             ExchangeResult& result);
   void refresh_summary(Clock now, bool force);
