@@ -12,6 +12,8 @@ namespace {
 
 /// Largest packet libopus can produce (opus.h's recommended output buffer).
 constexpr std::size_t kMaxEncodedBytes = 4'000;
+/// Least pre-skip: libopus's encoder delay at 48 kHz (opusinfo warns below 120).
+constexpr Clock kMinPreSkipSamples = 312;
 /// A quiet, low bitrate: silence costs a few bytes per packet either way.
 constexpr opus_int32 kSilenceBitrate = 8'000;
 
@@ -55,14 +57,13 @@ Result<StemTrack> StemTrack::create(const std::filesystem::path& path, OggOpusHe
     begin += samples;
   }
   if (first == packets.size()) return Error{"the upload ends before the song starts"};
+  // The stream starts `pre_skip` before the song, so that whole 60 ms silence packets reach
+  // `begin` exactly; players (and opusinfo) expect at least an encoder's delay of pre-skip.
   constexpr Clock kLongest = SilencePackets::kDurations[0];
-  if (begin >= song.start) {
-    // Whole 60 ms silence packets from `origin` reach `begin` exactly.
-    const Clock late = (begin - song.start) % kLongest;
-    header.pre_skip = static_cast<std::uint16_t>(late == 0 ? 0 : kLongest - late);
-  } else {
-    header.pre_skip = static_cast<std::uint16_t>(song.start - begin);  // < one packet (120 ms)
-  }
+  const Clock late = begin - song.start;  // > -120 ms: the packet at `begin` reaches the song
+  Clock pre_skip = ((-late) % kLongest + kLongest) % kLongest;
+  while (pre_skip < kMinPreSkipSamples || late + pre_skip < 0) pre_skip += kLongest;
+  header.pre_skip = static_cast<std::uint16_t>(pre_skip);
   const Clock origin = song.start - header.pre_skip;
   auto writer = OggOpusWriter::create(path, header);
   if (!writer) return Error{writer.error()};
