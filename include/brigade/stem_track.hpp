@@ -18,20 +18,27 @@ namespace brigade {
 using PacketSpans = std::span<const std::span<const std::uint8_t>>;
 
 /// Opus packets of digital silence, encoded once, that fill the time a singer did not upload.
-/// CELT-only (restricted low delay), so that frames as short as 2.5 ms exist.
+/// Gaps end with SILK-only packets: libopus resets its CELT decoder when a CELT packet follows
+/// another mode, so the singer's first packet after a gap decodes as it did on the server (whose
+/// decoder was fresh), not from a state the silence left behind. Any rest shorter than 10 ms is
+/// filled with CELT-only packets of 5 and 2.5 ms first.
 class SilencePackets {
  public:
-  /// Durations on offer, longest first: 60, 40, 20, 10, 5 and 2.5 ms at 48 kHz. Any gap is
-  /// filled to within the shortest (120 samples).
-  static constexpr std::array<int, 6> kDurations{2'880, 1'920, 960, 480, 240, 120};
+  /// SILK-only durations (narrowband, 6 kbit/s): 60, 40, 20, 10 ms at 48 kHz.
+  static constexpr std::array<int, 4> kSilkDurations{2'880, 1'920, 960, 480};
+  /// CELT-only durations (restricted low delay): 5 and 2.5 ms. A gap is filled to within 120.
+  static constexpr std::array<int, 2> kCeltDurations{240, 120};
 
   /// Encodes the packets; throws codec::OpusError if libopus fails.
   SilencePackets();
-  /// The silence packet of kDurations[i].
-  std::span<const std::uint8_t> packet(std::size_t i) const { return packets_.at(i); }
+  /// The SILK silence packet of kSilkDurations[i].
+  std::span<const std::uint8_t> silk(std::size_t i) const { return silk_.at(i); }
+  /// The CELT silence packet of kCeltDurations[i].
+  std::span<const std::uint8_t> celt(std::size_t i) const { return celt_.at(i); }
 
  private:
-  std::array<std::vector<std::uint8_t>, kDurations.size()> packets_;
+  std::array<std::vector<std::uint8_t>, kSilkDurations.size()> silk_;
+  std::array<std::vector<std::uint8_t>, kCeltDurations.size()> celt_;
 };
 
 /// Where a stem sits: sample 0 (after pre-skip) plays at `start`; nothing past `max_samples`.
@@ -50,8 +57,10 @@ struct StemCounts {
 
 /// Places uploads on the song clock. The first upload fixes the pre-skip so that its first
 /// sample lands exactly where it was written (a singer who starts late gets silence packets
-/// before it, one who starts early loses what precedes the song); a gap between uploads is
-/// filled with silence packets to within 2.5 ms, never early by more; a packet that starts
+/// before it, one who starts early loses what precedes the song but its last second, kept under the
+/// pre-skip so that the decoder has converged); a gap between uploads is
+/// filled with silence packets to within 2.5 ms (the upload after it sits that much early at
+/// most, never late); a packet that starts
 /// before the end of what is written (a singer who rewound after a reset) is dropped, since an
 /// Ogg stream cannot overlap itself. The decoded stem therefore lines up with the mix sample for
 /// sample, as the server mixed the decoder's output at the write clock.
@@ -78,6 +87,7 @@ class StemTrack {
   StemTrack(OggOpusWriter writer, const SilencePackets& silence, StemSong song, Clock origin)
       : writer_(std::move(writer)), silence_(&silence), song_(song), next_(origin) {}
   Result<void> fill(Clock gap);
+  Result<void> put_silence(std::span<const std::uint8_t> packet, int samples);
 
   OggOpusWriter writer_;
   const SilencePackets* silence_;
