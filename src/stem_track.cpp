@@ -51,7 +51,8 @@ std::vector<std::uint8_t> encode_silence(OpusEncoder* encoder, int samples, bool
                                          static_cast<opus_int32>(out.size()));
   if (n < 0) throw codec::OpusError("opus_encode_float", n);
   const int config = out[0] >> 3;
-  if (silk ? config >= 12 : config < 16) throw codec::OpusError("silence packet mode", OPUS_INTERNAL_ERROR);
+  if (silk ? config >= 12 : config < 16)
+    throw codec::OpusError("silence packet mode", OPUS_INTERNAL_ERROR);
   out.resize(static_cast<std::size_t>(n));
   return out;
 }

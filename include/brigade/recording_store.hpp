@@ -40,7 +40,7 @@ struct RecordingEntry {
   /// its length (its writer died); such files are still readable up to their last block.
   bool finished = false;
   /// The song's stems (*.opus in its stems directory), by name; empty when it has none.
-  std::vector<StemEntry> stems;
+  std::vector<StemEntry> stems{};
 
   /// Bytes of the mix and its stems.
   std::uintmax_t total_bytes() const;

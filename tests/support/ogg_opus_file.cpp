@@ -45,7 +45,8 @@ std::vector<OggPage> read_ogg_pages(const std::filesystem::path& file) {
     std::size_t body = 0;
     for (auto l : p.lacing) body += l;
     const std::size_t size = 27 + segments + body;
-    if (at + size > b.size()) throw std::runtime_error("truncated page at byte " + std::to_string(at));
+    if (at + size > b.size())
+      throw std::runtime_error("truncated page at byte " + std::to_string(at));
     std::vector<std::uint8_t> page(b.begin() + at, b.begin() + at + size);
     std::fill_n(page.begin() + 22, 4, 0);
     p.computed_crc = ogg_crc(page);
@@ -75,7 +76,8 @@ int run_command(const std::string& command, std::string& output) {
   std::FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
   if (!pipe) throw std::runtime_error("cannot run " + command);
   std::array<char, 4096> buf{};
-  while (const std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) output.append(buf.data(), n);
+  while (const std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe))
+    output.append(buf.data(), n);
   const int status = ::pclose(pipe);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -83,9 +85,9 @@ int run_command(const std::string& command, std::string& output) {
 std::vector<float> opusdec(const std::filesystem::path& file) {
   const std::filesystem::path wav = file.string() + ".decoded.wav";
   std::string output;
-  const int rc = run_command("opusdec --quiet --float --rate 48000 '" + file.string() + "' '" +
-                                 wav.string() + "'",
-                             output);
+  const int rc = run_command(
+      "opusdec --quiet --float --rate 48000 '" + file.string() + "' '" + wav.string() + "'",
+      output);
   if (rc != 0) throw std::runtime_error("opusdec failed (" + std::to_string(rc) + "): " + output);
   auto pcm = read_wav_file(wav);
   std::error_code ec;

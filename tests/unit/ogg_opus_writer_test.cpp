@@ -82,8 +82,8 @@ TEST_F(OggOpusWriterTest, PagesHaveValidCrcsSequenceFlagsAndGranules) {
   const Bytes& head = all[0];
   ASSERT_EQ(head.size(), 19u);
   EXPECT_EQ(std::string(head.begin(), head.begin() + 8), "OpusHead");
-  EXPECT_EQ(head[8], 1);                    // version
-  EXPECT_EQ(head[9], 1);                    // mono
+  EXPECT_EQ(head[8], 1);                     // version
+  EXPECT_EQ(head[9], 1);                     // mono
   EXPECT_EQ(head[10] | head[11] << 8, 312);  // pre-skip
   EXPECT_EQ(le32(head, 12), 48'000u);
   EXPECT_EQ(head[18], 0);  // mapping family

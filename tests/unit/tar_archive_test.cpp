@@ -25,7 +25,8 @@ std::string read_file(const std::filesystem::path& p) {
 std::string read_all(TarStream& s, std::size_t chunk) {
   std::string out;
   std::vector<std::uint8_t> buf(chunk);
-  while (const std::size_t n = s.read(buf)) out.append(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
+  while (const std::size_t n = s.read(buf))
+    out.append(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
   return out;
 }
 
@@ -56,9 +57,8 @@ TEST(TarArchive, GnuTarListsAndExtractsWhatWeStream) {
   std::string out;
   const auto x = dir.path() / "x";
   std::filesystem::create_directories(x);
-  ASSERT_EQ(client::run_command("tar -xf '" + (dir.path() / "x.tar").string() + "' -C '" +
-                                    x.string() + "'",
-                                out),
+  ASSERT_EQ(client::run_command(
+                "tar -xf '" + (dir.path() / "x.tar").string() + "' -C '" + x.string() + "'", out),
             0)
       << out;
   EXPECT_EQ(read_file(x / "song/a.opus"), std::string(1000, 'a'));
@@ -81,9 +81,8 @@ TEST(TarArchive, FilesThatChangedKeepTheAnnouncedSize) {
   const auto x = dir.path() / "x";
   std::filesystem::create_directories(x);
   std::string out;
-  ASSERT_EQ(client::run_command("tar -xf '" + (dir.path() / "x.tar").string() + "' -C '" +
-                                    x.string() + "'",
-                                out),
+  ASSERT_EQ(client::run_command(
+                "tar -xf '" + (dir.path() / "x.tar").string() + "' -C '" + x.string() + "'", out),
             0)
       << out;
   EXPECT_EQ(read_file(x / "s/grown.opus"), std::string(100, 'g'));
