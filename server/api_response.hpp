@@ -36,9 +36,6 @@ ApiResponse error_response(unsigned status, std::string_view message);
 /// Appends `s` as a JSON string literal (quotes, escapes; UTF-8 passes through).
 void append_json_string(std::string& out, std::string_view s);
 
-/// Appends `s` with &, <, > and " escaped for HTML text and attribute values.
-void html_escape(std::string& out, std::string_view s);
-
 /// Appends an integer / a double in JSON form.
 void append_json_int(std::string& out, long long v);
 void append_json_double(std::string& out, double v);

@@ -13,7 +13,7 @@ Recorder::Recorder(Room& room, RecordingStore& store, StemQueue* stems)
       backing_(kBlockSamples),
       writers_(kBlockSamples),
       stem_queue_(stems),
-      stems_(stems ? std::make_unique<StemRecorder>(kMaxRecordingSamples, stems->counters)
+      stems_(stems ? std::make_unique<StemRecorder>(room.max_recording_samples(), stems->counters)
                    : nullptr) {}
 
 Recorder::~Recorder() {
@@ -42,9 +42,12 @@ void Recorder::run() {
 }
 
 std::size_t Recorder::step() {
+  const std::size_t written = take_mix();
   if (stem_queue_) {
-    // Uploads first: one for a song the mix has not reached yet opens that song's files.
     stem_queue_->drain([this](const StemUpload& upload, PacketSpans packets) {
+      // A song the mix has not seen yet started after take_mix(): take again, which opens it
+      // with its leader's name for the listing.
+      if (upload.song > song_) take_mix();
       if (open_song(upload.song)) {
         stems_->add(upload, packets);
       } else {
@@ -52,12 +55,17 @@ std::size_t Recorder::step() {
       }
     });
   }
+  return written;
+}
+
+std::size_t Recorder::take_mix() {
   std::size_t written = 0;
   for (;;) {
     const RecordingChunk chunk = room_.take_recording({audio_, backing_, writers_});
     if (chunk.song != song_) {
       close_song();
       song_ = chunk.song;
+      info_ = RecordingInfo{chunk.leader, chunk.song_start};
     }
     if (chunk.samples > 0) {
       if (!open_song(chunk.song)) return written;
@@ -79,9 +87,10 @@ bool Recorder::open_song(std::uint64_t song) {
   if (song != song_) {
     close_song();
     song_ = song;
+    info_ = {};
   }
   if (file_open_) return true;
-  auto name = store_.start(std::chrono::system_clock::now());
+  auto name = store_.start(std::chrono::system_clock::now(), info_);
   if (!name) {
     log_line(LogLevel::kWarn, "recording: " + name.error());
     return false;

@@ -36,11 +36,14 @@ class Recorder {
 
   /// Starts the background thread.
   void start();
-  /// One pass: takes and writes everything the room has ready. Returns samples written.
+  /// One pass: takes and writes everything the room has ready (mix and stems). Returns mix
+  /// samples written.
   std::size_t step();
 
  private:
   void run();
+  /// Takes and writes the mix the room has ready.
+  std::size_t take_mix();
   /// Makes `song` the one being written and opens its files; false for an older song or when
   /// no file can be created.
   bool open_song(std::uint64_t song);
@@ -51,6 +54,7 @@ class Recorder {
   RecordingStore& store_;
   std::uint64_t song_ = 0;         ///< song being written; 0 = none
   std::uint64_t last_closed_ = 0;  ///< newest song whose files were finished
+  RecordingInfo info_;             ///< what the listing shows about song_
   bool file_open_ = false;
   std::vector<float> audio_, backing_;
   std::vector<WriterCount> writers_;

@@ -12,47 +12,28 @@ namespace json = boost::json;
 constexpr std::string_view kArchiveSuffix = ".tar";
 constexpr std::string_view kRecordingsUrl = "/recordings/";
 
+/// "<song>.stems", the stems' folder and their URL path.
+std::string stems_folder(const RecordingEntry& e) {
+  return song_name(e.name) + std::string(RecordingStore::kStemsSuffix);
+}
+
 std::string stem_url(const RecordingEntry& e, const StemEntry& s) {
-  return std::string(kRecordingsUrl) + song_name(e.name) + "/" + s.name;
+  return std::string(kRecordingsUrl) + stems_folder(e) + "/" + s.name;
 }
 
 std::string archive_url(const RecordingEntry& e) {
-  return std::string(kRecordingsUrl) + song_name(e.name) + std::string(kArchiveSuffix);
-}
-
-ApiResponse index_json(std::span<const RecordingEntry> entries) {
-  json::array songs;
-  for (const auto& e : entries) {
-    json::array stems;
-    for (const auto& s : e.stems) {
-      stems.push_back(json::object{{"name", s.name}, {"url", stem_url(e, s)}, {"bytes", s.bytes}});
-    }
-    songs.push_back(json::object{
-        {"name", e.name},
-        {"song", song_name(e.name)},
-        {"url", std::string(kRecordingsUrl) + e.name},
-        {"bytes", e.bytes},
-        {"finished", e.finished},
-        {"stems", std::move(stems)},
-        {"stems_archive", e.stems.empty() ? json::value(nullptr) : json::value(archive_url(e))},
-        {"total_bytes", e.total_bytes()},
-    });
-  }
-  ApiResponse r;
-  r.content_type = "application/json";
-  r.body = json::serialize(json::object{{"recordings", std::move(songs)}});
-  r.headers.emplace_back("Cache-Control", "no-cache");
-  return r;
+  return std::string(kRecordingsUrl) + stems_folder(e) + std::string(kArchiveSuffix);
 }
 
 ApiResponse archive(const RecordingEntry& e, const std::filesystem::path& dir) {
   const std::string song = song_name(e.name);
+  const std::string folder = stems_folder(e);
   const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
   std::vector<TarMember> members;
   for (const auto& s : e.stems) {
-    members.push_back({song + "/" + s.name, dir / song / s.name, s.bytes, now});
+    members.push_back({folder + "/" + s.name, dir / folder / s.name, s.bytes, now});
   }
   for (const auto& m : members) {
     if (auto h = tar_header(m.name, m.bytes, m.mtime); !h) return error_response(500, h.error());
@@ -71,25 +52,24 @@ ApiResponse archive(const RecordingEntry& e, const std::filesystem::path& dir) {
 
 std::optional<ApiResponse> stems_response(std::span<const RecordingEntry> entries,
                                           const std::filesystem::path& dir, std::string_view name) {
-  if (name == kRecordingsIndexName) return index_json(entries);
   if (name.ends_with(kArchiveSuffix)) {
-    const std::string_view song = name.substr(0, name.size() - kArchiveSuffix.size());
+    const std::string_view folder = name.substr(0, name.size() - kArchiveSuffix.size());
     for (const auto& e : entries) {
-      if (song_name(e.name) == song && !e.stems.empty()) return archive(e, dir);
+      if (stems_folder(e) == folder && !e.stems.empty()) return archive(e, dir);
     }
     return error_response(404, "no stems for that song");
   }
   const std::size_t slash = name.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
-  const std::string_view song = name.substr(0, slash);
+  const std::string_view folder = name.substr(0, slash);
   const std::string_view stem = name.substr(slash + 1);
   for (const auto& e : entries) {
-    if (song_name(e.name) != song) continue;
+    if (stems_folder(e) != folder) continue;
     for (const auto& s : e.stems) {
       if (s.name != stem) continue;
       ApiResponse r;
       r.content_type = "audio/ogg";
-      r.file = dir / song / s.name;
+      r.file = dir / folder / s.name;
       r.cors = false;
       r.headers.emplace_back("Cache-Control", "no-cache");
       return r;
@@ -98,21 +78,16 @@ std::optional<ApiResponse> stems_response(std::span<const RecordingEntry> entrie
   return error_response(404, "no such stem");
 }
 
-void append_stems_html(std::string& html, const RecordingEntry& entry) {
-  if (entry.stems.empty()) return;
-  html += "<li class=\"stems\">Stems of ";
-  html_escape(html, song_name(entry.name));
-  html += ":";
-  for (const auto& s : entry.stems) {
-    html += " <a href=\"";
-    html_escape(html, stem_url(entry, s));
-    html += "\">";
-    html_escape(html, s.name);
-    html += "</a> (" + std::to_string(s.bytes / 1024) + " KiB)";
+void add_stems_json(json::object& entry, const RecordingEntry& recording) {
+  json::array stems;
+  for (const auto& s : recording.stems) {
+    stems.push_back(
+        json::object{{"name", s.name}, {"url", stem_url(recording, s)}, {"bytes", s.bytes}});
   }
-  html += " · <a href=\"";
-  html_escape(html, archive_url(entry));
-  html += "\" download>all stems (.tar)</a></li>";
+  entry["stems"] = std::move(stems);
+  entry["stems_archive"] =
+      recording.stems.empty() ? json::value(nullptr) : json::value(archive_url(recording));
+  entry["total_bytes"] = recording.total_bytes();
 }
 
 void append_stem_metrics(std::string& out, const StemQueue& stems) {
