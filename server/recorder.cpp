@@ -1,14 +1,17 @@
 // brigade: song recorder.
 #include "recorder.hpp"
 
+#include <filesystem>
+
 #include "brigade/volume.hpp"
 #include "log.hpp"
 
 namespace brigade::server {
 
-Recorder::Recorder(Room& room, RecordingStore& store, StemQueue* stems)
+Recorder::Recorder(Room& room, RecordingStore& store, Metrics* metrics, StemQueue* stems)
     : room_(room),
       store_(store),
+      metrics_(metrics),
       audio_(kBlockSamples),
       backing_(kBlockSamples),
       writers_(kBlockSamples),
@@ -17,6 +20,12 @@ Recorder::Recorder(Room& room, RecordingStore& store, StemQueue* stems)
                    : nullptr) {}
 
 Recorder::~Recorder() {
+  stop();
+}
+
+void Recorder::stop() {
+  if (stopped_) return;  // once only: a later step() would open a new file for the song
+  stopped_ = true;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -25,6 +34,25 @@ Recorder::~Recorder() {
   if (thread_.joinable()) thread_.join();
   step();  // whatever is final already
   close_song();
+}
+
+void Recorder::report(std::string_view what, const std::string& error) {
+  log_event(LogLevel::kWarn, "recording_error", {{"during", what}, {"error", error}});
+  if (metrics_) metrics_->record_error(ErrorReason::kRecording);
+}
+
+void Recorder::finish_file() {
+  if (!file_open_) return;
+  file_open_ = false;
+  const auto name = store_.current();
+  const std::uint64_t samples = store_.current_samples();
+  if (auto done = store_.finish(); !done) return report("finish", done.error());
+  std::error_code ec;
+  const auto bytes = name ? std::filesystem::file_size(store_.dir() / *name, ec) : 0;
+  log_event(LogLevel::kInfo, "recording_finished",
+            {{"file", name.value_or("")},
+             {"bytes", ec ? std::uintmax_t{0} : bytes},
+             {"seconds", static_cast<double>(samples * 1000 / kSampleRate) / 1000.0}});
 }
 
 void Recorder::start() {
@@ -45,8 +73,8 @@ std::size_t Recorder::step() {
   const std::size_t written = take_mix();
   if (stem_queue_) {
     stem_queue_->drain([this](const StemUpload& upload, PacketSpans packets) {
-      // A song the mix has not seen yet started after take_mix(): take again, which opens it
-      // with its leader's name for the listing.
+      // A song the mix has not seen yet started after take_mix(): take again, which notes its
+      // leader's name for the listing.
       if (upload.song > song_) take_mix();
       if (open_song(upload.song)) {
         stems_->add(upload, packets);
@@ -72,9 +100,7 @@ std::size_t Recorder::take_mix() {
       const auto n = chunk.samples;
       render_reply(std::span(audio_).first(n), std::span(backing_).first(n),
                    std::span(writers_).first(n), chunk.levels);
-      if (auto ok = store_.append(std::span(audio_).first(n)); !ok) {
-        log_line(LogLevel::kWarn, "recording: " + ok.error());
-      }
+      if (auto ok = store_.append(std::span(audio_).first(n)); !ok) report("append", ok.error());
       written += n;
     }
     if (chunk.finished) close_song();
@@ -92,20 +118,17 @@ bool Recorder::open_song(std::uint64_t song) {
   if (file_open_) return true;
   auto name = store_.start(std::chrono::system_clock::now(), info_);
   if (!name) {
-    log_line(LogLevel::kWarn, "recording: " + name.error());
+    report("start", name.error());
     return false;
   }
   file_open_ = true;
-  log_line(LogLevel::kInfo, "recording " + name.value());
+  log_event(LogLevel::kInfo, "recording_started", {{"file", name.value()}, {"song", song}});
   if (stems_) stems_->begin_song(store_.stems_dir(name.value()));
   return true;
 }
 
 void Recorder::close_song() {
-  if (file_open_) {
-    if (auto done = store_.finish(); !done) log_line(LogLevel::kWarn, "recording: " + done.error());
-    file_open_ = false;
-  }
+  finish_file();
   if (stems_) stems_->finish_song();
   last_closed_ = std::max(last_closed_, song_);
   song_ = 0;

@@ -10,6 +10,7 @@
 
 #include "brigade/recording_store.hpp"
 #include "brigade/room.hpp"
+#include "metrics.hpp"
 #include "stem_queue.hpp"
 #include "stem_recorder.hpp"
 
@@ -17,10 +18,7 @@ namespace brigade::server {
 
 /// A background thread takes finished audio from the room a few times a second (under the room
 /// lock only for the copy), renders it with the listeners' mix formula and streams it to the
-/// store (file I/O outside the lock). With a StemQueue it also writes each singer's stem from
-/// the packets the exchanges queued, into the song's stems directory (named like the mix without
-/// ".wav"), so that a song's mix and stems start, finish and are deleted together. Destruction
-/// stops the thread and finishes the files.
+/// store (file I/O outside the lock). Destruction stops the thread and finishes the file.
 class Recorder {
  public:
   /// How often the thread looks for new audio.
@@ -28,16 +26,20 @@ class Recorder {
   /// Largest block taken from the room at once: 1 s.
   static constexpr std::size_t kBlockSamples = kSampleRate;
 
+  /// `metrics` may be null; write failures count as brigade_errors_total{reason="recording"}.
   /// `stems` may be null (no stems); it outlives the recorder.
-  Recorder(Room& room, RecordingStore& store, StemQueue* stems = nullptr);
+  Recorder(Room& room, RecordingStore& store, Metrics* metrics = nullptr,
+           StemQueue* stems = nullptr);
   ~Recorder();
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
 
   /// Starts the background thread.
   void start();
-  /// One pass: takes and writes everything the room has ready (mix and stems). Returns mix
-  /// samples written.
+  /// Stops the thread, writes what is final and finishes the open file (idempotent; the
+  /// destructor calls it).
+  void stop();
+  /// One pass: takes and writes everything the room has ready. Returns samples written.
   std::size_t step();
 
  private:
@@ -49,9 +51,13 @@ class Recorder {
   bool open_song(std::uint64_t song);
   /// Finishes the files of the song being written.
   void close_song();
+  /// Finishes the open file and logs recording_finished with its size.
+  void finish_file();
+  void report(std::string_view what, const std::string& error);
 
   Room& room_;
   RecordingStore& store_;
+  Metrics* metrics_;
   std::uint64_t song_ = 0;         ///< song being written; 0 = none
   std::uint64_t last_closed_ = 0;  ///< newest song whose files were finished
   RecordingInfo info_;             ///< what the listing shows about song_
@@ -61,6 +67,7 @@ class Recorder {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool stopped_ = false;  ///< stop() ran (owner's thread only)
   StemQueue* stem_queue_;
   std::unique_ptr<StemRecorder> stems_;  ///< null without a queue
   std::thread thread_;
