@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "brigade/tar_archive.hpp"
 #include "error_reason.hpp"
 
 namespace brigade::server {
@@ -25,6 +26,8 @@ struct ApiResponse {
   /// Add the API's CORS headers (Allow-Origin *, Max-Age, Expose-Headers).
   bool cors = true;
   std::vector<std::pair<std::string, std::string>> headers;
+  /// An uncompressed tar of these files to stream instead of `body` (see TarStream).
+  std::optional<std::vector<TarMember>> archive;
   /// For brigade_errors_total; kNone on success.
   ErrorReason reason = ErrorReason::kNone;
 };

@@ -7,6 +7,7 @@
 
 #include "api_request.hpp"
 #include "brigade/packet_container.hpp"
+#include "brigade/user_summary.hpp"
 #include "log.hpp"
 #include "room_log.hpp"
 
@@ -93,6 +94,19 @@ Clock decode_upload(Singer& singer, std::span<const std::uint8_t> audio, Scratch
     return -1;
   }
   return static_cast<Clock>(total);
+}
+
+/// Hands an upload's packets (views into the request body) to the stem recorder: one copy into
+/// its bounded queue, dropped there when full.
+void queue_stem(StemQueue& stems, const ExchangeRequest& req, const ExchangeResult& result,
+                const PacketList& packets) {
+  const std::string_view name = req.name.empty() ? std::string_view("<anonymous>") : req.name;
+  stems.push(StemUpload{.song = result.recorded_song,
+                        .song_start = result.song_start_clock,
+                        .user = req.user_id,
+                        .begin = *req.write_clock - req.n_samples,
+                        .name = truncate_utf8(name, kMaxNameBytes)},
+             packets.view());
 }
 
 void append_key(std::string& out, std::string_view key) {
@@ -298,6 +312,9 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   if (auto outcome = room_.exchange(req, upload, buffers, result); !outcome.ok()) {
     singer->reset();
     return refused(req, outcome);
+  }
+  if (config_.stems && result.recorded_song != 0 && !audio_bytes.empty()) {
+    queue_stem(*config_.stems, req, result, s.packets);
   }
   if (result.room_events) log_room_events(room_);
 

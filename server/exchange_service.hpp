@@ -11,6 +11,7 @@
 #include "readiness.hpp"
 #include "shared_encoder.hpp"
 #include "singer_registry.hpp"
+#include "stem_queue.hpp"
 
 namespace brigade::server {
 
@@ -19,6 +20,9 @@ struct ExchangeConfig {
   bool share_encoders = true;
   /// When non-empty, room-wide controls need admin_token=<this> (or the X-Admin-Token header).
   std::string admin_token;
+  /// When set, the packets of every upload mixed into a recorded song are queued here for the
+  /// singers' stems (see Recorder).
+  StemQueue* stems = nullptr;
 };
 
 class ExchangeService {

@@ -24,6 +24,40 @@ constexpr std::chrono::seconds kBodyTimeout{15};
 /// Writing a response.
 constexpr std::chrono::seconds kWriteTimeout{30};
 
+/// A tar streamed from files (TarStream) as a Beast body: the archive's size is known up front,
+/// and each get() reads the next piece into the writer's buffer.
+struct ArchiveBody {
+  /// Bytes read from the files per write.
+  static constexpr std::size_t kChunkBytes = 64 * 1024;
+
+  using value_type = TarStream;
+  static std::uint64_t size(const value_type& body) { return body.size(); }
+
+  class writer {
+   public:
+    using const_buffers_type = net::const_buffer;
+
+    template <bool isRequest, class Fields>
+    writer(http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+
+    void init(beast::error_code& ec) {
+      buffer_.resize(kChunkBytes);
+      ec = {};
+    }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      const std::size_t n = body_.read(buffer_);
+      if (n == 0) return boost::none;
+      return {{net::const_buffer(buffer_.data(), n), body_.remaining() > 0}};
+    }
+
+   private:
+    value_type& body_;
+    std::vector<std::uint8_t> buffer_;
+  };
+};
+
 template <class Body>
 void set_common_headers(http::response<Body>& res, const ApiResponse& r) {
   res.set(http::field::server, "brigade");
@@ -49,6 +83,21 @@ http::message_generator head_message(const ApiResponse& r, unsigned version, boo
 
 http::message_generator make_message(ApiResponse&& r, unsigned version, bool keep_alive,
                                      bool head) {
+  if (r.archive) {
+    auto stream = TarStream::open(std::move(*r.archive));
+    if (!stream) {
+      r = error_response(500, stream.error());
+    } else {
+      if (head) return head_message(r, version, keep_alive, stream.value().size());
+      http::response<ArchiveBody> res{std::piecewise_construct,
+                                      std::make_tuple(std::move(stream).value()),
+                                      std::make_tuple(http::status::ok, version)};
+      set_common_headers(res, r);
+      res.keep_alive(keep_alive);
+      res.prepare_payload();
+      return res;
+    }
+  }
   if (r.file) {
     http::file_body::value_type body;
     beast::error_code ec;

@@ -115,17 +115,21 @@ int main(int argc, char** argv) {
     std::cerr << "brigade-server: --recordings-dir: " << e.what() << "\n";
     return 1;
   }
+  // Declared before the router and the recorder, which both hold it.
+  std::unique_ptr<server::StemQueue> stems;
+  if (options->stems) stems = std::make_unique<server::StemQueue>();
   server::Router router(room, &tracks, recordings.get(),
                         server::RouterConfig{
                             .web_root = web_root,
                             .version = BRIGADE_VERSION,
                             .exchange = {.share_encoders = options->share_encoders,
-                                         .admin_token = options->admin_token},
+                                         .admin_token = options->admin_token,
+                                         .stems = stems.get()},
                             .threads = options->threads,
                             .private_data = options->private_data,
                             .operator_token = options->operator_token,
                         });
-  server::Recorder recorder(room, *recordings, &router.metrics());
+  server::Recorder recorder(room, *recordings, &router.metrics(), stems.get());
   recorder.start();
 
   net::io_context ioc(static_cast<int>(options->threads));

@@ -64,6 +64,9 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   add("no-shared-encoding",
       "encode every reply with the singer's own encoder (by default singers at the same delay "
       "whose reads sit on the 60 ms grid share one encoder stream)");
+  add("no-stems",
+      "record only the mix (by default each singer's uploaded Opus packets are also kept as "
+      "their own Ogg Opus stem beside the song's recording)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -89,6 +92,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     return std::nullopt;
   }
   o.share_encoders = vm.count("no-shared-encoding") == 0;
+  o.stems = vm.count("no-stems") == 0;
   if (o.drain_timeout_seconds < 0) {
     std::cerr << "brigade-server: --drain-timeout must be 0 or more seconds\n";
     exit_code = 2;

@@ -29,6 +29,7 @@ struct Options {
   /// On SIGTERM, how long a running song may go on before the server exits anyway, seconds.
   int drain_timeout_seconds = 60;
   bool share_encoders = true;  ///< false with --no-shared-encoding
+  bool stems = true;           ///< false with --no-stems
 };
 
 /// Parses argv. Returns nothing and sets `exit_code` when the program should exit now

@@ -8,13 +8,16 @@
 
 namespace brigade::server {
 
-Recorder::Recorder(Room& room, RecordingStore& store, Metrics* metrics)
+Recorder::Recorder(Room& room, RecordingStore& store, Metrics* metrics, StemQueue* stems)
     : room_(room),
       store_(store),
       metrics_(metrics),
       audio_(kBlockSamples),
       backing_(kBlockSamples),
-      writers_(kBlockSamples) {}
+      writers_(kBlockSamples),
+      stem_queue_(stems),
+      stems_(stems ? std::make_unique<StemRecorder>(room.max_recording_samples(), stems->counters)
+                   : nullptr) {}
 
 Recorder::~Recorder() {
   stop();
@@ -30,7 +33,7 @@ void Recorder::stop() {
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   step();  // whatever is final already
-  finish_file();
+  close_song();
 }
 
 void Recorder::report(std::string_view what, const std::string& error) {
@@ -67,37 +70,68 @@ void Recorder::run() {
 }
 
 std::size_t Recorder::step() {
+  const std::size_t written = take_mix();
+  if (stem_queue_) {
+    stem_queue_->drain([this](const StemUpload& upload, PacketSpans packets) {
+      // A song the mix has not seen yet started after take_mix(): take again, which notes its
+      // leader's name for the listing.
+      if (upload.song > song_) take_mix();
+      if (open_song(upload.song)) {
+        stems_->add(upload, packets);
+      } else {
+        stems_->refuse();
+      }
+    });
+  }
+  return written;
+}
+
+std::size_t Recorder::take_mix() {
   std::size_t written = 0;
   for (;;) {
     const RecordingChunk chunk = room_.take_recording({audio_, backing_, writers_});
     if (chunk.song != song_) {
-      finish_file();
+      close_song();
       song_ = chunk.song;
+      info_ = RecordingInfo{chunk.leader, chunk.song_start};
     }
     if (chunk.samples > 0) {
-      if (!file_open_) {
-        auto name = store_.start(std::chrono::system_clock::now(),
-                                 RecordingInfo{chunk.leader, chunk.song_start});
-        if (!name) {
-          report("start", name.error());
-          return written;
-        }
-        file_open_ = true;
-        log_event(LogLevel::kInfo, "recording_started",
-                  {{"file", name.value()}, {"song", chunk.song}});
-      }
+      if (!open_song(chunk.song)) return written;
       const auto n = chunk.samples;
       render_reply(std::span(audio_).first(n), std::span(backing_).first(n),
                    std::span(writers_).first(n), chunk.levels);
       if (auto ok = store_.append(std::span(audio_).first(n)); !ok) report("append", ok.error());
       written += n;
     }
-    if (chunk.finished) {
-      finish_file();
-      song_ = 0;
-    }
+    if (chunk.finished) close_song();
     if (chunk.samples < kBlockSamples) return written;
   }
+}
+
+bool Recorder::open_song(std::uint64_t song) {
+  if (song == 0 || song <= last_closed_) return false;
+  if (song != song_) {
+    close_song();
+    song_ = song;
+    info_ = {};
+  }
+  if (file_open_) return true;
+  auto name = store_.start(std::chrono::system_clock::now(), info_);
+  if (!name) {
+    report("start", name.error());
+    return false;
+  }
+  file_open_ = true;
+  log_event(LogLevel::kInfo, "recording_started", {{"file", name.value()}, {"song", song}});
+  if (stems_) stems_->begin_song(store_.stems_dir(name.value()));
+  return true;
+}
+
+void Recorder::close_song() {
+  finish_file();
+  if (stems_) stems_->finish_song();
+  last_closed_ = std::max(last_closed_, song_);
+  song_ = 0;
 }
 
 }  // namespace brigade::server

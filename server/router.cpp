@@ -11,6 +11,7 @@
 #include "log.hpp"
 #include "process_stats.hpp"
 #include "static_files.hpp"
+#include "stems_http.hpp"
 
 namespace brigade::server {
 namespace {
@@ -302,6 +303,7 @@ ApiResponse Router::metrics_text() {
       .process = read_process_stats(),
       .unshared_frames = shared.unshared,
   });
+  if (config_.exchange.stems) append_stem_metrics(r.body, *config_.exchange.stems);
   return r;
 }
 
@@ -363,7 +365,7 @@ ApiResponse Router::recordings_list() {
   if (recordings_) {
     for (const auto& e : recordings_->list()) {
       const std::string started = started_utc(e.name);
-      list.push_back(json::object{
+      json::object entry{
           {"name", e.name},
           {"url", std::string(kRecordingsPrefix) + "/" + e.name},
           {"started_utc", started.empty() ? json::value(nullptr) : json::value(started)},
@@ -372,9 +374,9 @@ ApiResponse Router::recordings_list() {
           {"finished", e.finished},
           {"leader", e.info.leader},
           {"song_start_clock", e.info.song_start_clock},
-          // Filled by the per-singer stems feature: [{name, url, ...}] per song.
-          {"stems", json::array{}},
-      });
+      };
+      add_stems_json(entry, e);
+      list.push_back(std::move(entry));
     }
   }
   return json_response(json::serialize(json::object{{"enabled", recordings_ != nullptr},
@@ -389,6 +391,7 @@ ApiResponse Router::recordings(std::string_view method, std::string_view path) {
   if (!recordings_) return error_response(404, "recording is off");
   const auto entries = recordings_->list();
   const std::string_view name = path.substr(kRecordingsPrefix.size() + 1);
+  if (auto r = stems_response(entries, recordings_->dir(), name)) return std::move(*r);
   for (const auto& e : entries) {
     if (e.name == name) {
       ApiResponse r;

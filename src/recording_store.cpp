@@ -105,6 +105,26 @@ std::map<std::string, std::vector<std::pair<fs::path, std::uintmax_t>>> companio
   return out;
 }
 
+bool is_stem_name(const std::string& file) {
+  return file.size() > 5 && file.front() != '.' && file.ends_with(".opus");
+}
+
+/// The song's stems, by name.
+std::vector<StemEntry> list_stems(const fs::path& stems_dir) {
+  std::vector<StemEntry> stems;
+  std::error_code ec;
+  for (fs::directory_iterator it(stems_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code entry_ec;
+    const std::string file = it->path().filename().string();
+    if (!is_stem_name(file) || !it->is_regular_file(entry_ec)) continue;
+    const std::uintmax_t bytes = it->file_size(entry_ec);
+    if (!entry_ec) stems.push_back({file, bytes});
+  }
+  std::sort(stems.begin(), stems.end(),
+            [](const StemEntry& a, const StemEntry& b) { return a.name < b.name; });
+  return stems;
+}
+
 constexpr std::string_view kLeaderKey = "leader=";
 constexpr std::string_view kStartKey = "song_start_clock=";
 
@@ -134,6 +154,16 @@ RecordingInfo read_info(const fs::path& path) {
 }
 
 }  // namespace
+
+std::string song_name(std::string_view recording_name) {
+  return std::string(recording_name.substr(0, recording_name.size() - 4));
+}
+
+std::uintmax_t RecordingEntry::total_bytes() const {
+  std::uintmax_t total = bytes;
+  for (const auto& s : stems) total += s.bytes;
+  return total;
+}
 
 RecordingStore::RecordingStore(std::filesystem::path dir, int keep, std::uintmax_t max_bytes)
     : dir_(std::move(dir)),
@@ -165,7 +195,8 @@ Result<std::string> RecordingStore::start(std::chrono::system_clock::time_point 
     if (n > 1) name.append("-").append(std::to_string(n));
     name.append(".wav");
     std::error_code ec;
-    if (fs::exists(dir_ / name, ec)) continue;
+    // A stems directory of that name (left over) would mix someone else's stems into ours.
+    if (fs::exists(dir_ / name, ec) || fs::exists(stems_dir(name), ec)) continue;
     auto writer = WavWriter::create(dir_ / name);
     if (!writer) {
       if (fs::exists(dir_ / name, ec)) continue;  // created by someone else meanwhile
@@ -265,7 +296,7 @@ std::vector<RecordingEntry> RecordingStore::list() const {
                                ? static_cast<double>((bytes - kWavHeaderBytes) / 2) / kSampleRate
                                : 0.0;
     entries.push_back({*it, bytes, *it != open && header_matches_length(path, bytes), seconds,
-                       read_info(dir_ / (stem_of(*it) + ".info"))});
+                       read_info(dir_ / (stem_of(*it) + ".info")), list_stems(stems_dir(*it))});
   }
   return entries;
 }

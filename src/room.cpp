@@ -146,7 +146,13 @@ ExchangeOutcome Room::exchange(const ExchangeRequest& req, std::span<const float
 
   User& user = admit(req, now);
   apply_controls(req, user, now);
-  if (req.write_clock) write(req, upload, user, now);
+  const bool mixed = req.write_clock && write(req, upload, user, now);
+  // Stems follow the mix recording: only uploads mixed while it runs, up to its cap.
+  result.recorded_song =
+      mixed && song_.recording &&
+              *req.write_clock - req.n_samples < song_.start + config_.max_recording_samples
+          ? song_.id
+          : 0;
   read(req, user, buffers, result);
 
   result.server_clock = now;
@@ -468,7 +474,7 @@ void Room::reposition_listeners(User* only, Clock now) {
   }
 }
 
-void Room::write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now) {
+bool Room::write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now) {
   const Clock w = *req.write_clock;
   const Interval iv = ending_at(w, req.n_samples);
   user.last_write = w;
@@ -478,7 +484,7 @@ void Room::write(const ExchangeRequest& req, std::span<const float> upload, User
   user.rms = rms(upload);
   const Song& s = song_;
   const bool in_song = s.start != 0 && w > s.start && (s.end == 0 || iv.begin < s.end);
-  if (!in_song) return;
+  if (!in_song) return false;
   const float gain = user.gain * (s.leader == user.id ? leader_boost() : 1.0f);
   rings_.mix(iv, upload, gain, user.soloed);
   if (s.rounds.enabled()) {
@@ -488,6 +494,7 @@ void Room::write(const ExchangeRequest& req, std::span<const float> upload, User
       if (copy.end <= now) rings_.mix(copy, upload, gain, false);
     }
   }
+  return true;
 }
 
 void Room::read(const ExchangeRequest& req, User& user, ExchangeBuffers buffers,

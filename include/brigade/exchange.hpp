@@ -129,6 +129,9 @@ struct ExchangeResult {
   std::uint64_t summary_version = 0;
   bool summary_unchanged = false;
   ReplySource source = ReplySource::kSilence;
+  /// The song this request's upload was mixed into while it is being recorded (0: none); the
+  /// upload's packets then belong to that song's stem.
+  std::uint64_t recorded_song = 0;
   ReplyLevels levels;
   float loopback_gain = 1.0f;
   /// Room events (joins, lead, song start/stop) wait in the room: call Room::take_events().
