@@ -11,10 +11,14 @@
 namespace brigade::server {
 namespace {
 
+/// Retry-After of a 503 "room is full", seconds.
+constexpr const char* kRoomFullRetryAfterSeconds = "10";
+
 /// Per-thread buffers, sized once for the largest exchange: a request is handled start to end
 /// on one thread, so nothing here is shared and nothing is allocated per request.
 struct Scratch {
   ExchangeRequest request;
+  Adjustments adjusted;
   ExchangeResult result;
   PacketList packets;
   std::vector<float> upload =
@@ -76,6 +80,21 @@ void append_key(std::string& out, std::string_view key) {
   out += ", ";
   append_json_string(out, key);
   out += ": ";
+}
+
+/// "adjusted": [{"param": …, "message": …}] when the request had values brought within bounds.
+void append_adjusted(std::string& out, const Adjustments& adjusted) {
+  if (adjusted.empty()) return;
+  append_key(out, "adjusted");
+  out += "[";
+  for (std::size_t i = 0; i < adjusted.size(); ++i) {
+    out += i ? ", {\"param\": " : "{\"param\": ";
+    append_json_string(out, adjusted[i].param);
+    out += ", \"message\": ";
+    append_json_string(out, adjusted[i].message);
+    out += "}";
+  }
+  out += "]";
 }
 
 void append_metadata(std::string& out, const ExchangeResult& r) {
@@ -194,13 +213,18 @@ std::shared_ptr<const std::vector<float>> ExchangeService::load_track(const std:
     return nullptr;
   }
   std::lock_guard lock(track_mutex_);
-  if (cached_track_ && cached_track_name_ == name) return cached_track_;
+  // A replaced upload ("User Upload") keeps its name: the generation tells the copies apart.
+  const std::uint64_t generation = tracks_->generation();
+  if (cached_track_ && cached_track_name_ == name && cached_generation_ == generation) {
+    return cached_track_;
+  }
   auto loaded = tracks_->load(name);
   if (!loaded) {
-    error = "cannot use track: " + loaded.error();
+    error = loaded.error();
     return nullptr;
   }
   cached_track_name_ = name;
+  cached_generation_ = generation;
   cached_track_ = loaded.value();
   return cached_track_;
 }
@@ -210,13 +234,19 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   Scratch& s = scratch();
   ExchangeRequest& req = s.request;
   std::size_t json_len = 0;
-  if (const char* e = parse_exchange(query, req, json_len)) return error_response(400, e);
+  if (const char* e = parse_exchange(query, req, json_len, &s.adjusted)) {
+    return error_response(400, e);
+  }
   req.admin = is_admin(query.get("admin_token").value_or(admin_header));
   req.controls.track_samples.reset();
   if (req.controls.track && req.admin) {
+    // An unknown track is ignored, as the original did; the rest of the exchange goes on.
     std::string error;
     req.controls.track_samples = load_track(*req.controls.track, error);
-    if (!req.controls.track_samples) return error_response(400, error);
+    if (!req.controls.track_samples) {
+      s.adjusted.push_back({"track", "track ignored: " + error});
+      req.controls.track.reset();
+    }
   }
   if (body.size() < json_len) return error_response(400, "body is shorter than json_len");
   if (json_len > 0) {
@@ -232,7 +262,10 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   if (req.reset_user_state) singer->reset();
   auto fail = [&](unsigned status, std::string_view message) {
     singer->reset();
-    return error_response(status, message);
+    ApiResponse r = error_response(status, message);
+    // A full room: clients that ignore action=status should at least wait before retrying.
+    if (status == 503) r.headers.emplace_back("Retry-After", kRoomFullRetryAfterSeconds);
+    return r;
   };
 
   // Decode (outside the room lock).
@@ -286,6 +319,9 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   const std::size_t summary_bytes = result.summary ? result.summary->size() : 2;
   out.reserve(1024 + summary_bytes + packets * 512);
   append_metadata(out, result);
+  out.pop_back();  // reopen the object for the adjustments
+  append_adjusted(out, s.adjusted);
+  out += "}";
   const std::size_t metadata_len = out.size();
   if (result.summary) {
     out += *result.summary;
@@ -331,6 +367,10 @@ ApiResponse ExchangeService::status() {
   append_json_int(r.body, st.n_connected_users);
   r.body += ", \"max_users\": ";
   append_json_int(r.body, st.max_users);
+  if (!config_.instance_name.empty()) {
+    r.body += ", \"instance_name\": ";
+    append_json_string(r.body, config_.instance_name);
+  }
   r.body += "}";
   r.audio_metadata = "{\"metadata_len\": ";
   append_json_int(r.audio_metadata, static_cast<long long>(r.body.size()));

@@ -18,6 +18,8 @@ struct ExchangeConfig {
   bool share_encoders = true;
   /// When non-empty, room-wide controls need admin_token=<this> (or the X-Admin-Token header).
   std::string admin_token;
+  /// Reported by action=status as "instance_name" when non-empty (--instance-name).
+  std::string instance_name;
 };
 
 class ExchangeService {
@@ -56,6 +58,7 @@ class ExchangeService {
   SharedEncoders shared_;
   std::mutex track_mutex_;
   std::string cached_track_name_;
+  std::uint64_t cached_generation_ = 0;
   std::shared_ptr<const std::vector<float>> cached_track_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace brigade::server {
 
@@ -17,6 +18,9 @@ struct Options {
   std::string admin_token;  ///< empty: room-wide controls are open to everyone
   std::string log_level = "info";
   bool share_encoders = true;  ///< false with --no-shared-encoding
+  /// Extra host:port listeners that answer the API at "/" (the original page's localhost mode).
+  std::vector<std::string> root_api_listen;
+  std::string instance_name;  ///< reported by action=status
 };
 
 /// Parses argv. Returns nothing and sets `exit_code` when the program should exit now

@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include "brigade/audio_file.hpp"
 #include "debug_state.hpp"
 #include "static_files.hpp"
 
@@ -11,6 +12,9 @@ namespace {
 
 constexpr std::string_view kApiPrefix = "/api";
 constexpr std::string_view kRecordingsPrefix = "/recordings";
+/// The original's upload route, and where its page fetches the uploaded image.
+constexpr std::string_view kOriginalUploadPath = "/upload";
+constexpr std::string_view kUserUploadImagePath = "/user-upload-image";
 /// The debug rate estimate is refreshed when polls are at least this far apart.
 constexpr std::chrono::milliseconds kRateWindow{500};
 
@@ -80,8 +84,26 @@ ApiResponse Router::handle(std::string_view method, std::string_view target, std
   return r;
 }
 
+bool Router::is_upload_target(std::string_view target, bool api_at_root) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path == "/api/upload" || path == kOriginalUploadPath) return true;
+  return api_at_root && path == "/" && target.find("type=") != std::string_view::npos;
+}
+
 ApiResponse Router::route(std::string_view method, std::string_view path, std::string_view query,
                           std::string_view body, RequestExtras extras) {
+  if (extras.api_at_root) {
+    // The original page in localhost mode: API at http://localhost:8081/ and uploads at
+    // http://localhost:8082/?type=… — any path here is the API's path below /api.
+    if (path == "/" && query.find("type=") != std::string_view::npos) {
+      return original_upload(method, query, body, extras);
+    }
+    const std::string api_path =
+        path == "/" ? std::string(kApiPrefix) : std::string(kApiPrefix) + std::string(path);
+    return api(method, api_path, query, body, extras);
+  }
+  if (path == kOriginalUploadPath) return original_upload(method, query, body, extras);
+  if (path == kUserUploadImagePath) return user_upload_image(method);
   if (path == "/metrics") return is_read(method) ? metrics_text() : method_not_allowed("GET, HEAD");
   if (path == kRecordingsPrefix || path.starts_with("/recordings/")) {
     return recordings(method, path);
@@ -243,17 +265,64 @@ ApiResponse Router::tracks_list() {
   return json_response(boost::json::serialize(boost::json::object{{"tracks", std::move(names)}}));
 }
 
-ApiResponse Router::upload(std::string_view body) {
+ApiResponse Router::upload(std::string_view body, const std::string& name) {
   if (!tracks_) return error_response(404, "this server has no tracks directory");
   if (body.size() > kMaxTrackUploadBytes) return error_response(413, "upload larger than 32 MiB");
-  auto added = tracks_->add_upload(
-      std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
-  if (!added) return error_response(400, added.error());
+  if (body.empty()) return error_response(400, "empty upload");
+  const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size());
+  if (sniff_audio_container(bytes) == AudioContainer::kUnknown) {
+    return error_response(415, "not an audio file (expected WAV, MP3, FLAC, Ogg or AIFF)");
+  }
+  // The expensive part (decoding, resampling) is this one pure call.
+  auto samples = decode_audio_file(bytes, kMaxTrackSeconds);
+  if (!samples) return error_response(400, samples.error());
+  auto added = tracks_->add_samples(samples.value(), name);
+  if (!added) return error_response(500, added.error());
+  return track_added(added.value());
+}
+
+ApiResponse Router::track_added(const std::string& name) {
   auto list = tracks_->list();
   room_.set_tracks(list);
   boost::json::array names(list.begin(), list.end());
-  return json_response(boost::json::serialize(
-      boost::json::object{{"track", added.value()}, {"tracks", std::move(names)}}));
+  return json_response(
+      boost::json::serialize(boost::json::object{{"track", name}, {"tracks", std::move(names)}}));
+}
+
+ApiResponse Router::original_upload(std::string_view method, std::string_view raw_query,
+                                    std::string_view body, RequestExtras extras) {
+  if (method == "OPTIONS") return api(method, kApiPrefix, raw_query, body, extras);
+  if (method != "POST") return method_not_allowed("POST, OPTIONS");
+  thread_local Query query;
+  if (const char* e = query.parse(raw_query)) return error_response(400, e);
+  const auto type = query.get("type");
+  if (type != "backingTrack" && type != "image") {
+    return error_response(400, "type must be backingTrack or image");
+  }
+  if (!exchanges_.is_admin(query.get("admin_token").value_or(extras.admin_token))) {
+    return error_response(403, "uploading needs the admin token");
+  }
+  if (type == "image") {
+    if (body.empty()) return error_response(400, "empty upload");
+    if (body.size() > kMaxImageUploadBytes) return error_response(413, "image larger than 16 MiB");
+    if (auto e = image_.put(body)) return error_response(415, *e);
+    return json_response(boost::json::serialize(boost::json::object{
+        {"image", kUserUploadImagePath.substr(1)}, {"content_type", sniff_image_type(body)}}));
+  }
+  return upload(body, std::string(kUserUploadTrackName));
+}
+
+ApiResponse Router::user_upload_image(std::string_view method) {
+  if (!is_read(method)) return method_not_allowed("GET, HEAD");
+  const auto image = image_.get();
+  if (!image) return error_response(404, "no image has been uploaded");
+  ApiResponse r;
+  r.content_type = image->content_type;
+  r.body = *image->bytes;
+  r.cors = false;
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
 }
 
 ApiResponse Router::recordings(std::string_view method, std::string_view path) {
@@ -309,9 +378,9 @@ ApiResponse Router::static_file(std::string_view method, std::string_view path) 
   r.file = std::move(*file);
   r.cors = false;
   r.headers.emplace_back("Cache-Control", "no-cache");
-  // Cross-origin isolation lets the page use SharedArrayBuffer between worklet and worker.
-  r.headers.emplace_back("Cross-Origin-Opener-Policy", "same-origin");
-  r.headers.emplace_back("Cross-Origin-Embedder-Policy", "require-corp");
+  // No Cross-Origin-Opener/Embedder-Policy: no page of ours uses SharedArrayBuffer (worklet and
+  // page talk by postMessage), and require-corp would block the third-party scripts and frames
+  // of other pages served from --web-root (the original's video SDK).
   return r;
 }
 

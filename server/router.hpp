@@ -1,5 +1,6 @@
-// brigade: which handler answers a request: the API under /api, metrics, recordings, and static
-// files. Beast-free, so it is unit-testable without sockets.
+// brigade: which handler answers a request: the API under /api (or at / on a root-API port),
+// the original's /upload, metrics, recordings, the uploaded image, and static files. Beast-free, so
+// it is unit-testable without sockets.
 #pragma once
 
 #include <chrono>
@@ -13,6 +14,7 @@
 #include "brigade/room.hpp"
 #include "brigade/track_library.hpp"
 #include "exchange_service.hpp"
+#include "image_store.hpp"
 #include "metrics.hpp"
 
 namespace brigade::server {
@@ -27,6 +29,9 @@ struct RouterConfig {
 /// What a request carries besides method, target and body.
 struct RequestExtras {
   std::string_view admin_token;  ///< X-Admin-Token header
+  /// It came in on a --root-api-listen port: the API answers at "/" (the original page's
+  /// localhost mode), and "/?type=…" is its upload route.
+  bool api_at_root = false;
 };
 
 class Router {
@@ -37,6 +42,10 @@ class Router {
   /// Answers one request. `target` is the request-target (path and query).
   ApiResponse handle(std::string_view method, std::string_view target, std::string_view body,
                      RequestExtras extras = {});
+
+  /// True when `target` goes to an upload route, whose body may be larger than an API request's
+  /// (/api/upload, /upload, and "/?type=" on a root-API port).
+  static bool is_upload_target(std::string_view target, bool api_at_root);
 
   /// Counters, for the recorder and for tests.
   Metrics& metrics() { return metrics_; }
@@ -51,7 +60,15 @@ class Router {
   ApiResponse telemetry();
   ApiResponse metrics_text();
   ApiResponse tracks_list();
-  ApiResponse upload(std::string_view body);
+  /// Decodes an uploaded audio file and stores it as a track: under `name` (replacing it), or
+  /// under a generated name when empty.
+  ApiResponse upload(std::string_view body, const std::string& name = {});
+  /// The original's upload route: POST /upload?type=backingTrack|image.
+  ApiResponse original_upload(std::string_view method, std::string_view query,
+                              std::string_view body, RequestExtras extras);
+  ApiResponse user_upload_image(std::string_view method);
+  /// The reply to a stored track: its name and the new list (also sent to the room).
+  ApiResponse track_added(const std::string& name);
   ApiResponse recordings(std::string_view method, std::string_view path);
   ApiResponse static_file(std::string_view method, std::string_view path);
 
@@ -61,6 +78,7 @@ class Router {
   RouterConfig config_;
   Metrics metrics_;
   ExchangeService exchanges_;
+  ImageStore image_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   /// Requests-per-second estimate for the debug view: counts at the previous poll.
   std::mutex rate_mutex_;
