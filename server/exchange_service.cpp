@@ -229,6 +229,18 @@ std::shared_ptr<const std::vector<float>> ExchangeService::load_track(const std:
   return cached_track_;
 }
 
+void ExchangeService::select_track(ExchangeRequest& req, Adjustments& adjusted) {
+  req.controls.track_samples.reset();
+  if (!req.controls.track || !req.admin) return;  // a non-admin's choice is refused by the room
+  // An unknown track is ignored, as the original did; the rest of the exchange goes on.
+  std::string error;
+  req.controls.track_samples = load_track(*req.controls.track, error);
+  if (!req.controls.track_samples) {
+    adjusted.push_back({"track", "track ignored: " + error});
+    req.controls.track.reset();
+  }
+}
+
 ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
                                       std::string_view admin_header) {
   Scratch& s = scratch();
@@ -238,16 +250,7 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
     return error_response(400, e);
   }
   req.admin = is_admin(query.get("admin_token").value_or(admin_header));
-  req.controls.track_samples.reset();
-  if (req.controls.track && req.admin) {
-    // An unknown track is ignored, as the original did; the rest of the exchange goes on.
-    std::string error;
-    req.controls.track_samples = load_track(*req.controls.track, error);
-    if (!req.controls.track_samples) {
-      s.adjusted.push_back({"track", "track ignored: " + error});
-      req.controls.track.reset();
-    }
-  }
+  select_track(req, s.adjusted);
   if (body.size() < json_len) return error_response(400, "body is shorter than json_len");
   if (json_len > 0) {
     if (const char* e = parse_json_prefix(body.substr(0, json_len), req)) {

@@ -3,6 +3,7 @@
 
 #include <string_view>
 
+#include "api_request.hpp"
 #include "api_response.hpp"
 #include "brigade/room.hpp"
 #include "brigade/track_library.hpp"
@@ -47,6 +48,9 @@ class ExchangeService {
   SharedEncoderStats shared_encoder_stats() const { return shared_.stats(); }
 
  private:
+  /// Loads the requested track into req.controls.track_samples (admins only); an unknown or
+  /// unreadable track is dropped from the request and reported in `adjusted`.
+  void select_track(ExchangeRequest& req, Adjustments& adjusted);
   /// The requested backing track, read outside the room lock (cached: leaders resend it).
   std::shared_ptr<const std::vector<float>> load_track(const std::string& name, std::string& error);
 

@@ -189,7 +189,9 @@ ApiResponse Router::telemetry() {
   room_.snapshot(snap);
   const auto shared = exchanges_.shared_encoder_stats();
   json::object server{
+      {"server_startup_time", started_unix_},
       {"server_version", config_.version},
+      {"server_branch", "main"},
       {"server_uptime",
        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()},
       {"server_clock", snap.server_clock},

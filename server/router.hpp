@@ -80,6 +80,10 @@ class Router {
   ExchangeService exchanges_;
   ImageStore image_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  /// Unix seconds at start, telemetry's server_startup_time (the original's field).
+  const std::int64_t started_unix_ = std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count();
   /// Requests-per-second estimate for the debug view: counts at the previous poll.
   std::mutex rate_mutex_;
   std::chrono::steady_clock::time_point rate_time_{};

@@ -417,5 +417,21 @@ TEST_F(OriginalClient, StatusTellsThePageTheRoomIsFullAndNamesTheInstance) {
   EXPECT_EQ(refused.http.header("Retry-After"), "10");
 }
 
+TEST_F(OriginalClient, TelemetryCarriesTheOriginalsServerFields) {
+  start_server();
+  const auto res = http_->get("/api/telemetry");
+  ASSERT_EQ(res.status, 200);
+  const auto t = json::parse(res.body).as_object();
+  const double now_unix = static_cast<double>(client::local_clock_now()) / kSampleRate;
+  EXPECT_NEAR(t.at("request_time").to_number<double>(), now_unix, 5.0);
+  const auto& server = t.at("server").as_object();
+  EXPECT_NEAR(server.at("server_startup_time").to_number<double>(), now_unix, 60.0);
+  for (const char* key : {"server_uptime", "server_version", "server_branch", "server_clock",
+                          "server_sample_rate", "n_connected_users", "queue_size"}) {
+    EXPECT_TRUE(server.contains(key)) << key << " missing from " << res.body;
+  }
+  EXPECT_TRUE(t.at("clients").is_object());
+}
+
 }  // namespace
 }  // namespace brigade::integration
