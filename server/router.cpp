@@ -1,6 +1,7 @@
 // brigade: routing.
 #include "router.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "brigade/audio_file.hpp"
@@ -34,6 +35,22 @@ ApiResponse json_response(std::string body) {
   r.body = std::move(body);
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
+}
+
+/// True when the raw query has a parameter called `name` (any value).
+bool has_param(std::string_view query, std::string_view name) {
+  for (std::size_t at = 0; at <= query.size();) {
+    const std::size_t end = std::min(query.find('&', at), query.size());
+    const std::string_view pair = query.substr(at, end - at);
+    if (pair.substr(0, pair.find('=')) == name) return true;
+    at = end + 1;
+  }
+  return false;
+}
+
+/// A root-API port's upload: "/?type=…" (the original page's http://localhost:8082/).
+bool is_root_upload(std::string_view path, std::string_view query) {
+  return path == "/" && has_param(query, "type");
 }
 
 bool is_read(std::string_view method) {
@@ -85,9 +102,10 @@ ApiResponse Router::handle(std::string_view method, std::string_view target, std
 }
 
 bool Router::is_upload_target(std::string_view target, bool api_at_root) {
-  const std::string_view path = target.substr(0, target.find('?'));
+  const std::size_t q = target.find('?');
+  const std::string_view path = target.substr(0, q);
   if (path == "/api/upload" || path == kOriginalUploadPath) return true;
-  return api_at_root && path == "/" && target.find("type=") != std::string_view::npos;
+  return api_at_root && q != std::string_view::npos && is_root_upload(path, target.substr(q + 1));
 }
 
 ApiResponse Router::route(std::string_view method, std::string_view path, std::string_view query,
@@ -95,9 +113,7 @@ ApiResponse Router::route(std::string_view method, std::string_view path, std::s
   if (extras.api_at_root) {
     // The original page in localhost mode: API at http://localhost:8081/ and uploads at
     // http://localhost:8082/?type=… — any path here is the API's path below /api.
-    if (path == "/" && query.find("type=") != std::string_view::npos) {
-      return original_upload(method, query, body, extras);
-    }
+    if (is_root_upload(path, query)) return original_upload(method, query, body, extras);
     const std::string api_path =
         path == "/" ? std::string(kApiPrefix) : std::string(kApiPrefix) + std::string(path);
     return api(method, api_path, query, body, extras);
