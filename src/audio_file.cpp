@@ -4,6 +4,7 @@
 #include <sndfile.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -80,10 +81,12 @@ struct SndfileCloser {
 using SndfilePtr = std::unique_ptr<SNDFILE, SndfileCloser>;
 
 /// Reads every frame, averaging channels; an Error past `max_frames` or on a decode error.
-Result<std::vector<float>> read_mono(SNDFILE* file, int channels, std::uint64_t max_frames) {
+Result<std::vector<float>> read_mono(SNDFILE* file, int channels, std::uint64_t max_frames,
+                                     std::uint64_t announced_frames) {
   std::vector<float> block(static_cast<std::size_t>(kReadBlockFrames) *
                            static_cast<std::size_t>(channels));
   std::vector<float> mono;
+  mono.reserve(static_cast<std::size_t>(std::min(announced_frames, max_frames)));
   for (;;) {
     const sf_count_t got = sf_readf_float(file, block.data(), kReadBlockFrames);
     if (got <= 0) break;
@@ -94,7 +97,9 @@ Result<std::vector<float>> read_mono(SNDFILE* file, int channels, std::uint64_t 
       const float* frame = block.data() + i * channels;
       double sum = 0.0;
       for (int c = 0; c < channels; ++c) sum += frame[c];
-      mono.push_back(std::clamp(static_cast<float>(sum / channels), -1.0f, 1.0f));
+      // Float files may hold anything, NaN and infinities included.
+      const auto v = static_cast<float>(sum / channels);
+      mono.push_back(std::isfinite(v) ? std::clamp(v, -1.0f, 1.0f) : 0.0f);
     }
   }
   if (const int e = sf_error(file); e != SF_ERR_NO_ERROR) {
@@ -167,7 +172,9 @@ Result<std::vector<float>> decode_audio_file(std::span<const std::uint8_t> bytes
     return Error{too_long};
   }
   sf_command(file.get(), SFC_SET_NORM_FLOAT, nullptr, SF_TRUE);
-  auto mono = read_mono(file.get(), info.channels, max_frames);
+  const std::uint64_t announced =
+      info.frames > 0 && info.frames != SF_COUNT_MAX ? static_cast<std::uint64_t>(info.frames) : 0;
+  auto mono = read_mono(file.get(), info.channels, max_frames, announced);
   if (!mono) return Error{mono.error() == "audio too long" ? too_long : mono.error()};
   if (mono.value().empty()) return Error{kind + " file has no audio"};
   if (info.samplerate == kSampleRate) return mono;

@@ -23,6 +23,8 @@ int sf_format(EncodedFormat f) {
       return SF_FORMAT_OGG | SF_FORMAT_VORBIS;
     case EncodedFormat::kWav16:
       return SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+    case EncodedFormat::kWavFloat:
+      return SF_FORMAT_WAV | SF_FORMAT_FLOAT;
   }
   return 0;
 }

@@ -91,6 +91,14 @@ TEST(AudioFile, FlacAt48kKeepsEverySampleAndOggVorbisDecodes) {
   EXPECT_GT(tone_contrast(vorbis.value(), 660.0), 1e3);
 }
 
+TEST(AudioFile, FloatWavOutOfRangeAndNonFiniteSamplesComeOutBounded) {
+  const std::vector<float> wild = {0.25f, 2.0f, -3.0f, NAN, INFINITY, -INFINITY, -0.5f};
+  const std::string wav = client::encode_audio(wild, kSampleRate, 1, EncodedFormat::kWavFloat);
+  auto pcm = decode_audio_file(bytes_of(wav), 600);
+  ASSERT_TRUE(pcm) << pcm.error();
+  EXPECT_EQ(pcm.value(), (std::vector<float>{0.25f, 1.0f, -1.0f, 0.0f, 0.0f, 0.0f, -0.5f}));
+}
+
 TEST(AudioFile, RefusesJunkMismatchesTruncationAndLength) {
   auto error_of = [](const std::string& s, std::uint32_t max_seconds = 600) {
     auto r = decode_audio_file(bytes_of(s), max_seconds);
