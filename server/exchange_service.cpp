@@ -97,7 +97,7 @@ void append_adjusted(std::string& out, const Adjustments& adjusted) {
   out += "]";
 }
 
-void append_metadata(std::string& out, const ExchangeResult& r) {
+void append_metadata(std::string& out, const ExchangeResult& r, const Adjustments& adjusted) {
   auto int_field = [&](std::string_view key, long long v) {
     append_key(out, key);
     append_json_int(out, v);
@@ -189,6 +189,7 @@ void append_metadata(std::string& out, const ExchangeResult& r) {
     }
     out += "]";
   }
+  append_adjusted(out, adjusted);
   out += "}";
 }
 
@@ -321,10 +322,7 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   const std::size_t packets = size / kOpusFrameSamples;
   const std::size_t summary_bytes = result.summary ? result.summary->size() : 2;
   out.reserve(1024 + summary_bytes + packets * 512);
-  append_metadata(out, result);
-  out.pop_back();  // reopen the object for the adjustments
-  append_adjusted(out, s.adjusted);
-  out += "}";
+  append_metadata(out, result, s.adjusted);
   const std::size_t metadata_len = out.size();
   if (result.summary) {
     out += *result.summary;
