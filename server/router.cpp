@@ -288,12 +288,11 @@ ApiResponse Router::upload(std::string_view body, const std::string& name) {
   if (body.size() > kMaxTrackUploadBytes) return error_response(413, "upload larger than 32 MiB");
   if (body.empty()) return error_response(400, "empty upload");
   const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size());
-  if (sniff_audio_container(bytes) == AudioContainer::kUnknown) {
-    return error_response(415, "not an audio file (expected WAV, MP3, FLAC, Ogg or AIFF)");
-  }
   // The expensive part (decoding, resampling) is this one pure call.
   auto samples = decode_audio_file(bytes, kMaxTrackSeconds);
-  if (!samples) return error_response(400, samples.error());
+  if (!samples) {
+    return error_response(is_decodable(sniff_audio_container(bytes)) ? 400 : 415, samples.error());
+  }
   auto added = tracks_->add_samples(samples.value(), name);
   if (!added) return error_response(500, added.error());
   return track_added(added.value());

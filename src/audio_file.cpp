@@ -141,12 +141,18 @@ std::string_view to_string(AudioContainer c) {
   return "unknown";
 }
 
+bool is_decodable(AudioContainer c) {
+  return c == AudioContainer::kWav || c == AudioContainer::kMp3 || c == AudioContainer::kFlac ||
+         c == AudioContainer::kAiff;
+}
+
 Result<std::vector<float>> decode_audio_file(std::span<const std::uint8_t> bytes,
                                              std::uint32_t max_seconds) {
   const AudioContainer container = sniff_audio_container(bytes);
-  if (container == AudioContainer::kUnknown) {
-    return Error{"not an audio file (expected WAV, MP3, FLAC, Ogg or AIFF)"};
+  if (container == AudioContainer::kOgg) {
+    return Error{"Ogg files are not accepted; please send WAV, MP3, FLAC or AIFF"};
   }
+  if (!is_decodable(container)) return Error{std::string(kNotDecodableMessage)};
   const std::string kind(to_string(container));
   MemoryReader reader{bytes};
   SF_VIRTUAL_IO io{&MemoryReader::length, &MemoryReader::seek, &MemoryReader::read,

@@ -1,5 +1,5 @@
 // Fuzz-style test of decode_audio_file (libsndfile behind our container sniffing): mutated MP3,
-// FLAC, Ogg Vorbis and WAV images, made here from short tones, with fixed seeds and a bounded
+// FLAC, AIFF and WAV images, made here from short tones, with fixed seeds and a bounded
 // number of cases. The decoder must never read outside its input or crash, must succeed or give
 // an error message, and on success must return finite samples in [-1, 1] of a bounded length.
 #include "brigade/audio_file.hpp"
@@ -111,8 +111,10 @@ TEST(AudioFileFuzz, MutatedMp3) {
 TEST(AudioFileFuzz, MutatedFlac) {
   fuzz(EncodedFormat::kFlac, kSampleRate, 1, 2);
 }
-TEST(AudioFileFuzz, MutatedOggVorbis) {
-  fuzz(EncodedFormat::kOggVorbis, 22'050, 1, 3);
+// (Ogg Vorbis is refused before libsndfile: under LSan this test found libsndfile 1.2.0 with
+// libvorbis leaking ~6 KB on every malformed Ogg Vorbis file it failed to open.)
+TEST(AudioFileFuzz, MutatedAiff) {
+  fuzz(EncodedFormat::kAiff16, 22'050, 1, 3);
 }
 TEST(AudioFileFuzz, MutatedWav) {
   fuzz(EncodedFormat::kWav16, 32'000, 2, 4);

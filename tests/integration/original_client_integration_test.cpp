@@ -169,9 +169,9 @@ TEST_F(OriginalClient, AnotherUploadReplacesTheUserUploadTrack) {
   const auto flac =
       client::encode_audio(tone(500.0, 32'000, 1, 1.0), 32'000, 1, EncodedFormat::kFlac);
   ASSERT_EQ(http_->post("/upload?type=backingTrack", flac).status, 200);
-  const auto ogg =
-      client::encode_audio(tone(500.0, 44'100, 1, 2.0), 44'100, 1, EncodedFormat::kOggVorbis);
-  const auto second = http_->post("/upload?type=backingTrack", ogg);
+  const auto aiff =
+      client::encode_audio(tone(500.0, 44'100, 1, 2.0), 44'100, 1, EncodedFormat::kAiff16);
+  const auto second = http_->post("/upload?type=backingTrack", aiff);
   ASSERT_EQ(second.status, 200) << second.body;
   EXPECT_EQ(json::parse(second.body).at("track"), "User Upload");
   EXPECT_EQ(json::parse(http_->get("/api/tracks").body).at("tracks"),
@@ -242,6 +242,10 @@ TEST_F(OriginalClient, MalformedNonAudioAndOversizedUploadsAreRefusedClearly) {
       {"type=backingTrack&admin_token=k", "", 400, "empty upload"},
       {"type=backingTrack&admin_token=k", "just some text", 415, "not an audio file"},
       {"type=backingTrack&admin_token=k", kPng, 415, "not an audio file"},
+      {"type=backingTrack&admin_token=k",
+       client::encode_audio(tone(440.0, kSampleRate, 1, 0.5), kSampleRate, 1,
+                            EncodedFormat::kOggVorbis),
+       415, "Ogg files are not accepted"},
       {"type=backingTrack&admin_token=k", "ID3\x04 but no MP3 frames follow", 400, "MP3"},
       {"type=backingTrack&admin_token=k", wav.substr(0, 30), 400, "WAV"},
   };

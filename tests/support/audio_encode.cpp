@@ -25,6 +25,8 @@ int sf_format(EncodedFormat f) {
       return SF_FORMAT_WAV | SF_FORMAT_PCM_16;
     case EncodedFormat::kWavFloat:
       return SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    case EncodedFormat::kAiff16:
+      return SF_FORMAT_AIFF | SF_FORMAT_PCM_16;
   }
   return 0;
 }

@@ -8,7 +8,7 @@
 
 namespace brigade::client {
 
-enum class EncodedFormat { kMp3, kFlac, kOggVorbis, kWav16, kWavFloat };
+enum class EncodedFormat { kMp3, kFlac, kOggVorbis, kWav16, kWavFloat, kAiff16 };
 
 /// The file image of `samples` (frames of `channels` interleaved values in [-1, 1]) at `rate`
 /// Hz in `format`. Throws std::runtime_error when libsndfile cannot write it.
