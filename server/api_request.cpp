@@ -75,8 +75,8 @@ auto friendly_volume(Adjustments* adjusted, std::string_view param) {
     const double clamped = std::clamp(out, 0.0, kMaxFriendlyVolume);
     if (clamped != out) {
       adjust(adjusted, param,
-             std::string(param) + " " + number_text(out) + " is outside 0-3; applied " +
-                 number_text(clamped));
+             std::string(param) + " " + number_text(out) + " is outside 0-" +
+                 number_text(kMaxFriendlyVolume) + "; applied " + number_text(clamped));
       out = clamped;
     }
     return true;
@@ -100,7 +100,7 @@ const char* parse_chat(std::string_view text, std::vector<std::string>& out,
     if (kept.size() < s.size()) {
       adjust(adjusted, "chat",
              "chat line of " + std::to_string(s.size()) + " bytes cut to " +
-                 std::to_string(kept.size()) + " (limit 2048)");
+                 std::to_string(kept.size()) + " (limit " + std::to_string(kMaxChatBytes) + ")");
     }
     out.emplace_back(kept);
   }
