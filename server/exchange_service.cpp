@@ -43,6 +43,8 @@ unsigned http_status(ExchangeStatus s) {
       return 400;
     case ExchangeStatus::kForbidden:
       return 403;
+    case ExchangeStatus::kConflict:
+      return 409;
     case ExchangeStatus::kRoomFull:
       return 503;
   }
@@ -251,6 +253,7 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
     return error_response(400, e);
   }
   req.admin = is_admin(query.get("admin_token").value_or(admin_header));
+  req.holds_admin_token = req.admin && !config_.admin_token.empty();
   select_track(req, s.adjusted);
   if (body.size() < json_len) return error_response(400, "body is shorter than json_len");
   if (json_len > 0) {

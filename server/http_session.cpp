@@ -112,9 +112,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec) return fail(ec);
     auto& req = parser_->get();
     const bool head = req.method() == http::verb::head;
-    ApiResponse r = router_.handle(
-        req.method_string(), req.target(), req.body(),
-        RequestExtras{.admin_token = req["X-Admin-Token"], .api_at_root = api_at_root_});
+    ApiResponse r = router_.handle(req.method_string(), req.target(), req.body(),
+                                   RequestExtras{.admin_token = req["X-Admin-Token"],
+                                                 .operator_token = req["X-Operator-Token"],
+                                                 .authorization = req[http::field::authorization],
+                                                 .accept = req[http::field::accept],
+                                                 .api_at_root = api_at_root_});
     send(make_message(std::move(r), req.version(), req.keep_alive(), head), req.keep_alive());
   }
 

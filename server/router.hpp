@@ -24,11 +24,18 @@ struct RouterConfig {
   std::string version = "unknown";
   ExchangeConfig exchange;
   unsigned threads = 1;  ///< reported by telemetry
+  /// --private: recordings, debug state, telemetry and metrics need an operator's token.
+  bool private_data = false;
+  /// Read-only token that unlocks what --private hides (the admin token does too).
+  std::string operator_token;
 };
 
 /// What a request carries besides method, target and body.
 struct RequestExtras {
-  std::string_view admin_token;  ///< X-Admin-Token header
+  std::string_view admin_token;     ///< X-Admin-Token header
+  std::string_view operator_token;  ///< X-Operator-Token header
+  std::string_view authorization;   ///< Authorization header ("Bearer TOKEN")
+  std::string_view accept;          ///< Accept header: errors become HTML for browsers
   /// It came in on a --root-api-listen port: the API answers at "/" (the original page's
   /// localhost mode), and "/?type=…" is its upload route.
   bool api_at_root = false;
@@ -70,6 +77,9 @@ class Router {
   /// The reply to a stored track: its name and the new list (also sent to the room).
   ApiResponse track_added(const std::string& name);
   ApiResponse recordings(std::string_view method, std::string_view path);
+  ApiResponse recordings_list();
+  /// With --private: null when the request may see operator-only data, else the 401/403.
+  std::optional<ApiResponse> private_gate(std::string_view query, RequestExtras extras) const;
   ApiResponse static_file(std::string_view method, std::string_view path);
 
   Room& room_;
