@@ -421,6 +421,20 @@ TEST_F(OriginalClient, StatusTellsThePageTheRoomIsFullAndNamesTheInstance) {
   EXPECT_EQ(refused.http.header("Retry-After"), "10");
 }
 
+TEST_F(OriginalClient, RootApiPortKeepsOperatorsDataPrivate) {
+  start_server({"--root-api-listen", "127.0.0.1:0", "--private", "--operator-token", "ops"});
+  std::smatch m;
+  const std::string out = server_->output();
+  ASSERT_TRUE(
+      std::regex_search(out, m, std::regex(R"(API at the root of http://127\.0\.0\.1:(\d+)/)")))
+      << out;
+  client::HttpClient root("127.0.0.1", static_cast<std::uint16_t>(std::stoi(m[1].str())));
+  // /telemetry there is /api/telemetry: gated the same way.
+  EXPECT_EQ(root.get("/telemetry").status, 401);
+  EXPECT_EQ(root.get("/debug/state").status, 401);
+  EXPECT_EQ(root.get("/").status, 200);  // the clock stays public
+}
+
 TEST_F(OriginalClient, TelemetryCarriesTheOriginalsServerFields) {
   start_server();
   const auto res = http_->get("/api/telemetry");
