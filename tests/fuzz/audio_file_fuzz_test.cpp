@@ -22,10 +22,10 @@ namespace {
 using client::EncodedFormat;
 
 /// Mutated cases per format: enough to reach the headers and the first frames of each.
-constexpr int kCasesPerFormat = 1'500;
+constexpr int kCasesPerFormat = 1'000;
 /// Longest audio any case may decode to (the seeds are 0.25 s; mutations may lengthen a header's
 /// claim but the decode cap holds).
-constexpr std::uint32_t kMaxSeconds = 2;
+constexpr std::uint32_t kMaxSeconds = 1;
 
 struct Stats {
   int ok = 0;
