@@ -7,6 +7,8 @@
 
 #include "api_request.hpp"
 #include "brigade/packet_container.hpp"
+#include "log.hpp"
+#include "room_log.hpp"
 
 namespace brigade::server {
 namespace {
@@ -46,9 +48,28 @@ unsigned http_status(ExchangeStatus s) {
     case ExchangeStatus::kConflict:
       return 409;
     case ExchangeStatus::kRoomFull:
+    case ExchangeStatus::kDraining:
       return 503;
   }
   return 500;
+}
+
+ErrorReason error_reason(ExchangeStatus s) {
+  switch (s) {
+    case ExchangeStatus::kOk:
+      return ErrorReason::kNone;
+    case ExchangeStatus::kBadRequest:
+      return ErrorReason::kClock;
+    case ExchangeStatus::kForbidden:
+      return ErrorReason::kForbidden;
+    case ExchangeStatus::kConflict:
+      return ErrorReason::kConflict;
+    case ExchangeStatus::kRoomFull:
+      return ErrorReason::kRoomFull;
+    case ExchangeStatus::kDraining:
+      return ErrorReason::kDraining;
+  }
+  return ErrorReason::kBadRequest;
 }
 
 // Decodes the container into s.upload; returns the sample count or sets `error`.
@@ -254,6 +275,7 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   }
   req.admin = is_admin(query.get("admin_token").value_or(admin_header));
   req.holds_admin_token = req.admin && !config_.admin_token.empty();
+  req.admit_new_singers = !readiness_ || !readiness_->draining();
   select_track(req, s.adjusted);
   if (body.size() < json_len) return error_response(400, "body is shorter than json_len");
   if (json_len > 0) {
@@ -267,18 +289,18 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   const std::shared_ptr<Singer> singer = singers_.get(req.user_id, room_.now());
   std::lock_guard singer_lock(singer->mutex);
   if (req.reset_user_state) singer->reset();
-  auto fail = [&](unsigned status, std::string_view message) {
+  auto fail = [&](unsigned status, std::string_view message,
+                  ErrorReason reason = ErrorReason::kBadAudio) {
     singer->reset();
-    ApiResponse r = error_response(status, message);
-    // A full room: clients that ignore action=status should at least wait before retrying.
-    if (status == 503) r.headers.emplace_back("Retry-After", kRoomFullRetryAfterSeconds);
-    return r;
+    return error_response(status, message, status >= 500 ? ErrorReason::kEncoder : reason);
   };
 
   // Decode (outside the room lock).
   Clock n = req.n_samples;
   if (audio_bytes.empty()) {
-    if (n == 0) return fail(400, "n_samples is required when no audio is sent");
+    if (n == 0) {
+      return fail(400, "n_samples is required when no audio is sent", ErrorReason::kBadRequest);
+    }
     std::fill_n(s.upload.begin(), n, 0.0f);
   } else {
     std::string error;
@@ -301,8 +323,10 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   const ExchangeBuffers buffers{std::span(s.audio).first(size), std::span(s.backing).first(size),
                                 std::span(s.writers).first(size)};
   if (auto outcome = room_.exchange(req, upload, buffers, result); !outcome.ok()) {
-    return fail(http_status(outcome.status), outcome.message);
+    singer->reset();
+    return refused(req, outcome);
   }
+  if (result.room_events) log_room_events(room_);
 
   // Produce the reply PCM from the copies, then encode it (outside the lock).
   switch (result.source) {
@@ -362,6 +386,32 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   append_json_int(response.audio_metadata, static_cast<long long>(metadata_len));
   response.audio_metadata += "}";
   return response;
+}
+
+ApiResponse ExchangeService::refused(const ExchangeRequest& req, const ExchangeOutcome& outcome) {
+  switch (outcome.status) {
+    case ExchangeStatus::kForbidden:
+      log_event(LogLevel::kInfo, "control_refused",
+                {{"id", req.user_id}, {"name", req.name}, {"reason", outcome.message}});
+      break;
+    case ExchangeStatus::kRoomFull:
+      log_event(LogLevel::kWarn, "limit_hit",
+                {{"limit", "max_users"}, {"value", room_.max_users()}, {"id", req.user_id}});
+      break;
+    case ExchangeStatus::kDraining:
+      log_event(LogLevel::kInfo, "singer_refused",
+                {{"id", req.user_id}, {"name", req.name}, {"reason", "draining"}});
+      break;
+    default:
+      break;
+  }
+  ApiResponse r =
+      error_response(http_status(outcome.status), outcome.message, error_reason(outcome.status));
+  // A full room: clients that ignore action=status should at least wait before retrying.
+  if (outcome.status == ExchangeStatus::kRoomFull) {
+    r.headers.emplace_back("Retry-After", kRoomFullRetryAfterSeconds);
+  }
+  return r;
 }
 
 ApiResponse ExchangeService::status() {

@@ -3,7 +3,6 @@
 #include <sys/resource.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/signal_set.hpp>
 
 #include <filesystem>
 #include <iostream>
@@ -14,6 +13,7 @@
 #include "brigade/recording_store.hpp"
 #include "brigade/room.hpp"
 #include "brigade/track_library.hpp"
+#include "drain.hpp"
 #include "listener.hpp"
 #include "log.hpp"
 #include "options.hpp"
@@ -85,6 +85,10 @@ int main(int argc, char** argv) {
     std::cerr << "brigade-server: --log-level must be error, warn, info or debug\n";
     return 2;
   }
+  if (!server::set_log_format(options->log_format)) {
+    std::cerr << "brigade-server: --log-format must be text or json\n";
+    return 2;
+  }
   net::ip::tcp::endpoint endpoint;
   std::string error;
   if (!parse_listen(options->listen, endpoint, error)) {
@@ -137,7 +141,7 @@ int main(int argc, char** argv) {
                             .private_data = options->private_data,
                             .operator_token = options->operator_token,
                         });
-  server::Recorder recorder(room, *recordings);
+  server::Recorder recorder(room, *recordings, &router.metrics());
   recorder.start();
 
   net::io_context ioc(static_cast<int>(options->threads));
@@ -157,26 +161,38 @@ int main(int argc, char** argv) {
   }
   listener->run();
   for (auto& l : root_listeners) l->run();
+  router.readiness().set_listening(true);
 
-  net::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int) {
-    server::log_line(server::LogLevel::kInfo, "shutting down");
-    listener->stop();
-    for (auto& l : root_listeners) l->stop();
-    ioc.stop();
-  });
+  server::Drain drain(ioc, room, router.readiness(),
+                      std::chrono::seconds(options->drain_timeout_seconds), [&] {
+                        router.readiness().set_listening(false);
+                        listener->stop();
+                        for (auto& l : root_listeners) l->stop();
+                        ioc.stop();
+                      });
+  drain.start();
 
   // Printed before the main line: whoever waits for that line has these too.
   for (auto& l : root_listeners) {
     std::cout << "brigade-server API at the root of " << url_of(l->local_endpoint()) << std::endl;
   }
-  std::cout << "brigade-server listening on " << url_of(listener->local_endpoint()) << std::endl;
-  server::log_line(server::LogLevel::kInfo, "web root " + web_root.string() + ", " +
-                                                std::to_string(options->threads) + " threads");
+  const auto local = listener->local_endpoint();
+  const std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]"
+                                                   : local.address().to_string();
+  std::cout << "brigade-server listening on http://" << host << ":" << local.port() << "/"
+            << std::endl;
+  server::log_event(server::LogLevel::kInfo, "started",
+                    {{"version", BRIGADE_VERSION},
+                     {"listen", host + ":" + std::to_string(local.port())},
+                     {"web_root", web_root.string()},
+                     {"threads", options->threads},
+                     {"drain_timeout_s", options->drain_timeout_seconds}});
 
   std::vector<std::thread> workers;
   for (unsigned i = 1; i < options->threads; ++i) workers.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : workers) t.join();
+  recorder.stop();  // finishes an open recording (a valid WAV header)
+  server::log_event(server::LogLevel::kInfo, "stopped");
   return 0;
 }

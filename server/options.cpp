@@ -54,7 +54,13 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       "longest recording of one song; the recording stops there");
   add("max-recordings-mb", po::value(&o.max_recordings_mb)->default_value(2048),
       "size cap of the recordings folder in MiB (oldest recordings deleted first)");
-  add("log-level", po::value(&o.log_level)->default_value(o.log_level), "error|warn|info|debug");
+  add("log-level", po::value(&o.log_level)->default_value(o.log_level),
+      "error|warn|info|debug (debug adds an access log line per request)");
+  add("log-format", po::value(&o.log_format)->default_value(o.log_format),
+      "text (timestamp level event key=value) or json (one object per line)");
+  add("drain-timeout", po::value(&o.drain_timeout_seconds)->default_value(o.drain_timeout_seconds),
+      "on SIGTERM, refuse new singers and let a running song finish for at most this many "
+      "seconds, then exit (a second signal exits at once)");
   add("root-api-listen", po::value(&o.root_api_listen)->composing(),
       "address:port of an extra listener that answers the API at / (repeatable): for the "
       "original page opened at http://localhost, use 127.0.0.1:8081 and 127.0.0.1:8082");
@@ -88,6 +94,11 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     return std::nullopt;
   }
   o.share_encoders = vm.count("no-shared-encoding") == 0;
+  if (o.drain_timeout_seconds < 0) {
+    std::cerr << "brigade-server: --drain-timeout must be 0 or more seconds\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
   if (o.keep_recordings < 1) {
     std::cerr << "brigade-server: --keep-recordings must be at least 1\n";
     exit_code = 2;

@@ -16,6 +16,7 @@
 #include "exchange_service.hpp"
 #include "image_store.hpp"
 #include "metrics.hpp"
+#include "readiness.hpp"
 
 namespace brigade::server {
 
@@ -56,6 +57,8 @@ class Router {
 
   /// Counters, for the recorder and for tests.
   Metrics& metrics() { return metrics_; }
+  /// What /readyz reports; main sets listening and draining.
+  Readiness& readiness() { return readiness_; }
 
  private:
   ApiResponse route(std::string_view method, std::string_view path, std::string_view query,
@@ -63,6 +66,8 @@ class Router {
   ApiResponse api(std::string_view method, std::string_view path, std::string_view query,
                   std::string_view body, RequestExtras extras);
   ApiResponse clock();
+  ApiResponse healthz();
+  ApiResponse readyz();
   ApiResponse debug_state();
   ApiResponse telemetry();
   ApiResponse metrics_text();
@@ -87,6 +92,7 @@ class Router {
   RecordingStore* recordings_;
   RouterConfig config_;
   Metrics metrics_;
+  Readiness readiness_;
   ExchangeService exchanges_;
   ImageStore image_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
