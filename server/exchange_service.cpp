@@ -14,10 +14,14 @@
 namespace brigade::server {
 namespace {
 
+/// Retry-After of a 503 "room is full", seconds.
+constexpr const char* kRoomFullRetryAfterSeconds = "10";
+
 /// Per-thread buffers, sized once for the largest exchange: a request is handled start to end
 /// on one thread, so nothing here is shared and nothing is allocated per request.
 struct Scratch {
   ExchangeRequest request;
+  Adjustments adjusted;
   ExchangeResult result;
   PacketList packets;
   std::vector<float> upload =
@@ -115,7 +119,22 @@ void append_key(std::string& out, std::string_view key) {
   out += ": ";
 }
 
-void append_metadata(std::string& out, const ExchangeResult& r) {
+/// "adjusted": [{"param": …, "message": …}] when the request had values brought within bounds.
+void append_adjusted(std::string& out, const Adjustments& adjusted) {
+  if (adjusted.empty()) return;
+  append_key(out, "adjusted");
+  out += "[";
+  for (std::size_t i = 0; i < adjusted.size(); ++i) {
+    out += i ? ", {\"param\": " : "{\"param\": ";
+    append_json_string(out, adjusted[i].param);
+    out += ", \"message\": ";
+    append_json_string(out, adjusted[i].message);
+    out += "}";
+  }
+  out += "]";
+}
+
+void append_metadata(std::string& out, const ExchangeResult& r, const Adjustments& adjusted) {
   auto int_field = [&](std::string_view key, long long v) {
     append_key(out, key);
     append_json_int(out, v);
@@ -214,6 +233,7 @@ void append_metadata(std::string& out, const ExchangeResult& r) {
       out += "true";
     }
   }
+  append_adjusted(out, adjusted);
   out += "}";
 }
 
@@ -238,15 +258,32 @@ std::shared_ptr<const std::vector<float>> ExchangeService::load_track(const std:
     return nullptr;
   }
   std::lock_guard lock(track_mutex_);
-  if (cached_track_ && cached_track_name_ == name) return cached_track_;
+  // A replaced upload ("User Upload") keeps its name: the generation tells the copies apart.
+  const std::uint64_t generation = tracks_->generation();
+  if (cached_track_ && cached_track_name_ == name && cached_generation_ == generation) {
+    return cached_track_;
+  }
   auto loaded = tracks_->load(name);
   if (!loaded) {
-    error = "cannot use track: " + loaded.error();
+    error = loaded.error();
     return nullptr;
   }
   cached_track_name_ = name;
+  cached_generation_ = generation;
   cached_track_ = loaded.value();
   return cached_track_;
+}
+
+void ExchangeService::select_track(ExchangeRequest& req, Adjustments& adjusted) {
+  req.controls.track_samples.reset();
+  if (!req.controls.track || !req.admin) return;  // a non-admin's choice is refused by the room
+  // An unknown track is ignored, as the original did; the rest of the exchange goes on.
+  std::string error;
+  req.controls.track_samples = load_track(*req.controls.track, error);
+  if (!req.controls.track_samples) {
+    adjusted.push_back({"track", "track ignored: " + error});
+    req.controls.track.reset();
+  }
 }
 
 ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
@@ -254,16 +291,13 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   Scratch& s = scratch();
   ExchangeRequest& req = s.request;
   std::size_t json_len = 0;
-  if (const char* e = parse_exchange(query, req, json_len)) return error_response(400, e);
+  if (const char* e = parse_exchange(query, req, json_len, &s.adjusted)) {
+    return error_response(400, e);
+  }
   req.admin = is_admin(query.get("admin_token").value_or(admin_header));
   req.holds_admin_token = req.admin && !config_.admin_token.empty();
   req.admit_new_singers = !readiness_ || !readiness_->draining();
-  req.controls.track_samples.reset();
-  if (req.controls.track && req.admin) {
-    std::string error;
-    req.controls.track_samples = load_track(*req.controls.track, error);
-    if (!req.controls.track_samples) return error_response(400, error);
-  }
+  select_track(req, s.adjusted);
   if (body.size() < json_len) return error_response(400, "body is shorter than json_len");
   if (json_len > 0) {
     if (const char* e = parse_json_prefix(body.substr(0, json_len), req)) {
@@ -338,7 +372,7 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   std::string& out = response.body;
   const std::size_t summary_bytes = result.summary ? result.summary->size() : 2;
   out.reserve(1024 + summary_bytes + size / kOpusFrameSamples * 512);
-  append_metadata(out, result);
+  append_metadata(out, result, s.adjusted);
   const std::size_t metadata_len = out.size();
   if (result.summary) {
     out += *result.summary;
@@ -372,7 +406,13 @@ ApiResponse ExchangeService::refused(const ExchangeRequest& req, const ExchangeO
     default:
       break;
   }
-  return error_response(http_status(outcome.status), outcome.message, error_reason(outcome.status));
+  ApiResponse r =
+      error_response(http_status(outcome.status), outcome.message, error_reason(outcome.status));
+  // A full room: clients that ignore action=status should at least wait before retrying.
+  if (outcome.status == ExchangeStatus::kRoomFull) {
+    r.headers.emplace_back("Retry-After", kRoomFullRetryAfterSeconds);
+  }
+  return r;
 }
 
 const char* ExchangeService::encode_reply(const ExchangeRequest& req, const ExchangeResult& result,
@@ -416,6 +456,10 @@ ApiResponse ExchangeService::status() {
   append_json_int(r.body, st.n_connected_users);
   r.body += ", \"max_users\": ";
   append_json_int(r.body, st.max_users);
+  if (!config_.instance_name.empty()) {
+    r.body += ", \"instance_name\": ";
+    append_json_string(r.body, config_.instance_name);
+  }
   r.body += "}";
   r.audio_metadata = "{\"metadata_len\": ";
   append_json_int(r.audio_metadata, static_cast<long long>(r.body.size()));

@@ -3,6 +3,7 @@
 
 #include <string_view>
 
+#include "api_request.hpp"
 #include "api_response.hpp"
 #include "brigade/room.hpp"
 #include "brigade/track_library.hpp"
@@ -23,6 +24,8 @@ struct ExchangeConfig {
   /// When set, the packets of every upload mixed into a recorded song are queued here for the
   /// singers' stems (see Recorder).
   StemQueue* stems = nullptr;
+  /// Reported by action=status as "instance_name" when non-empty (--instance-name).
+  std::string instance_name;
 };
 
 class ExchangeService {
@@ -53,6 +56,9 @@ class ExchangeService {
   SharedEncoderStats shared_encoder_stats() const { return shared_.stats(); }
 
  private:
+  /// Loads the requested track into req.controls.track_samples (admins only); an unknown or
+  /// unreadable track is dropped from the request and reported in `adjusted`.
+  void select_track(ExchangeRequest& req, Adjustments& adjusted);
   /// The requested backing track, read outside the room lock (cached: leaders resend it).
   std::shared_ptr<const std::vector<float>> load_track(const std::string& name, std::string& error);
   /// The error reply for a refused room exchange, with its log line (refusals are rare).
@@ -71,6 +77,7 @@ class ExchangeService {
   SharedEncoders shared_;
   std::mutex track_mutex_;
   std::string cached_track_name_;
+  std::uint64_t cached_generation_ = 0;
   std::shared_ptr<const std::vector<float>> cached_track_;
 };
 

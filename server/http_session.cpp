@@ -125,7 +125,8 @@ http::message_generator make_message(ApiResponse&& r, unsigned version, bool kee
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, Router& router) : stream_(std::move(socket)), router_(router) {}
+  HttpSession(tcp::socket&& socket, Router& router, bool api_at_root)
+      : stream_(std::move(socket)), router_(router), api_at_root_(api_at_root) {}
 
   void run() {
     net::dispatch(stream_.get_executor(),
@@ -164,7 +165,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                                    RequestExtras{.admin_token = req["X-Admin-Token"],
                                                  .operator_token = req["X-Operator-Token"],
                                                  .authorization = req[http::field::authorization],
-                                                 .accept = req[http::field::accept]});
+                                                 .accept = req[http::field::accept],
+                                                 .api_at_root = api_at_root_});
     send(make_message(std::move(r), req.version(), req.keep_alive(), head), req.keep_alive());
   }
 
@@ -182,7 +184,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   /// Track uploads may be larger than any API request.
-  bool is_upload() const { return parser_ && parser_->get().target().starts_with("/api/upload"); }
+  bool is_upload() const {
+    return parser_ && Router::is_upload_target(parser_->get().target(), api_at_root_);
+  }
 
   /// The 413 message for the route's body limit.
   std::string_view body_limit_message() const {
@@ -227,12 +231,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Router& router_;
+  const bool api_at_root_;
 };
 
 }  // namespace
 
-void start_http_session(tcp::socket socket, Router& router) {
-  std::make_shared<HttpSession>(std::move(socket), router)->run();
+void start_http_session(tcp::socket socket, Router& router, bool api_at_root) {
+  std::make_shared<HttpSession>(std::move(socket), router, api_at_root)->run();
 }
 
 }  // namespace brigade::server

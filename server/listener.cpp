@@ -15,11 +15,13 @@ namespace {
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 }  // namespace
 
-Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, Router& router)
+Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, Router& router,
+                   bool api_at_root)
     : ioc_(ioc),
       acceptor_(net::make_strand(ioc)),
       retry_timer_(acceptor_.get_executor()),
-      router_(router) {
+      router_(router),
+      api_at_root_(api_at_root) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -49,7 +51,7 @@ void Listener::do_accept() {
                              self->router_.metrics().record_error(ErrorReason::kAccept);
                            } else {
                              s.set_option(tcp::no_delay(true), ec);
-                             start_http_session(std::move(s), self->router_);
+                             start_http_session(std::move(s), self->router_, self->api_at_root_);
                            }
                            self->do_accept();
                          });

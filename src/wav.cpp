@@ -194,7 +194,9 @@ void phase_weights(double frac, double fc, std::span<float> w) {
   for (float& v : w) v = static_cast<float>(v / sum);
 }
 
-std::vector<float> resample_to_48k(const std::vector<float>& in, std::uint32_t rate) {
+}  // namespace
+
+std::vector<float> resample_to_48k(std::span<const float> in, std::uint32_t rate) {
   const auto in_len = static_cast<std::int64_t>(in.size());
   const std::int64_t out_rate = kSampleRate;
   const std::int64_t out_len = (in_len * out_rate + rate / 2) / rate;
@@ -238,8 +240,6 @@ std::vector<float> resample_to_48k(const std::vector<float>& in, std::uint32_t r
   }
   return out;
 }
-
-}  // namespace
 
 Result<std::vector<float>> read_wav(std::span<const std::uint8_t> bytes,
                                     std::uint32_t max_seconds) {

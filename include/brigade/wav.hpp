@@ -37,6 +37,10 @@ inline constexpr std::uint64_t kMaxWavDataBytes = (std::uint64_t{0xFFFF'FFFF} - 
 Result<std::vector<float>> read_wav(std::span<const std::uint8_t> bytes,
                                     std::uint32_t max_seconds = kMaxWavSeconds);
 
+/// Resamples mono audio at `rate` Hz to 48 kHz with the windowed-sinc interpolator read_wav
+/// uses (output clipped to [-1, 1]).
+std::vector<float> resample_to_48k(std::span<const float> in, std::uint32_t rate);
+
 /// Reads a file (at most max_bytes long) and decodes it with read_wav.
 Result<std::vector<float>> read_wav_file(const std::filesystem::path& path,
                                          std::uintmax_t max_bytes = kMaxWavFileBytes,

@@ -552,18 +552,21 @@ TEST_F(Features, FinishedSongIsRecordedAsTheLastBucketHeardIt) {
 
 // --- 6. Upload ----------------------------------------------------------------------------------
 
-TEST_F(Features, UploadRejectsNonWavAndOversizeAndPublishesValidTracks) {
+TEST_F(Features, UploadRejectsNonAudioAndOversizeAndPublishesValidTracks) {
   start_server();
   const auto before = http_->get("/api/tracks");
   ASSERT_EQ(before.status, 200);
   EXPECT_EQ(before.header("Content-Type"), "application/json");
   EXPECT_EQ(before.body, R"({"tracks":[]})");
 
-  // Not a WAV: 400 with a JSON message.
+  // Not audio: 415 with a JSON message; an MP3 signature without MP3 frames: 400.
+  const auto text = http_->post("/api/upload", "this is not audio");
+  EXPECT_EQ(text.status, 415);
+  EXPECT_EQ(text.header("Content-Type"), "application/json");
+  EXPECT_NE(error_message(text).find("not an audio file"), std::string::npos) << text.body;
   const auto junk = http_->post("/api/upload", "ID3 this is an mp3, honest");
   EXPECT_EQ(junk.status, 400);
-  EXPECT_EQ(junk.header("Content-Type"), "application/json");
-  EXPECT_NE(error_message(junk).find("WAV"), std::string::npos) << junk.body;
+  EXPECT_NE(error_message(junk).find("MP3"), std::string::npos) << junk.body;
   EXPECT_EQ(http_->post("/api/upload", "").status, 400);
 
   // Over 32 MiB: 413 from the announced length, before any body is read.
@@ -582,7 +585,7 @@ TEST_F(Features, UploadRejectsNonWavAndOversizeAndPublishesValidTracks) {
   // Over the API's 1 MiB but within the upload limit: refused for its content, not its size.
   // (Not a full 32 MiB: a Debug or sanitizer server needs seconds to read that much.)
   const auto mid = http_->post("/api/upload", std::string(std::size_t{2} << 20, 'x'));
-  EXPECT_EQ(mid.status, 400) << mid.body;
+  EXPECT_EQ(mid.status, 415) << mid.body;
   EXPECT_EQ(json::serialize(json::parse(http_->get("/api/tracks").body)), R"({"tracks":[]})");
 
   // A valid WAV (1 s, mono 16-bit 48 kHz): stored under a new name, listed at once, bit-exact.
