@@ -113,7 +113,7 @@ ApiResponse Router::api(std::string_view method, std::string_view path, std::str
   if (const char* e = query.parse(raw_query)) return error_response(400, e);
   if (upload_path) {
     // With --admin-token, adding tracks is an operator's action like choosing them.
-    if (!exchanges_.is_admin(query.get("admin_token").value_or(extras.admin_token))) {
+    if (!exchanges_.is_admin(query.get("admin_token"), extras.admin_token)) {
       return error_response(403, "uploading tracks needs the admin token");
     }
     return upload(body);

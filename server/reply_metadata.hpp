@@ -1,0 +1,14 @@
+// brigade: the exchange reply's JSON metadata block (spec §5.4), written without a JSON library.
+#pragma once
+
+#include <string>
+
+#include "brigade/exchange.hpp"
+
+namespace brigade::server {
+
+/// Appends the metadata object of a successful exchange: the clocks, the song state, the
+/// events, and the keys delivered to this singer once (chats, rounds, volumes, lyrics…).
+void append_reply_metadata(std::string& out, const ExchangeResult& r);
+
+}  // namespace brigade::server
