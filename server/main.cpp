@@ -5,6 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -91,6 +92,9 @@ int main(int argc, char** argv) {
   }
 
   raise_descriptor_limit();
+  // A file size limit (RLIMIT_FSIZE) must fail the write (EFBIG: the recording stops with a
+  // valid file), not kill the server with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   SystemSampleClock clock;
   Room room(clock, RoomConfig{.max_users = options->max_users});
   TrackLibrary tracks(options->tracks_dir);

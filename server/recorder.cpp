@@ -21,7 +21,7 @@ Recorder::~Recorder() {
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   step();  // whatever is final already
-  if (file_open_) (void)store_.finish();
+  close_file();
 }
 
 void Recorder::start() {
@@ -38,23 +38,36 @@ void Recorder::run() {
   }
 }
 
+void Recorder::close_file() {
+  if (!file_open_) return;
+  file_open_ = false;
+  // A failure already reported by append() is not reported again.
+  if (auto done = store_.finish(); !done && !failed_) {
+    log_line(LogLevel::kWarn, "recording: " + done.error());
+  }
+}
+
+void Recorder::give_up(const std::string& why) {
+  // Once per song: the rest of it is skipped; the next song tries again.
+  log_line(LogLevel::kWarn, "recording stopped for this song: " + why);
+  failed_ = true;
+  close_file();
+}
+
 std::size_t Recorder::step() {
   std::size_t written = 0;
   for (;;) {
     const RecordingChunk chunk = room_.take_recording({audio_, backing_, writers_});
     if (chunk.song != song_) {
-      if (file_open_) {
-        if (auto done = store_.finish(); !done)
-          log_line(LogLevel::kWarn, "recording: " + done.error());
-        file_open_ = false;
-      }
+      close_file();
       song_ = chunk.song;
+      failed_ = false;
     }
-    if (chunk.samples > 0) {
+    if (chunk.samples > 0 && !failed_) {
       if (!file_open_) {
         auto name = store_.start(std::chrono::system_clock::now());
         if (!name) {
-          log_line(LogLevel::kWarn, "recording: " + name.error());
+          give_up(name.error());
           return written;
         }
         file_open_ = true;
@@ -64,17 +77,15 @@ std::size_t Recorder::step() {
       render_reply(std::span(audio_).first(n), std::span(backing_).first(n),
                    std::span(writers_).first(n), chunk.levels);
       if (auto ok = store_.append(std::span(audio_).first(n)); !ok) {
-        log_line(LogLevel::kWarn, "recording: " + ok.error());
+        give_up(ok.error() + " (the file keeps what was written, with a matching header)");
+      } else {
+        written += n;
       }
-      written += n;
     }
     if (chunk.finished) {
-      if (file_open_) {
-        if (auto done = store_.finish(); !done)
-          log_line(LogLevel::kWarn, "recording: " + done.error());
-        file_open_ = false;
-      }
+      close_file();
       song_ = 0;
+      failed_ = false;
     }
     if (chunk.samples < kBlockSamples) return written;
   }

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -14,7 +15,9 @@ namespace brigade::server {
 
 /// A background thread takes finished audio from the room a few times a second (under the room
 /// lock only for the copy), renders it with the listeners' mix formula and streams it to the
-/// store (file I/O outside the lock). Destruction stops the thread and finishes the file.
+/// store (file I/O outside the lock). Destruction stops the thread and finishes the file. An
+/// I/O error (full disk, unwritable folder, file size limit) stops that song's recording with
+/// one log line; the file keeps what reached the disk, with a header that agrees with it.
 class Recorder {
  public:
   /// How often the thread looks for new audio.
@@ -34,11 +37,17 @@ class Recorder {
 
  private:
   void run();
+  /// Finishes the open file, if any.
+  void close_file();
+  /// Stops recording the current song after an I/O error, with one log line.
+  void give_up(const std::string& why);
 
   Room& room_;
   RecordingStore& store_;
   std::uint64_t song_ = 0;  ///< song being written; 0 = none
   bool file_open_ = false;
+  /// The current song hit an I/O error: its remaining audio is dropped.
+  bool failed_ = false;
   std::vector<float> audio_, backing_;
   std::vector<WriterCount> writers_;
   std::mutex mutex_;

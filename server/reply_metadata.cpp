@@ -39,7 +39,7 @@ void append_reply_metadata(std::string& out, const ExchangeResult& r) {
   append_key(out, "leader");
   if (r.leader) {
     out.push_back('"');
-    append_json_int(out, static_cast<long long>(*r.leader));
+    append_json_uint(out, *r.leader);  // user ids use all 64 bits
     out.push_back('"');
   } else {
     out += "null";

@@ -292,6 +292,7 @@ ApiResponse Router::recordings(std::string_view method, std::string_view path) {
       ApiResponse r;
       r.content_type = "audio/wav";
       r.file = recordings_->dir() / e.name;
+      r.no_symlink = true;  // list() skips symlinks; O_NOFOLLOW closes the race
       r.cors = false;
       r.headers.emplace_back("Cache-Control", "no-cache");
       return r;

@@ -64,7 +64,10 @@ std::vector<std::string> wav_files_oldest_first(const fs::path& dir) {
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code type_ec;
     const std::string file = it->path().filename().string();
-    if (is_wav_name(file) && it->is_regular_file(type_ec)) files.push_back(file);
+    // symlink_status: a symlink is never listed, served or pruned, wherever it points.
+    if (is_wav_name(file) && fs::is_regular_file(it->symlink_status(type_ec))) {
+      files.push_back(file);
+    }
   }
   std::sort(files.begin(), files.end(),
             [](const std::string& a, const std::string& b) { return age_key(a) < age_key(b); });
