@@ -71,6 +71,7 @@ ServerProcess::ServerProcess(ServerOptions options) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
     if (dup2(fds[1], STDOUT_FILENO) < 0) _exit(127);
+    if (options.capture_stderr && dup2(fds[1], STDERR_FILENO) < 0) _exit(127);
     execv(argv[0], argv.data());
     _exit(127);
   }

@@ -20,6 +20,8 @@ struct ServerOptions {
   int max_users = 0;  ///< 0 → the server's default (flag not passed)
   std::string log_level = "warn";
   std::vector<std::string> extra_args;
+  /// Also capture the child's stderr (its log lines) into output().
+  bool capture_stderr = false;
   /// How long to wait for the "listening" line.
   std::chrono::milliseconds startup_timeout{15'000};
 };
