@@ -126,6 +126,12 @@ std::size_t count_lines_with(const std::string& text, const std::string& needle)
 }
 
 TEST_F(Hardening, DescriptorExhaustionBacksOffAndRecovers) {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan's vptr check probes memory through pipe(2); with no descriptor left that fails and it
+  // reports a false "invalid vptr" (seen in Boost.System's error_category). The Release tree
+  // runs this test.
+  GTEST_SKIP() << "descriptor exhaustion breaks UBSan's vptr check (false positive)";
+#endif
   // The server's descriptor limit, lowered after start-up (it raises its soft limit itself).
   constexpr rlim_t kDescriptorLimit = 128;
   // More idle connections than the limit leaves room for: accept must fail.
