@@ -40,6 +40,8 @@ unsigned http_status(ExchangeStatus s) {
       return 400;
     case ExchangeStatus::kForbidden:
       return 403;
+    case ExchangeStatus::kConflict:
+      return 409;
     case ExchangeStatus::kRoomFull:
       return 503;
   }
@@ -100,6 +102,7 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   std::string_view audio;
   if (const char* e = decode_exchange(query, body, req, audio)) return error_response(400, e);
   req.admin = is_admin(query.get("admin_token"), admin_header);
+  req.holds_admin_token = req.admin && !admin_token_.open();
   req.controls.track_samples.reset();
   if (req.controls.track && req.admin) {
     std::string error;

@@ -132,7 +132,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     auto& req = parser_->get();
     const bool head = req.method() == http::verb::head;
     ApiResponse r = router_.handle(req.method_string(), req.target(), req.body(),
-                                   RequestExtras{.admin_token = req["X-Admin-Token"]});
+                                   RequestExtras{.admin_token = req["X-Admin-Token"],
+                                                 .operator_token = req["X-Operator-Token"],
+                                                 .authorization = req[http::field::authorization],
+                                                 .accept = req[http::field::accept]});
     send(make_message(std::move(r), req.version(), req.keep_alive(), head), req.keep_alive());
   }
 

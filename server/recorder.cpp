@@ -65,7 +65,8 @@ std::size_t Recorder::step() {
     }
     if (chunk.samples > 0 && !failed_) {
       if (!file_open_) {
-        auto name = store_.start(std::chrono::system_clock::now());
+        auto name = store_.start(std::chrono::system_clock::now(),
+                                 RecordingInfo{chunk.leader, chunk.song_start});
         if (!name) {
           give_up(name.error());
           return written;
