@@ -202,7 +202,7 @@ TEST_F(Hardening, RecordingsNeverFollowSymlinks) {
   server_.reset();
   start_server({"--recordings-dir", recordings.path().string()});
 
-  const auto listing = http_->get("/recordings/");
+  const auto listing = http_->get("/api/recordings");
   ASSERT_EQ(listing.status, 200);
   EXPECT_NE(listing.body.find("2026-01-01-000000.wav"), std::string::npos) << listing.body;
   EXPECT_EQ(listing.body.find("2026-01-02-000000.wav"), std::string::npos) << listing.body;
