@@ -11,12 +11,18 @@
 
 namespace brigade::server {
 namespace json = boost::json;
+// The error messages spell the bound out.
+static_assert(kMaxClock == 9'007'199'254'740'992);
 
 bool parse_int64(std::string_view s, std::int64_t& out) {
   if (s.empty()) return false;
   const char* end = s.data() + s.size();
   auto [ptr, ec] = std::from_chars(s.data(), end, out);
   return ec == std::errc() && ptr == end;
+}
+
+bool parse_clock(std::string_view s, Clock& out) {
+  return parse_int64(s, out) && out >= 0 && out <= kMaxClock;
 }
 
 bool parse_user_id(std::string_view s, UserId& out) {
@@ -123,7 +129,8 @@ const char* parse_mic_volume(std::string_view text, std::vector<std::pair<UserId
     if (!pair[0].is_string() || !parse_user_id(pair[0].get_string(), id)) return kShape;
     if (!pair[1].is_number()) return kShape;
     const double value = pair[1].to_number<double>();
-    if (!std::isfinite(value)) return kShape;
+    // The negated test also refuses NaN.
+    if (!(value >= 0.0 && value <= kMaxMicVolume)) return "mic_volume levels must be from 0 to 2";
     out.emplace_back(id, value);
   }
   return nullptr;
@@ -141,8 +148,11 @@ const char* parse_events(std::string_view text, EventList& out) {
     if (!evid || !clock || !evid->is_string() || !clock->is_number()) {
       return "event_data elements must be objects with evid and clock";
     }
+    // Checked before the conversion: casting 1e300 or NaN to an integer is undefined.
     const double c = clock->to_number<double>();
-    if (!std::isfinite(c)) return "event clock must be finite";
+    if (!(c >= 0.0 && c <= static_cast<double>(kMaxClock))) {
+      return "event clock must be a number from 0 to 9007199254740992";
+    }
     out.push_back(Event{std::string(evid->get_string()), static_cast<Clock>(c)});
   }
   return nullptr;
@@ -171,9 +181,11 @@ const char* parse_exchange(const Query& q, ExchangeRequest& out, std::size_t& js
 
   const auto read_clock = q.get("read_clock");
   if (!read_clock) return "read_clock is required";
-  if (!parse_int64(*read_clock, out.read_clock)) return "read_clock must be an integer";
-  if (!optional_param(q, "write_clock", out.write_clock, parse_int64)) {
-    return "write_clock must be an integer";
+  if (!parse_clock(*read_clock, out.read_clock)) {
+    return "read_clock must be an integer from 0 to 9007199254740992";
+  }
+  if (!optional_param(q, "write_clock", out.write_clock, parse_clock)) {
+    return "write_clock must be an integer from 0 to 9007199254740992";
   }
   out.n_samples = 0;
   if (auto n = q.get("n_samples")) {
@@ -256,6 +268,18 @@ const char* parse_exchange(const Query& q, ExchangeRequest& out, std::size_t& js
   if (auto ev = q.get("event_data")) {
     if (const char* e = parse_events(*ev, c.event_data)) return e;
   }
+  return nullptr;
+}
+
+const char* decode_exchange(const Query& query, std::string_view body, ExchangeRequest& out,
+                            std::string_view& audio, Adjustments* adjusted) {
+  std::size_t json_len = 0;
+  if (const char* e = parse_exchange(query, out, json_len, adjusted)) return e;
+  if (body.size() < json_len) return "body is shorter than json_len";
+  if (json_len > 0) {
+    if (const char* e = parse_json_prefix(body.substr(0, json_len), out)) return e;
+  }
+  audio = body.substr(json_len);
   return nullptr;
 }
 

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "api_request.hpp"
+#include "admin_token.hpp"
 #include "api_response.hpp"
 #include "brigade/room.hpp"
 #include "brigade/track_library.hpp"
@@ -39,6 +40,7 @@ class ExchangeService {
         tracks_(tracks),
         metrics_(metrics),
         readiness_(readiness),
+        admin_token_(config_.admin_token),
         singers_(static_cast<std::size_t>(room.max_users()) * kRecordsPerActiveSinger) {}
 
   /// POST with a userid: the whole exchange. Any error resets this singer's codecs and leaves
@@ -46,8 +48,11 @@ class ExchangeService {
   /// the X-Admin-Token header, if any.
   ApiResponse exchange(const Query& query, std::string_view body, std::string_view admin_header);
 
-  /// True when `token` (from the query or the header) grants room-wide controls.
-  bool is_admin(std::string_view token) const;
+  /// True when the admin_token query value or the X-Admin-Token header grants room-wide
+  /// controls (either one matching is enough; see AdminToken::matches_any).
+  bool is_admin(std::optional<std::string_view> query_token, std::string_view header_token) const {
+    return admin_token_.matches_any(query_token, header_token);
+  }
 
   /// POST ?action=status.
   ApiResponse status();
@@ -73,6 +78,7 @@ class ExchangeService {
   const TrackLibrary* tracks_;
   Metrics* metrics_;
   const Readiness* readiness_;
+  const AdminToken admin_token_;
   SingerRegistry singers_;
   SharedEncoders shared_;
   std::mutex track_mutex_;

@@ -1,6 +1,9 @@
 // brigade: HTTP session on Boost.Beast: keep-alive, limits, timeouts.
 #include "http_session.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -81,6 +84,23 @@ http::message_generator head_message(const ApiResponse& r, unsigned version, boo
   return res;
 }
 
+/// Opens a file to stream. With `no_symlink`, a symlink in the last component is refused by the
+/// kernel (O_NOFOLLOW), so no check-then-open race can swap one in.
+void open_file(const std::filesystem::path& path, bool no_symlink,
+               http::file_body::value_type& body, beast::error_code& ec) {
+  if (!no_symlink) return body.open(path.c_str(), beast::file_mode::scan, ec);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0) ::close(fd);
+    ec = beast::errc::make_error_code(beast::errc::no_such_file_or_directory);
+    return;
+  }
+  beast::file file;
+  file.native_handle(fd);  // owns it from here
+  body.reset(std::move(file), ec);
+}
+
 http::message_generator make_message(ApiResponse&& r, unsigned version, bool keep_alive,
                                      bool head) {
   if (r.archive) {
@@ -101,7 +121,7 @@ http::message_generator make_message(ApiResponse&& r, unsigned version, bool kee
   if (r.file) {
     http::file_body::value_type body;
     beast::error_code ec;
-    body.open(r.file->c_str(), beast::file_mode::scan, ec);
+    open_file(*r.file, r.no_symlink, body, ec);
     if (!ec) {
       if (head) return head_message(r, version, keep_alive, body.size());
       http::response<http::file_body> res{std::piecewise_construct,

@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -110,6 +111,9 @@ int main(int argc, char** argv) {
   }
 
   raise_descriptor_limit();
+  // A file size limit (RLIMIT_FSIZE) must fail the write (EFBIG: the recording stops with a
+  // valid file), not kill the server with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   SystemSampleClock clock;
   Room room(clock,
             RoomConfig{

@@ -67,16 +67,6 @@ bool is_read(std::string_view method) {
   return method == "GET" || method == "HEAD";
 }
 
-/// Constant time in the content of `token` (its length may leak, which is harmless).
-bool same_token(std::string_view token, std::string_view expected) {
-  if (expected.empty() || token.size() != expected.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < token.size(); ++i) {
-    diff |= static_cast<unsigned char>(token[i] ^ expected[i]);
-  }
-  return diff == 0;
-}
-
 /// "2024-05-01-193000.wav" → "2024-05-01T19:30:00Z"; empty for other names.
 std::string started_utc(std::string_view name) {
   constexpr std::size_t kStamp = 17;  // YYYY-MM-DD-HHMMSS
@@ -188,7 +178,7 @@ ApiResponse Router::api(std::string_view method, std::string_view path, std::str
   if (const char* e = query.parse(raw_query)) return error_response(400, e);
   if (upload_path) {
     // With --admin-token, adding tracks is an operator's action like choosing them.
-    if (!exchanges_.is_admin(query.get("admin_token").value_or(extras.admin_token))) {
+    if (!exchanges_.is_admin(query.get("admin_token"), extras.admin_token)) {
       return error_response(403, "uploading tracks needs the admin token");
     }
     return upload(body);
@@ -394,7 +384,7 @@ ApiResponse Router::original_upload(std::string_view method, std::string_view ra
   if (type != "backingTrack" && type != "image") {
     return error_response(400, "type must be backingTrack or image");
   }
-  if (!exchanges_.is_admin(query.get("admin_token").value_or(extras.admin_token))) {
+  if (!exchanges_.is_admin(query.get("admin_token"), extras.admin_token)) {
     return error_response(403, "uploading needs the admin token");
   }
   if (type == "image") {
@@ -441,8 +431,10 @@ std::optional<ApiResponse> Router::private_gate(std::string_view raw_query,
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"brigade\"");
     return r;
   }
-  if (same_token(token, config_.operator_token) ||
-      same_token(token, config_.exchange.admin_token)) {
+  // Both digests are always compared (constant time, fixed size: no length leaks either).
+  const bool by_operator = operator_token_.matches(token) && !operator_token_.open();
+  const bool by_admin = admin_token_.matches(token) && !admin_token_.open();
+  if (by_operator || by_admin) {
     return std::nullopt;
   }
   return error_response(403, "this token does not open the operators' data");
@@ -486,6 +478,7 @@ ApiResponse Router::recordings(std::string_view method, std::string_view path) {
       ApiResponse r;
       r.content_type = "audio/wav";
       r.file = recordings_->dir() / e.name;
+      r.no_symlink = true;  // list() skips symlinks; O_NOFOLLOW closes the race
       r.cors = false;
       r.headers.emplace_back("Cache-Control", "no-cache");
       return r;

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "admin_token.hpp"
 #include "api_response.hpp"
 #include "brigade/recording_store.hpp"
 #include "brigade/room.hpp"
@@ -95,6 +96,9 @@ class Router {
   Readiness readiness_;
   ExchangeService exchanges_;
   ImageStore image_;
+  /// The tokens that open operator-only data with --private, kept as digests (AdminToken).
+  const AdminToken operator_token_{config_.operator_token};
+  const AdminToken admin_token_{config_.exchange.admin_token};
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   /// Unix seconds at start, telemetry's server_startup_time (the original's field).
   const std::int64_t started_unix_ = std::chrono::duration_cast<std::chrono::seconds>(

@@ -6,6 +6,7 @@
 // server's past when it is read and the tests rarely wait. The clock model still holds: every
 // read ends at or before the server clock (client::Singer sleeps when it would not), and a
 // rounds copy is only written once it ends in the server's past.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -548,6 +549,57 @@ TEST_F(Features, FinishedSongIsRecordedAsTheLastBucketHeardIt) {
   EXPECT_EQ(res.body.size(), bytes.size());
   EXPECT_TRUE(res.body == bytes);
   EXPECT_EQ(http_->get("/recordings/no-such.wav").status, 404);
+}
+
+TEST_F(Features, AWriteErrorStopsTheRecordingWithAValidFileAndOneLogLine) {
+  // The server may write files of at most this size (RLIMIT_FSIZE, set on the running server):
+  // about 1.5 s of audio, while the song lasts 3 s. Odd, so the failing write ends mid-sample.
+  constexpr rlim_t kFileSizeLimit = 150'001;
+  capture_stderr_ = true;
+  start_server();
+  const rlimit limit{kFileSizeLimit, kFileSizeLimit};
+  ASSERT_EQ(::prlimit(server_->pid(), RLIMIT_FSIZE, &limit, nullptr), 0) << strerror(errno);
+  Choir choir(*http_, 12.0, 15.0);
+  open_room(choir, {}, /*leader_sings=*/true);
+  ExchangeParams start;
+  start.mark_start_singing = true;
+  choir.lead_tone(440.0, 0.0f, start);
+  for (int i = 0; i < 5; ++i) choir.lead_tone(440.0, 0.2f);
+  const Clock song_end = choir.leader_begin();
+  ExchangeParams stop;
+  stop.mark_stop_singing = true;
+  choir.lead(nullptr, stop);
+
+  // Wait until the recorder is past the song's end (last bucket 9 s + 3 s margin + polling).
+  while (client::local_clock_now() < song_end + 14 * kSampleRate) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(recordings_.path())) {
+    if (e.path().extension() == ".wav") files.push_back(e.path());
+  }
+  ASSERT_EQ(files.size(), 1u);
+  const auto size = fs::file_size(files[0]);
+  EXPECT_LE(size, kFileSizeLimit);
+  EXPECT_GT(size, kFileSizeLimit / 2);  // what reached the disk is kept
+  const auto samples = read_wav_file(files[0]);
+  ASSERT_TRUE(samples) << samples.error();
+  EXPECT_EQ(samples.value().size() * 2 + kWavHeaderBytes, size);  // header agrees with the data
+  // Listed as a finished recording (its header sizes match its length).
+  const auto listing = http_->get("/api/recordings");
+  ASSERT_EQ(listing.status, 200);
+  const auto list = boost::json::parse(listing.body).at("recordings").as_array();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].at("name").as_string(), files[0].filename().string());
+  EXPECT_EQ(list[0].at("finished"), true);
+  // One log line for the whole song, however many blocks failed after it.
+  const std::string log = server_->output();
+  std::size_t lines = 0;
+  for (std::size_t at = 0; (at = log.find("recording stopped", at)) != std::string::npos; ++at) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 1u) << log;
+  expect_serving();
 }
 
 // --- 6. Upload ----------------------------------------------------------------------------------
