@@ -23,6 +23,8 @@ struct ApiResponse {
   std::string body;
   /// A static file to stream instead of `body`.
   std::optional<std::filesystem::path> file;
+  /// Open `file` only if its last component is not a symlink (O_NOFOLLOW): recordings.
+  bool no_symlink = false;
   /// Add the API's CORS headers (Allow-Origin *, Max-Age, Expose-Headers).
   bool cors = true;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -43,6 +45,7 @@ void append_json_string(std::string& out, std::string_view s);
 
 /// Appends an integer / a double in JSON form.
 void append_json_int(std::string& out, long long v);
+void append_json_uint(std::string& out, unsigned long long v);
 void append_json_double(std::string& out, double v);
 
 }  // namespace brigade::server

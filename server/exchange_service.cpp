@@ -10,14 +10,19 @@
 #include "brigade/user_summary.hpp"
 #include "log.hpp"
 #include "room_log.hpp"
+#include "reply_metadata.hpp"
 
 namespace brigade::server {
 namespace {
+
+/// Retry-After of a 503 "room is full", seconds.
+constexpr const char* kRoomFullRetryAfterSeconds = "10";
 
 /// Per-thread buffers, sized once for the largest exchange: a request is handled start to end
 /// on one thread, so nothing here is shared and nothing is allocated per request.
 struct Scratch {
   ExchangeRequest request;
+  Adjustments adjusted;
   ExchangeResult result;
   PacketList packets;
   std::vector<float> upload =
@@ -109,127 +114,7 @@ void queue_stem(StemQueue& stems, const ExchangeRequest& req, const ExchangeResu
              packets.view());
 }
 
-void append_key(std::string& out, std::string_view key) {
-  out += ", ";
-  append_json_string(out, key);
-  out += ": ";
-}
-
-void append_metadata(std::string& out, const ExchangeResult& r) {
-  auto int_field = [&](std::string_view key, long long v) {
-    append_key(out, key);
-    append_json_int(out, v);
-  };
-  out += "{\"server_sample_rate\": ";
-  append_json_int(out, kSampleRate);
-  int_field("server_clock", r.server_clock);
-  int_field("last_request_clock", r.last_request_clock);
-  int_field("client_read_clock", r.client_read_clock);
-  if (r.client_write_clock) {
-    int_field("client_write_clock", *r.client_write_clock);
-  } else {
-    append_key(out, "client_write_clock");
-    out += "null";
-  }
-  int_field("song_start_clock", r.song_start_clock);
-  int_field("song_end_clock", r.song_end_clock);
-  int_field("n_samples", r.n_samples);
-  int_field("n_connected_users", r.n_connected_users);
-  append_key(out, "queue_size");
-  append_json_double(out, static_cast<double>(kRingFrames));
-  append_key(out, "leader");
-  if (r.leader) {
-    out.push_back('"');
-    append_json_int(out, static_cast<long long>(*r.leader));
-    out.push_back('"');
-  } else {
-    out += "null";
-  }
-  int_field("n_people_heard", r.n_people_heard);
-  append_key(out, "events");
-  out += "[";
-  if (r.events) {
-    bool first = true;
-    for (const auto& e : *r.events) {
-      out += first ? "{\"evid\": " : ", {\"evid\": ";
-      first = false;
-      append_json_string(out, e.evid);
-      out += ", \"clock\": ";
-      append_json_int(out, e.clock);
-      out += "}";
-    }
-  }
-  out += "]";
-  const PendingKeys& d = r.delivered;
-  append_key(out, "chats");
-  out += "[";
-  for (std::size_t i = 0; i < d.chats.size(); ++i) {
-    out += i ? ", [" : "[";
-    append_json_string(out, d.chats[i].first);
-    out += ", ";
-    append_json_string(out, d.chats[i].second);
-    out += "]";
-  }
-  out += "]";
-  auto int_key = [&](std::string_view key, const std::optional<int>& v) {
-    if (v) int_field(key, *v);
-  };
-  auto double_key = [&](std::string_view key, const std::optional<double>& v) {
-    if (!v) return;
-    append_key(out, key);
-    append_json_double(out, *v);
-  };
-  auto string_key = [&](std::string_view key, const std::optional<std::string>& v) {
-    if (!v) return;
-    append_key(out, key);
-    append_json_string(out, *v);
-  };
-  int_key("bpm", d.bpm);
-  int_key("repeats", d.repeats);
-  int_key("bpr", d.bpr);
-  int_key("first_bucket", d.first_bucket);
-  int_key("delay_seconds", d.delay_seconds);
-  double_key("globalVolume", d.global_volume);
-  double_key("backingVolume", d.backing_volume);
-  if (d.disable_song_video) {
-    append_key(out, "disableSongVideo");
-    out += *d.disable_song_video ? "true" : "false";
-  }
-  string_key("lyrics", d.lyrics);
-  string_key("image", d.image);
-  string_key("backing_track_type", d.backing_track_type);
-  if (r.tracks) {
-    append_key(out, "tracks");
-    out += "[";
-    for (std::size_t i = 0; i < r.tracks->size(); ++i) {
-      if (i) out += ", ";
-      append_json_string(out, (*r.tracks)[i]);
-    }
-    out += "]";
-  }
-  if (r.summary || r.summary_unchanged) {
-    int_field("user_summary_version", static_cast<long long>(r.summary_version));
-    if (r.summary_unchanged) {
-      append_key(out, "user_summary_unchanged");
-      out += "true";
-    }
-  }
-  out += "}";
-}
-
 }  // namespace
-
-bool ExchangeService::is_admin(std::string_view token) const {
-  const std::string& expected = config_.admin_token;
-  if (expected.empty()) return true;
-  if (token.size() != expected.size()) return false;
-  // Constant time in the token's content.
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < token.size(); ++i) {
-    diff |= static_cast<unsigned char>(token[i] ^ expected[i]);
-  }
-  return diff == 0;
-}
 
 std::shared_ptr<const std::vector<float>> ExchangeService::load_track(const std::string& name,
                                                                       std::string& error) {
@@ -238,40 +123,48 @@ std::shared_ptr<const std::vector<float>> ExchangeService::load_track(const std:
     return nullptr;
   }
   std::lock_guard lock(track_mutex_);
-  if (cached_track_ && cached_track_name_ == name) return cached_track_;
+  // A replaced upload ("User Upload") keeps its name: the generation tells the copies apart.
+  const std::uint64_t generation = tracks_->generation();
+  if (cached_track_ && cached_track_name_ == name && cached_generation_ == generation) {
+    return cached_track_;
+  }
   auto loaded = tracks_->load(name);
   if (!loaded) {
-    error = "cannot use track: " + loaded.error();
+    error = loaded.error();
     return nullptr;
   }
   cached_track_name_ = name;
+  cached_generation_ = generation;
   cached_track_ = loaded.value();
   return cached_track_;
+}
+
+void ExchangeService::select_track(ExchangeRequest& req, Adjustments& adjusted) {
+  req.controls.track_samples.reset();
+  if (!req.controls.track || !req.admin) return;  // a non-admin's choice is refused by the room
+  // An unknown track is ignored, as the original did; the rest of the exchange goes on.
+  std::string error;
+  req.controls.track_samples = load_track(*req.controls.track, error);
+  if (!req.controls.track_samples) {
+    adjusted.push_back({"track", "track ignored: " + error});
+    req.controls.track.reset();
+  }
 }
 
 ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
                                       std::string_view admin_header) {
   Scratch& s = scratch();
   ExchangeRequest& req = s.request;
-  std::size_t json_len = 0;
-  if (const char* e = parse_exchange(query, req, json_len)) return error_response(400, e);
-  req.admin = is_admin(query.get("admin_token").value_or(admin_header));
-  req.holds_admin_token = req.admin && !config_.admin_token.empty();
+  std::string_view audio;
+  if (const char* e = decode_exchange(query, body, req, audio, &s.adjusted)) {
+    return error_response(400, e);
+  }
+  req.admin = is_admin(query.get("admin_token"), admin_header);
+  req.holds_admin_token = req.admin && !admin_token_.open();
   req.admit_new_singers = !readiness_ || !readiness_->draining();
-  req.controls.track_samples.reset();
-  if (req.controls.track && req.admin) {
-    std::string error;
-    req.controls.track_samples = load_track(*req.controls.track, error);
-    if (!req.controls.track_samples) return error_response(400, error);
-  }
-  if (body.size() < json_len) return error_response(400, "body is shorter than json_len");
-  if (json_len > 0) {
-    if (const char* e = parse_json_prefix(body.substr(0, json_len), req)) {
-      return error_response(400, e);
-    }
-  }
-  const auto audio_bytes = std::span(reinterpret_cast<const std::uint8_t*>(body.data()) + json_len,
-                                     body.size() - json_len);
+  select_track(req, s.adjusted);
+  const auto audio_bytes =
+      std::span(reinterpret_cast<const std::uint8_t*>(audio.data()), audio.size());
 
   const std::shared_ptr<Singer> singer = singers_.get(req.user_id, room_.now());
   std::lock_guard singer_lock(singer->mutex);
@@ -338,7 +231,7 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   std::string& out = response.body;
   const std::size_t summary_bytes = result.summary ? result.summary->size() : 2;
   out.reserve(1024 + summary_bytes + size / kOpusFrameSamples * 512);
-  append_metadata(out, result);
+  append_reply_metadata(out, result, s.adjusted);
   const std::size_t metadata_len = out.size();
   if (result.summary) {
     out += *result.summary;
@@ -372,7 +265,13 @@ ApiResponse ExchangeService::refused(const ExchangeRequest& req, const ExchangeO
     default:
       break;
   }
-  return error_response(http_status(outcome.status), outcome.message, error_reason(outcome.status));
+  ApiResponse r =
+      error_response(http_status(outcome.status), outcome.message, error_reason(outcome.status));
+  // A full room: clients that ignore action=status should at least wait before retrying.
+  if (outcome.status == ExchangeStatus::kRoomFull) {
+    r.headers.emplace_back("Retry-After", kRoomFullRetryAfterSeconds);
+  }
+  return r;
 }
 
 const char* ExchangeService::encode_reply(const ExchangeRequest& req, const ExchangeResult& result,
@@ -416,6 +315,10 @@ ApiResponse ExchangeService::status() {
   append_json_int(r.body, st.n_connected_users);
   r.body += ", \"max_users\": ";
   append_json_int(r.body, st.max_users);
+  if (!config_.instance_name.empty()) {
+    r.body += ", \"instance_name\": ";
+    append_json_string(r.body, config_.instance_name);
+  }
   r.body += "}";
   r.audio_metadata = "{\"metadata_len\": ";
   append_json_int(r.audio_metadata, static_cast<long long>(r.body.size()));

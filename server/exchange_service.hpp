@@ -3,6 +3,8 @@
 
 #include <string_view>
 
+#include "api_request.hpp"
+#include "admin_token.hpp"
 #include "api_response.hpp"
 #include "brigade/room.hpp"
 #include "brigade/track_library.hpp"
@@ -23,6 +25,8 @@ struct ExchangeConfig {
   /// When set, the packets of every upload mixed into a recorded song are queued here for the
   /// singers' stems (see Recorder).
   StemQueue* stems = nullptr;
+  /// Reported by action=status as "instance_name" when non-empty (--instance-name).
+  std::string instance_name;
 };
 
 class ExchangeService {
@@ -36,6 +40,7 @@ class ExchangeService {
         tracks_(tracks),
         metrics_(metrics),
         readiness_(readiness),
+        admin_token_(config_.admin_token),
         singers_(static_cast<std::size_t>(room.max_users()) * kRecordsPerActiveSinger) {}
 
   /// POST with a userid: the whole exchange. Any error resets this singer's codecs and leaves
@@ -43,8 +48,11 @@ class ExchangeService {
   /// the X-Admin-Token header, if any.
   ApiResponse exchange(const Query& query, std::string_view body, std::string_view admin_header);
 
-  /// True when `token` (from the query or the header) grants room-wide controls.
-  bool is_admin(std::string_view token) const;
+  /// True when the admin_token query value or the X-Admin-Token header grants room-wide
+  /// controls (either one matching is enough; see AdminToken::matches_any).
+  bool is_admin(std::optional<std::string_view> query_token, std::string_view header_token) const {
+    return admin_token_.matches_any(query_token, header_token);
+  }
 
   /// POST ?action=status.
   ApiResponse status();
@@ -53,6 +61,9 @@ class ExchangeService {
   SharedEncoderStats shared_encoder_stats() const { return shared_.stats(); }
 
  private:
+  /// Loads the requested track into req.controls.track_samples (admins only); an unknown or
+  /// unreadable track is dropped from the request and reported in `adjusted`.
+  void select_track(ExchangeRequest& req, Adjustments& adjusted);
   /// The requested backing track, read outside the room lock (cached: leaders resend it).
   std::shared_ptr<const std::vector<float>> load_track(const std::string& name, std::string& error);
   /// The error reply for a refused room exchange, with its log line (refusals are rare).
@@ -67,10 +78,12 @@ class ExchangeService {
   const TrackLibrary* tracks_;
   Metrics* metrics_;
   const Readiness* readiness_;
+  const AdminToken admin_token_;
   SingerRegistry singers_;
   SharedEncoders shared_;
   std::mutex track_mutex_;
   std::string cached_track_name_;
+  std::uint64_t cached_generation_ = 0;
   std::shared_ptr<const std::vector<float>> cached_track_;
 };
 

@@ -1,6 +1,9 @@
 // brigade: HTTP session on Boost.Beast: keep-alive, limits, timeouts.
 #include "http_session.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -81,6 +84,23 @@ http::message_generator head_message(const ApiResponse& r, unsigned version, boo
   return res;
 }
 
+/// Opens a file to stream. With `no_symlink`, a symlink in the last component is refused by the
+/// kernel (O_NOFOLLOW), so no check-then-open race can swap one in.
+void open_file(const std::filesystem::path& path, bool no_symlink,
+               http::file_body::value_type& body, beast::error_code& ec) {
+  if (!no_symlink) return body.open(path.c_str(), beast::file_mode::scan, ec);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0) ::close(fd);
+    ec = beast::errc::make_error_code(beast::errc::no_such_file_or_directory);
+    return;
+  }
+  beast::file file;
+  file.native_handle(fd);  // owns it from here
+  body.reset(std::move(file), ec);
+}
+
 http::message_generator make_message(ApiResponse&& r, unsigned version, bool keep_alive,
                                      bool head) {
   if (r.archive) {
@@ -101,7 +121,7 @@ http::message_generator make_message(ApiResponse&& r, unsigned version, bool kee
   if (r.file) {
     http::file_body::value_type body;
     beast::error_code ec;
-    body.open(r.file->c_str(), beast::file_mode::scan, ec);
+    open_file(*r.file, r.no_symlink, body, ec);
     if (!ec) {
       if (head) return head_message(r, version, keep_alive, body.size());
       http::response<http::file_body> res{std::piecewise_construct,
@@ -125,7 +145,8 @@ http::message_generator make_message(ApiResponse&& r, unsigned version, bool kee
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, Router& router) : stream_(std::move(socket)), router_(router) {}
+  HttpSession(tcp::socket&& socket, Router& router, bool api_at_root)
+      : stream_(std::move(socket)), router_(router), api_at_root_(api_at_root) {}
 
   void run() {
     net::dispatch(stream_.get_executor(),
@@ -164,7 +185,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                                    RequestExtras{.admin_token = req["X-Admin-Token"],
                                                  .operator_token = req["X-Operator-Token"],
                                                  .authorization = req[http::field::authorization],
-                                                 .accept = req[http::field::accept]});
+                                                 .accept = req[http::field::accept],
+                                                 .api_at_root = api_at_root_});
     send(make_message(std::move(r), req.version(), req.keep_alive(), head), req.keep_alive());
   }
 
@@ -182,7 +204,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   /// Track uploads may be larger than any API request.
-  bool is_upload() const { return parser_ && parser_->get().target().starts_with("/api/upload"); }
+  bool is_upload() const {
+    return parser_ && Router::is_upload_target(parser_->get().target(), api_at_root_);
+  }
 
   /// The 413 message for the route's body limit.
   std::string_view body_limit_message() const {
@@ -227,12 +251,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Router& router_;
+  const bool api_at_root_;
 };
 
 }  // namespace
 
-void start_http_session(tcp::socket socket, Router& router) {
-  std::make_shared<HttpSession>(std::move(socket), router)->run();
+void start_http_session(tcp::socket socket, Router& router, bool api_at_root) {
+  std::make_shared<HttpSession>(std::move(socket), router, api_at_root)->run();
 }
 
 }  // namespace brigade::server

@@ -10,9 +10,11 @@ namespace brigade::server {
 /// Limits of one connection, named where they are enforced.
 inline constexpr std::size_t kMaxRequestBodyBytes = 1024 * 1024;      ///< 1 MiB
 inline constexpr std::size_t kMaxRequestHeaderBytes = 16 * 1024;      ///< 16 KiB
-inline constexpr std::size_t kMaxUploadBodyBytes = 32 * 1024 * 1024;  ///< POST /api/upload
+inline constexpr std::size_t kMaxUploadBodyBytes = 32 * 1024 * 1024;  ///< upload routes
 
 /// Starts serving an accepted socket (on its own strand); the session owns itself.
-void start_http_session(boost::asio::ip::tcp::socket socket, Router& router);
+/// `api_at_root`: the socket came in on a --root-api-listen port (RequestExtras::api_at_root).
+void start_http_session(boost::asio::ip::tcp::socket socket, Router& router,
+                        bool api_at_root = false);
 
 }  // namespace brigade::server

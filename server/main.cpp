@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -30,10 +31,11 @@ using namespace brigade;
 namespace {
 
 // "host:port" → endpoint; false with a message when malformed.
-bool parse_listen(const std::string& text, net::ip::tcp::endpoint& out, std::string& error) {
+bool parse_listen(const std::string& text, net::ip::tcp::endpoint& out, std::string& error,
+                  const std::string& flag = "--listen") {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos) {
-    error = "--listen must be host:port";
+    error = flag + " must be host:port";
     return false;
   }
   std::string host = text.substr(0, colon);
@@ -42,7 +44,7 @@ bool parse_listen(const std::string& text, net::ip::tcp::endpoint& out, std::str
   boost::system::error_code ec;
   const auto address = net::ip::make_address(host, ec);
   if (ec) {
-    error = "--listen: '" + host + "' is not an IP address";
+    error = flag + ": '" + host + "' is not an IP address";
     return false;
   }
   unsigned long port = 0;
@@ -51,11 +53,18 @@ bool parse_listen(const std::string& text, net::ip::tcp::endpoint& out, std::str
     port = std::stoul(text.substr(colon + 1), &used);
     if (used != text.size() - colon - 1 || port > 65535) throw std::out_of_range("port");
   } catch (const std::exception&) {
-    error = "--listen: bad port in '" + text + "'";
+    error = flag + ": bad port in '" + text + "'";
     return false;
   }
   out = {address, static_cast<unsigned short>(port)};
   return true;
+}
+
+// "http://host:port/" of a listener.
+std::string url_of(const net::ip::tcp::endpoint& local) {
+  const std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]"
+                                                   : local.address().to_string();
+  return "http://" + host + ":" + std::to_string(local.port()) + "/";
 }
 
 // Every singer holds a connection: lift the soft descriptor limit (often 1,024) to the hard one.
@@ -87,6 +96,13 @@ int main(int argc, char** argv) {
     std::cerr << "brigade-server: " << error << "\n";
     return 2;
   }
+  std::vector<net::ip::tcp::endpoint> root_endpoints(options->root_api_listen.size());
+  for (std::size_t i = 0; i < root_endpoints.size(); ++i) {
+    if (!parse_listen(options->root_api_listen[i], root_endpoints[i], error, "--root-api-listen")) {
+      std::cerr << "brigade-server: " << error << "\n";
+      return 2;
+    }
+  }
   std::error_code fs_error;
   const auto web_root = std::filesystem::canonical(options->web_root, fs_error);
   if (fs_error || !std::filesystem::is_directory(web_root)) {
@@ -95,6 +111,9 @@ int main(int argc, char** argv) {
   }
 
   raise_descriptor_limit();
+  // A file size limit (RLIMIT_FSIZE) must fail the write (EFBIG: the recording stops with a
+  // valid file), not kill the server with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   SystemSampleClock clock;
   Room room(clock,
             RoomConfig{
@@ -124,7 +143,8 @@ int main(int argc, char** argv) {
                             .version = BRIGADE_VERSION,
                             .exchange = {.share_encoders = options->share_encoders,
                                          .admin_token = options->admin_token,
-                                         .stems = stems.get()},
+                                         .stems = stems.get(),
+                                         .instance_name = options->instance_name},
                             .threads = options->threads,
                             .private_data = options->private_data,
                             .operator_token = options->operator_token,
@@ -134,24 +154,36 @@ int main(int argc, char** argv) {
 
   net::io_context ioc(static_cast<int>(options->threads));
   std::shared_ptr<server::Listener> listener;
+  std::vector<std::shared_ptr<server::Listener>> root_listeners;
   try {
     listener = std::make_shared<server::Listener>(ioc, endpoint, router);
+    for (const auto& e : root_endpoints) {
+      root_listeners.push_back(std::make_shared<server::Listener>(ioc, e, router, true));
+    }
   } catch (const boost::system::system_error& e) {
-    std::cerr << "brigade-server: cannot listen on " << options->listen << ": "
-              << e.code().message() << "\n";
+    const std::string which = root_listeners.size() < root_endpoints.size() && listener
+                                  ? options->root_api_listen[root_listeners.size()]
+                                  : options->listen;
+    std::cerr << "brigade-server: cannot listen on " << which << ": " << e.code().message() << "\n";
     return 1;
   }
   listener->run();
+  for (auto& l : root_listeners) l->run();
   router.readiness().set_listening(true);
 
   server::Drain drain(ioc, room, router.readiness(),
                       std::chrono::seconds(options->drain_timeout_seconds), [&] {
                         router.readiness().set_listening(false);
                         listener->stop();
+                        for (auto& l : root_listeners) l->stop();
                         ioc.stop();
                       });
   drain.start();
 
+  // Printed before the main line: whoever waits for that line has these too.
+  for (auto& l : root_listeners) {
+    std::cout << "brigade-server API at the root of " << url_of(l->local_endpoint()) << std::endl;
+  }
   const auto local = listener->local_endpoint();
   const std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]"
                                                    : local.address().to_string();

@@ -61,6 +61,11 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   add("drain-timeout", po::value(&o.drain_timeout_seconds)->default_value(o.drain_timeout_seconds),
       "on SIGTERM, refuse new singers and let a running song finish for at most this many "
       "seconds, then exit (a second signal exits at once)");
+  add("root-api-listen", po::value(&o.root_api_listen)->composing(),
+      "address:port of an extra listener that answers the API at / (repeatable): for the "
+      "original page opened at http://localhost, use 127.0.0.1:8081 and 127.0.0.1:8082");
+  add("instance-name", po::value(&o.instance_name),
+      "a name for this server, reported by action=status (the original page shows it)");
   add("no-shared-encoding",
       "encode every reply with the singer's own encoder (by default singers at the same delay "
       "whose reads sit on the 60 ms grid share one encoder stream)");

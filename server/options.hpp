@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace brigade::server {
 
@@ -30,6 +31,9 @@ struct Options {
   int drain_timeout_seconds = 60;
   bool share_encoders = true;  ///< false with --no-shared-encoding
   bool stems = true;           ///< false with --no-stems
+  /// Extra host:port listeners that answer the API at "/" (the original page's localhost mode).
+  std::vector<std::string> root_api_listen;
+  std::string instance_name;  ///< reported by action=status
 };
 
 /// Parses argv. Returns nothing and sets `exit_code` when the program should exit now

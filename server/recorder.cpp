@@ -46,7 +46,11 @@ void Recorder::finish_file() {
   file_open_ = false;
   const auto name = store_.current();
   const std::uint64_t samples = store_.current_samples();
-  if (auto done = store_.finish(); !done) return report("finish", done.error());
+  // A failure already reported by give_up() is not reported again.
+  if (auto done = store_.finish(); !done) {
+    if (!failed_) report("finish", done.error());
+    return;
+  }
   std::error_code ec;
   const auto bytes = name ? std::filesystem::file_size(store_.dir() / *name, ec) : 0;
   log_event(LogLevel::kInfo, "recording_finished",
@@ -67,6 +71,14 @@ void Recorder::run() {
     lock.lock();
     wake_.wait_for(lock, kPollInterval, [this] { return stopping_; });
   }
+}
+
+void Recorder::give_up(const std::string& why) {
+  // Once per song: the rest of it is skipped; the next song tries again.
+  log_event(LogLevel::kWarn, "recording_stopped", {{"reason", "recording stopped for this song: " + why}});
+  if (metrics_) metrics_->record_error(ErrorReason::kRecording);
+  failed_ = true;
+  finish_file();
 }
 
 std::size_t Recorder::step() {
@@ -95,13 +107,16 @@ std::size_t Recorder::take_mix() {
       song_ = chunk.song;
       info_ = RecordingInfo{chunk.leader, chunk.song_start};
     }
-    if (chunk.samples > 0) {
+    if (chunk.samples > 0 && !failed_) {
       if (!open_song(chunk.song)) return written;
       const auto n = chunk.samples;
       render_reply(std::span(audio_).first(n), std::span(backing_).first(n),
                    std::span(writers_).first(n), chunk.levels);
-      if (auto ok = store_.append(std::span(audio_).first(n)); !ok) report("append", ok.error());
-      written += n;
+      if (auto ok = store_.append(std::span(audio_).first(n)); !ok) {
+        give_up(ok.error() + " (the file keeps what was written, with a matching header)");
+      } else {
+        written += n;
+      }
     }
     if (chunk.finished) close_song();
     if (chunk.samples < kBlockSamples) return written;
@@ -115,6 +130,7 @@ bool Recorder::open_song(std::uint64_t song) {
     song_ = song;
     info_ = {};
   }
+  if (failed_) return false;  // this song's recording stopped after a write error
   if (file_open_) return true;
   auto name = store_.start(std::chrono::system_clock::now(), info_);
   if (!name) {
@@ -132,6 +148,7 @@ void Recorder::close_song() {
   if (stems_) stems_->finish_song();
   last_closed_ = std::max(last_closed_, song_);
   song_ = 0;
+  failed_ = false;
 }
 
 }  // namespace brigade::server

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -18,7 +19,9 @@ namespace brigade::server {
 
 /// A background thread takes finished audio from the room a few times a second (under the room
 /// lock only for the copy), renders it with the listeners' mix formula and streams it to the
-/// store (file I/O outside the lock). Destruction stops the thread and finishes the file.
+/// store (file I/O outside the lock). Destruction stops the thread and finishes the file. An
+/// I/O error (full disk, unwritable folder, file size limit) stops that song's recording with
+/// one log line; the file keeps what reached the disk, with a header that agrees with it.
 class Recorder {
  public:
   /// How often the thread looks for new audio.
@@ -54,6 +57,8 @@ class Recorder {
   /// Finishes the open file and logs recording_finished with its size.
   void finish_file();
   void report(std::string_view what, const std::string& error);
+  /// Stops recording the current song after an I/O error, with one log line.
+  void give_up(const std::string& why);
 
   Room& room_;
   RecordingStore& store_;
@@ -62,6 +67,8 @@ class Recorder {
   std::uint64_t last_closed_ = 0;  ///< newest song whose files were finished
   RecordingInfo info_;             ///< what the listing shows about song_
   bool file_open_ = false;
+  /// The current song hit an I/O error: its remaining audio is dropped.
+  bool failed_ = false;
   std::vector<float> audio_, backing_;
   std::vector<WriterCount> writers_;
   std::mutex mutex_;

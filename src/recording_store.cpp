@@ -67,7 +67,10 @@ std::vector<std::string> wav_files_oldest_first(const fs::path& dir) {
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code type_ec;
     const std::string file = it->path().filename().string();
-    if (is_wav_name(file) && it->is_regular_file(type_ec)) files.push_back(file);
+    // symlink_status: a symlink is never listed, served or pruned, wherever it points.
+    if (is_wav_name(file) && fs::is_regular_file(it->symlink_status(type_ec))) {
+      files.push_back(file);
+    }
   }
   std::sort(files.begin(), files.end(),
             [](const std::string& a, const std::string& b) { return age_key(a) < age_key(b); });
@@ -100,6 +103,8 @@ std::map<std::string, std::vector<std::pair<fs::path, std::uintmax_t>>> companio
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string file = it->path().filename().string();
     if (file.front() == '.' || is_wav_name(file) || file.find('.') == std::string::npos) continue;
+    std::error_code link_ec;
+    if (it->is_symlink(link_ec)) continue;  // never counted, read or pruned through
     out[stem_of(file)].emplace_back(it->path(), entry_bytes(*it));
   }
   return out;
@@ -129,6 +134,8 @@ constexpr std::string_view kLeaderKey = "leader=";
 constexpr std::string_view kStartKey = "song_start_clock=";
 
 void write_info(const fs::path& path, const RecordingInfo& info) {
+  std::error_code ec;
+  if (fs::is_symlink(path, ec)) return;  // never written through a link planted in the folder
   std::string leader = info.leader;
   for (char& c : leader) {
     if (static_cast<unsigned char>(c) < 0x20) c = ' ';  // one line per key
@@ -139,6 +146,8 @@ void write_info(const fs::path& path, const RecordingInfo& info) {
 
 RecordingInfo read_info(const fs::path& path) {
   RecordingInfo info;
+  std::error_code ec;
+  if (fs::is_symlink(path, ec)) return info;
   std::ifstream in(path, std::ios::binary);
   for (std::string line; std::getline(in, line);) {
     if (line.starts_with(kLeaderKey)) info.leader = line.substr(kLeaderKey.size());

@@ -79,12 +79,15 @@ ExchangeOutcome Room::validate(const ExchangeRequest& req, Clock now) const {
   }
   const Clock n = req.n_samples;
   if (n <= 0 || n > kMaxExchangeSamples) return {ExchangeStatus::kBadRequest, "bad n_samples"};
+  // No arithmetic on the request's clocks until they are known to be near `now`: the engine
+  // stays defined for any int64 (the parser already bounds them, this is the second line).
+  const Clock oldest_end = now - kRingSamples + n;  // earliest clock whose interval is in the ring
   if (req.read_clock > now) return {ExchangeStatus::kBadRequest, "read clock is in the future"};
-  if (req.read_clock - n < now - kRingSamples) {
+  if (req.read_clock < oldest_end) {
     return {ExchangeStatus::kBadRequest, "read clock is older than the ring"};
   }
   if (req.write_clock) {
-    if (*req.write_clock - n < now - kRingSamples) {
+    if (*req.write_clock < oldest_end) {
       return {ExchangeStatus::kBadRequest, "write clock is too far in the past"};
     }
     if (*req.write_clock > now) {
@@ -104,10 +107,10 @@ ExchangeOutcome Room::validate(const ExchangeRequest& req, Clock now) const {
   }
   if (req.reset_user_state) return {};
   const User& u = it->second;
-  if (u.last_read && req.read_clock - n != *u.last_read) {
+  if (u.last_read && req.read_clock != *u.last_read + n) {
     return {ExchangeStatus::kBadRequest, "read clock desync"};
   }
-  if (req.write_clock && u.last_write && *req.write_clock - n != *u.last_write) {
+  if (req.write_clock && u.last_write && *req.write_clock != *u.last_write + n) {
     return {ExchangeStatus::kBadRequest, "write clock desync"};
   }
   return {};

@@ -304,7 +304,8 @@ async function uploadTrack(file) {
     let res;
     try {
       // With --admin-token, uploads are an operator's action too.
-      const headers = { 'Content-Type': 'audio/wav' };
+      // The server recognises the format from the file's first bytes, not from this header.
+      const headers = { 'Content-Type': file.type || 'application/octet-stream' };
       const token = sessionStorage.getItem(ADMIN_KEY);
       if (token) headers['X-Admin-Token'] = token;
       res = await fetch(UPLOAD_URL, { method: 'POST', body: file, headers, cache: 'no-store' });

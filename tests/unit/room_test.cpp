@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <numbers>
 #include <vector>
@@ -260,6 +261,34 @@ TEST_F(RoomTest, ClocksOutsideTheRingOrInTheFutureAreRefused) {
   tick();
   const auto outcome = exchange(upload_request(1, 0), std::vector<float>(kN - 1, 0.0f));
   EXPECT_EQ(outcome.status, ExchangeStatus::kBadRequest);
+}
+
+TEST_F(RoomTest, ExtremeClocksAreRefusedWithoutOverflow) {
+  // The parser bounds wire clocks to [0, kMaxClock]; the room must stay defined for any int64
+  // anyway (this test runs under UBSan in the ASan tree, where an overflow aborts).
+  ok(upload_request(1, 3 * kSecond));
+  constexpr Clock kMin = std::numeric_limits<Clock>::min();
+  constexpr Clock kMax = std::numeric_limits<Clock>::max();
+  for (const Clock c : {kMin, kMin + 1, Clock{-1}, Clock{0}, kMaxClock, kMax - 1, kMax}) {
+    SCOPED_TRACE(c);
+    for (const bool reset : {true, false}) {
+      ExchangeRequest read = request(1, 3 * kSecond);
+      read.read_clock = c;
+      read.reset_user_state = reset;
+      EXPECT_EQ(exchange(read).status, ExchangeStatus::kBadRequest);
+      ExchangeRequest write = upload_request(1, 3 * kSecond);
+      write.write_clock = c;
+      write.reset_user_state = reset;
+      EXPECT_EQ(exchange(write, tone(440, 0.5f)).status, ExchangeStatus::kBadRequest);
+    }
+  }
+  // None of them touched the singer: its delay is still 3 s and its clocks continue.
+  tick();
+  ok(upload_request(1, 3 * kSecond));
+  RoomSnapshot snap;
+  room->snapshot(snap);
+  ASSERT_EQ(snap.singers.size(), 1u);
+  EXPECT_EQ(snap.singers[0].delay_samples, 3 * kSecond);
 }
 
 TEST_F(RoomTest, NoSongMeansSilenceAndUploadsAreNotMixed) {

@@ -1,0 +1,16 @@
+// brigade: the exchange reply's JSON metadata block (spec §5.4), written without a JSON library.
+#pragma once
+
+#include <string>
+
+#include "api_request.hpp"
+#include "brigade/exchange.hpp"
+
+namespace brigade::server {
+
+/// Appends the metadata object of a successful exchange: the clocks, the song state, the
+/// events, the keys delivered to this singer once (chats, rounds, volumes, lyrics…), the user
+/// summary's version and the values brought within bounds (`adjusted`).
+void append_reply_metadata(std::string& out, const ExchangeResult& r, const Adjustments& adjusted);
+
+}  // namespace brigade::server
