@@ -138,6 +138,15 @@ int main(int argc, char** argv) {
             << std::endl;
   server::log_line(server::LogLevel::kInfo, "web root " + web_root.string() + ", " +
                                                 std::to_string(options->threads) + " threads");
+  if (!options->config_file.empty()) {
+    server::log_line(server::LogLevel::kInfo, "settings from " + options->config_file);
+  }
+  // Where the token came from, never the token.
+  server::log_line(
+      server::LogLevel::kInfo,
+      options->admin_token.empty()
+          ? std::string("no admin token: room-wide controls are open to everyone")
+          : "room-wide controls need the admin token (from " + options->admin_token_source + ")");
 
   std::vector<std::thread> workers;
   for (unsigned i = 1; i < options->threads; ++i) workers.emplace_back([&] { ioc.run(); });
