@@ -38,15 +38,13 @@ std::uint16_t parse_listening_line(std::string_view line) {
 }  // namespace
 
 ServerProcess::ServerProcess(ServerOptions options) {
-  std::vector<std::string> args = {options.binary,
-                                   "--listen",
-                                   "127.0.0.1:0",
-                                   "--web-root",
-                                   options.web_root,
-                                   "--threads",
-                                   std::to_string(options.threads),
-                                   "--log-level",
-                                   options.log_level};
+  std::vector<std::string> args = {options.binary, "--listen", "127.0.0.1:0"};
+  if (!options.web_root.empty()) {
+    args.emplace_back("--web-root");
+    args.push_back(options.web_root);
+  }
+  args.insert(args.end(),
+              {"--threads", std::to_string(options.threads), "--log-level", options.log_level});
   if (options.max_users > 0) {
     args.emplace_back("--max-users");
     args.push_back(std::to_string(options.max_users));
@@ -71,6 +69,7 @@ ServerProcess::ServerProcess(ServerOptions options) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
     if (dup2(fds[1], STDOUT_FILENO) < 0) _exit(127);
+    if (options.capture_stderr && dup2(fds[1], STDERR_FILENO) < 0) _exit(127);
     execv(argv[0], argv.data());
     _exit(127);
   }
