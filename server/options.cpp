@@ -102,6 +102,21 @@ bool resolve_admin_token(const po::variables_map& cli, const po::variables_map& 
   return true;
 }
 
+/// Stores the settings of config file `path` into `merged` (where the command line's values
+/// win) and into `alone`. Throws with the file's name in the message.
+void store_config_file(const std::string& path, const po::options_description& settings,
+                       po::variables_map& merged, po::variables_map& alone) {
+  std::ifstream file(path);
+  if (!file) throw std::runtime_error("cannot read --config '" + path + "'");
+  try {
+    const auto parsed = po::parse_config_file(file, settings);
+    po::store(parsed, merged);
+    po::store(parsed, alone);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("--config '" + path + "': " + e.what());
+  }
+}
+
 }  // namespace
 
 std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
@@ -150,20 +165,14 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     const auto cli = po::parse_command_line(argc, argv, desc);
     po::store(cli, vm);
     po::store(cli, cli_vm);
-    if (vm.count("config") && !vm.count("help") && !vm.count("version")) {
-      const auto path = vm["config"].as<std::string>();
-      std::ifstream file(path);
-      if (!file) throw std::runtime_error("cannot read --config '" + path + "'");
-      try {
-        const auto parsed = po::parse_config_file(file, settings);
-        po::store(parsed, vm);
-        po::store(parsed, file_vm);
-      } catch (const std::exception& e) {
-        throw std::runtime_error("--config '" + path + "': " + e.what());
-      }
+    const bool exits_now = vm.count("help") || vm.count("version");
+    if (vm.count("config") && !exits_now) {
+      store_config_file(vm["config"].as<std::string>(), settings, vm, file_vm);
     }
     po::notify(vm);
-    if (!resolve_admin_token(cli_vm, file_vm, o, error)) throw std::runtime_error(error);
+    if (!exits_now && !resolve_admin_token(cli_vm, file_vm, o, error)) {
+      throw std::runtime_error(error);
+    }
   } catch (const std::exception& e) {
     std::cerr << "brigade-server: " << e.what() << " (see --help)\n";
     exit_code = 2;
