@@ -8,6 +8,9 @@
 #include <utility>
 #include <vector>
 
+#include "brigade/tar_archive.hpp"
+#include "error_reason.hpp"
+
 namespace brigade::server {
 
 /// What the router answers; the HTTP session turns it into a Beast response.
@@ -23,11 +26,17 @@ struct ApiResponse {
   /// Add the API's CORS headers (Allow-Origin *, Max-Age, Expose-Headers).
   bool cors = true;
   std::vector<std::pair<std::string, std::string>> headers;
+  /// An uncompressed tar of these files to stream instead of `body` (see TarStream).
+  std::optional<std::vector<TarMember>> archive;
+  /// For brigade_errors_total; kNone on success.
+  ErrorReason reason = ErrorReason::kNone;
 };
 
 /// An error as every client understands it: X-Audio-Metadata {"kill_client": true, "message"},
 /// and the same JSON as a one-line body.
+/// `reason` defaults to the one the status implies (reason_for_status).
 ApiResponse error_response(unsigned status, std::string_view message);
+ApiResponse error_response(unsigned status, std::string_view message, ErrorReason reason);
 
 /// Appends `s` as a JSON string literal (quotes, escapes; UTF-8 passes through).
 void append_json_string(std::string& out, std::string_view s);

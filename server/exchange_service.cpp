@@ -7,6 +7,9 @@
 
 #include "api_request.hpp"
 #include "brigade/packet_container.hpp"
+#include "brigade/user_summary.hpp"
+#include "log.hpp"
+#include "room_log.hpp"
 
 namespace brigade::server {
 namespace {
@@ -39,10 +42,31 @@ unsigned http_status(ExchangeStatus s) {
       return 400;
     case ExchangeStatus::kForbidden:
       return 403;
+    case ExchangeStatus::kConflict:
+      return 409;
     case ExchangeStatus::kRoomFull:
+    case ExchangeStatus::kDraining:
       return 503;
   }
   return 500;
+}
+
+ErrorReason error_reason(ExchangeStatus s) {
+  switch (s) {
+    case ExchangeStatus::kOk:
+      return ErrorReason::kNone;
+    case ExchangeStatus::kBadRequest:
+      return ErrorReason::kClock;
+    case ExchangeStatus::kForbidden:
+      return ErrorReason::kForbidden;
+    case ExchangeStatus::kConflict:
+      return ErrorReason::kConflict;
+    case ExchangeStatus::kRoomFull:
+      return ErrorReason::kRoomFull;
+    case ExchangeStatus::kDraining:
+      return ErrorReason::kDraining;
+  }
+  return ErrorReason::kBadRequest;
 }
 
 // Decodes the container into s.upload; returns the sample count or sets `error`.
@@ -70,6 +94,19 @@ Clock decode_upload(Singer& singer, std::span<const std::uint8_t> audio, Scratch
     return -1;
   }
   return static_cast<Clock>(total);
+}
+
+/// Hands an upload's packets (views into the request body) to the stem recorder: one copy into
+/// its bounded queue, dropped there when full.
+void queue_stem(StemQueue& stems, const ExchangeRequest& req, const ExchangeResult& result,
+                const PacketList& packets) {
+  const std::string_view name = req.name.empty() ? std::string_view("<anonymous>") : req.name;
+  stems.push(StemUpload{.song = result.recorded_song,
+                        .song_start = result.song_start_clock,
+                        .user = req.user_id,
+                        .begin = *req.write_clock - req.n_samples,
+                        .name = truncate_utf8(name, kMaxNameBytes)},
+             packets.view());
 }
 
 void append_key(std::string& out, std::string_view key) {
@@ -170,6 +207,13 @@ void append_metadata(std::string& out, const ExchangeResult& r) {
     }
     out += "]";
   }
+  if (r.summary || r.summary_unchanged) {
+    int_field("user_summary_version", static_cast<long long>(r.summary_version));
+    if (r.summary_unchanged) {
+      append_key(out, "user_summary_unchanged");
+      out += "true";
+    }
+  }
   out += "}";
 }
 
@@ -212,6 +256,8 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   std::size_t json_len = 0;
   if (const char* e = parse_exchange(query, req, json_len)) return error_response(400, e);
   req.admin = is_admin(query.get("admin_token").value_or(admin_header));
+  req.holds_admin_token = req.admin && !config_.admin_token.empty();
+  req.admit_new_singers = !readiness_ || !readiness_->draining();
   req.controls.track_samples.reset();
   if (req.controls.track && req.admin) {
     std::string error;
@@ -230,15 +276,18 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   const std::shared_ptr<Singer> singer = singers_.get(req.user_id, room_.now());
   std::lock_guard singer_lock(singer->mutex);
   if (req.reset_user_state) singer->reset();
-  auto fail = [&](unsigned status, std::string_view message) {
+  auto fail = [&](unsigned status, std::string_view message,
+                  ErrorReason reason = ErrorReason::kBadAudio) {
     singer->reset();
-    return error_response(status, message);
+    return error_response(status, message, status >= 500 ? ErrorReason::kEncoder : reason);
   };
 
   // Decode (outside the room lock).
   Clock n = req.n_samples;
   if (audio_bytes.empty()) {
-    if (n == 0) return fail(400, "n_samples is required when no audio is sent");
+    if (n == 0) {
+      return fail(400, "n_samples is required when no audio is sent", ErrorReason::kBadRequest);
+    }
     std::fill_n(s.upload.begin(), n, 0.0f);
   } else {
     std::string error;
@@ -261,8 +310,13 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   const ExchangeBuffers buffers{std::span(s.audio).first(size), std::span(s.backing).first(size),
                                 std::span(s.writers).first(size)};
   if (auto outcome = room_.exchange(req, upload, buffers, result); !outcome.ok()) {
-    return fail(http_status(outcome.status), outcome.message);
+    singer->reset();
+    return refused(req, outcome);
   }
+  if (config_.stems && result.recorded_song != 0 && !audio_bytes.empty()) {
+    queue_stem(*config_.stems, req, result, s.packets);
+  }
+  if (result.room_events) log_room_events(room_);
 
   // Produce the reply PCM from the copies, then encode it (outside the lock).
   switch (result.source) {
@@ -282,9 +336,8 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
 
   ApiResponse response;
   std::string& out = response.body;
-  const std::size_t packets = size / kOpusFrameSamples;
   const std::size_t summary_bytes = result.summary ? result.summary->size() : 2;
-  out.reserve(1024 + summary_bytes + packets * 512);
+  out.reserve(1024 + summary_bytes + size / kOpusFrameSamples * 512);
   append_metadata(out, result);
   const std::size_t metadata_len = out.size();
   if (result.summary) {
@@ -292,36 +345,68 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   } else {
     out.append(2, '\0');  // always present: the client parses it unconditionally
   }
+  if (metrics_ && req.user_summary) metrics_->add_summary(result.summary != nullptr, summary_bytes);
   const auto encode_start = std::chrono::steady_clock::now();
-  const bool shareable =
-      config_.share_encoders && req.read_clock % kOpusFrameSamples == 0 &&
-      (result.source == ReplySource::kMix || result.source == ReplySource::kSilence);
-  if (shareable) {
-    if (!singer->share_delay_seconds) {
-      singer->share_delay_seconds =
-          (result.server_clock - req.read_clock + kSampleRate / 2) / kSampleRate;
-    }
-    const ShareKey key{*singer->share_delay_seconds, result.levels.user_backing};
-    const std::int64_t first_frame = (req.read_clock - n) / kOpusFrameSamples;
-    if (!shared_.append_packets(key, first_frame, buffers.audio, singer->encoder, out,
-                                result.server_clock / kSampleRate)) {
-      return fail(500, "Opus encoder failed");
-    }
-  } else {
-    begin_container(out, packets);
-    for (std::size_t i = 0; i < packets; ++i) {
-      const int bytes = singer->encoder.encode(
-          std::span<const float>(buffers.audio).subspan(i * kOpusFrameSamples, kOpusFrameSamples),
-          s.packet);
-      if (bytes < 0) return fail(500, "Opus encoder failed: " + codec::error_text(bytes));
-      append_packet(out, std::span(s.packet).first(static_cast<std::size_t>(bytes)));
-    }
-  }
+  if (const char* e = encode_reply(req, result, *singer, buffers.audio, out)) return fail(500, e);
   if (metrics_) metrics_->add_encode(std::chrono::steady_clock::now() - encode_start);
   response.audio_metadata = "{\"metadata_len\": ";
   append_json_int(response.audio_metadata, static_cast<long long>(metadata_len));
   response.audio_metadata += "}";
   return response;
+}
+
+ApiResponse ExchangeService::refused(const ExchangeRequest& req, const ExchangeOutcome& outcome) {
+  switch (outcome.status) {
+    case ExchangeStatus::kForbidden:
+      log_event(LogLevel::kInfo, "control_refused",
+                {{"id", req.user_id}, {"name", req.name}, {"reason", outcome.message}});
+      break;
+    case ExchangeStatus::kRoomFull:
+      log_event(LogLevel::kWarn, "limit_hit",
+                {{"limit", "max_users"}, {"value", room_.max_users()}, {"id", req.user_id}});
+      break;
+    case ExchangeStatus::kDraining:
+      log_event(LogLevel::kInfo, "singer_refused",
+                {{"id", req.user_id}, {"name", req.name}, {"reason", "draining"}});
+      break;
+    default:
+      break;
+  }
+  return error_response(http_status(outcome.status), outcome.message, error_reason(outcome.status));
+}
+
+const char* ExchangeService::encode_reply(const ExchangeRequest& req, const ExchangeResult& result,
+                                          Singer& singer, std::span<const float> audio,
+                                          std::string& out) {
+  const Clock n = req.n_samples;
+  const std::size_t packets = audio.size() / kOpusFrameSamples;
+  const bool shareable =
+      config_.share_encoders && req.read_clock % kOpusFrameSamples == 0 &&
+      (result.source == ReplySource::kMix || result.source == ReplySource::kSilence);
+  if (shareable) {
+    if (!singer.share_delay_seconds) {
+      singer.share_delay_seconds =
+          (result.server_clock - req.read_clock + kSampleRate / 2) / kSampleRate;
+    }
+    const ShareKey key{*singer.share_delay_seconds, result.levels.user_backing};
+    const std::int64_t first_frame = (req.read_clock - n) / kOpusFrameSamples;
+    if (!shared_.append_packets(key, first_frame, audio, singer.own_encoder, out,
+                                result.server_clock / kSampleRate)) {
+      return "Opus encoder failed";
+    }
+    return nullptr;
+  }
+  shared_.count_unshared(packets);
+  std::array<std::uint8_t, codec::kMaxReplyPacketBytes>& packet = scratch().packet;
+  codec::Encoder& encoder = singer.encoder();
+  begin_container(out, packets);
+  for (std::size_t i = 0; i < packets; ++i) {
+    const int bytes =
+        encoder.encode(audio.subspan(i * kOpusFrameSamples, kOpusFrameSamples), packet);
+    if (bytes < 0) return "Opus encoder failed";
+    append_packet(out, std::span(packet).first(static_cast<std::size_t>(bytes)));
+  }
+  return nullptr;
 }
 
 ApiResponse ExchangeService::status() {

@@ -8,8 +8,10 @@
 #include "brigade/track_library.hpp"
 #include "metrics.hpp"
 #include "query.hpp"
+#include "readiness.hpp"
 #include "shared_encoder.hpp"
 #include "singer_registry.hpp"
+#include "stem_queue.hpp"
 
 namespace brigade::server {
 
@@ -18,16 +20,22 @@ struct ExchangeConfig {
   bool share_encoders = true;
   /// When non-empty, room-wide controls need admin_token=<this> (or the X-Admin-Token header).
   std::string admin_token;
+  /// When set, the packets of every upload mixed into a recorded song are queued here for the
+  /// singers' stems (see Recorder).
+  StemQueue* stems = nullptr;
 };
 
 class ExchangeService {
  public:
-  /// `tracks` and `metrics` may be null (no backing tracks / no counters).
-  ExchangeService(Room& room, ExchangeConfig config, const TrackLibrary* tracks, Metrics* metrics)
+  /// `tracks`, `metrics` and `readiness` may be null (no backing tracks / no counters / never
+  /// drains).
+  ExchangeService(Room& room, ExchangeConfig config, const TrackLibrary* tracks, Metrics* metrics,
+                  const Readiness* readiness = nullptr)
       : room_(room),
         config_(std::move(config)),
         tracks_(tracks),
         metrics_(metrics),
+        readiness_(readiness),
         singers_(static_cast<std::size_t>(room.max_users()) * kRecordsPerActiveSinger) {}
 
   /// POST with a userid: the whole exchange. Any error resets this singer's codecs and leaves
@@ -47,11 +55,18 @@ class ExchangeService {
  private:
   /// The requested backing track, read outside the room lock (cached: leaders resend it).
   std::shared_ptr<const std::vector<float>> load_track(const std::string& name, std::string& error);
+  /// The error reply for a refused room exchange, with its log line (refusals are rare).
+  ApiResponse refused(const ExchangeRequest& req, const ExchangeOutcome& outcome);
+  /// Appends the reply's Opus container (shared stream or the singer's own encoder); returns
+  /// an error text or null.
+  const char* encode_reply(const ExchangeRequest& req, const ExchangeResult& result, Singer& singer,
+                           std::span<const float> audio, std::string& out);
 
   Room& room_;
   const ExchangeConfig config_;
   const TrackLibrary* tracks_;
   Metrics* metrics_;
+  const Readiness* readiness_;
   SingerRegistry singers_;
   SharedEncoders shared_;
   std::mutex track_mutex_;

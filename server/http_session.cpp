@@ -24,6 +24,40 @@ constexpr std::chrono::seconds kBodyTimeout{15};
 /// Writing a response.
 constexpr std::chrono::seconds kWriteTimeout{30};
 
+/// A tar streamed from files (TarStream) as a Beast body: the archive's size is known up front,
+/// and each get() reads the next piece into the writer's buffer.
+struct ArchiveBody {
+  /// Bytes read from the files per write.
+  static constexpr std::size_t kChunkBytes = 64 * 1024;
+
+  using value_type = TarStream;
+  static std::uint64_t size(const value_type& body) { return body.size(); }
+
+  class writer {
+   public:
+    using const_buffers_type = net::const_buffer;
+
+    template <bool isRequest, class Fields>
+    writer(http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+
+    void init(beast::error_code& ec) {
+      buffer_.resize(kChunkBytes);
+      ec = {};
+    }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      const std::size_t n = body_.read(buffer_);
+      if (n == 0) return boost::none;
+      return {{net::const_buffer(buffer_.data(), n), body_.remaining() > 0}};
+    }
+
+   private:
+    value_type& body_;
+    std::vector<std::uint8_t> buffer_;
+  };
+};
+
 template <class Body>
 void set_common_headers(http::response<Body>& res, const ApiResponse& r) {
   res.set(http::field::server, "brigade");
@@ -49,6 +83,21 @@ http::message_generator head_message(const ApiResponse& r, unsigned version, boo
 
 http::message_generator make_message(ApiResponse&& r, unsigned version, bool keep_alive,
                                      bool head) {
+  if (r.archive) {
+    auto stream = TarStream::open(std::move(*r.archive));
+    if (!stream) {
+      r = error_response(500, stream.error());
+    } else {
+      if (head) return head_message(r, version, keep_alive, stream.value().size());
+      http::response<ArchiveBody> res{std::piecewise_construct,
+                                      std::make_tuple(std::move(stream).value()),
+                                      std::make_tuple(http::status::ok, version)};
+      set_common_headers(res, r);
+      res.keep_alive(keep_alive);
+      res.prepare_payload();
+      return res;
+    }
+  }
   if (r.file) {
     http::file_body::value_type body;
     beast::error_code ec;
@@ -112,7 +161,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     auto& req = parser_->get();
     const bool head = req.method() == http::verb::head;
     ApiResponse r = router_.handle(req.method_string(), req.target(), req.body(),
-                                   RequestExtras{.admin_token = req["X-Admin-Token"]});
+                                   RequestExtras{.admin_token = req["X-Admin-Token"],
+                                                 .operator_token = req["X-Operator-Token"],
+                                                 .authorization = req[http::field::authorization],
+                                                 .accept = req[http::field::accept]});
     send(make_message(std::move(r), req.version(), req.keep_alive(), head), req.keep_alive());
   }
 
@@ -139,7 +191,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   /// Answers a breached limit or malformed request, then closes.
   void reject(unsigned status, std::string_view message) {
-    send(make_message(error_response(status, message), 11, false, false), false);
+    const ErrorReason reason =
+        status == 400 ? ErrorReason::kMalformedHttp : reason_for_status(status);
+    router_.metrics().record_error(reason);
+    if (status != 400) {
+      log_event(LogLevel::kWarn, "limit_hit", {{"limit", to_string(reason)}, {"reason", message}});
+    }
+    send(make_message(error_response(status, message, reason), 11, false, false), false);
   }
 
   void fail(beast::error_code ec) {
@@ -153,7 +211,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec.category() == beast::http::make_error_code(http::error::bad_target).category()) {
       return reject(400, "malformed HTTP request");
     }
-    if (log_enabled(LogLevel::kDebug)) log_line(LogLevel::kDebug, "session: " + ec.message());
+    if (log_enabled(LogLevel::kDebug)) {
+      log_event(LogLevel::kDebug, "session_error", {{"error", ec.message()}});
+    }
     do_close();
   }
 

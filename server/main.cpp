@@ -3,7 +3,6 @@
 #include <sys/resource.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/signal_set.hpp>
 
 #include <filesystem>
 #include <iostream>
@@ -14,6 +13,7 @@
 #include "brigade/recording_store.hpp"
 #include "brigade/room.hpp"
 #include "brigade/track_library.hpp"
+#include "drain.hpp"
 #include "listener.hpp"
 #include "log.hpp"
 #include "options.hpp"
@@ -77,6 +77,10 @@ int main(int argc, char** argv) {
     std::cerr << "brigade-server: --log-level must be error, warn, info or debug\n";
     return 2;
   }
+  if (!server::set_log_format(options->log_format)) {
+    std::cerr << "brigade-server: --log-format must be text or json\n";
+    return 2;
+  }
   net::ip::tcp::endpoint endpoint;
   std::string error;
   if (!parse_listen(options->listen, endpoint, error)) {
@@ -92,25 +96,40 @@ int main(int argc, char** argv) {
 
   raise_descriptor_limit();
   SystemSampleClock clock;
-  Room room(clock, RoomConfig{.max_users = options->max_users});
+  Room room(clock,
+            RoomConfig{
+                .max_users = options->max_users,
+                .operators_exist = !options->admin_token.empty(),
+                .lead_policy = options->who_may_lead == "operators" ? LeadPolicy::kOperators
+                                                                    : LeadPolicy::kAnyone,
+                .leader_gone_samples = Clock{options->leader_gone_seconds} * kSampleRate,
+                .max_recording_samples = Clock{options->max_recording_minutes} * 60 * kSampleRate,
+            });
   TrackLibrary tracks(options->tracks_dir);
   std::unique_ptr<RecordingStore> recordings;
   try {
-    recordings =
-        std::make_unique<RecordingStore>(options->recordings_dir, options->keep_recordings);
+    recordings = std::make_unique<RecordingStore>(
+        options->recordings_dir, options->keep_recordings,
+        static_cast<std::uintmax_t>(options->max_recordings_mb) << 20);
   } catch (const std::exception& e) {
     std::cerr << "brigade-server: --recordings-dir: " << e.what() << "\n";
     return 1;
   }
+  // Declared before the router and the recorder, which both hold it.
+  std::unique_ptr<server::StemQueue> stems;
+  if (options->stems) stems = std::make_unique<server::StemQueue>();
   server::Router router(room, &tracks, recordings.get(),
                         server::RouterConfig{
                             .web_root = web_root,
                             .version = BRIGADE_VERSION,
                             .exchange = {.share_encoders = options->share_encoders,
-                                         .admin_token = options->admin_token},
+                                         .admin_token = options->admin_token,
+                                         .stems = stems.get()},
                             .threads = options->threads,
+                            .private_data = options->private_data,
+                            .operator_token = options->operator_token,
                         });
-  server::Recorder recorder(room, *recordings);
+  server::Recorder recorder(room, *recordings, &router.metrics(), stems.get());
   recorder.start();
 
   net::io_context ioc(static_cast<int>(options->threads));
@@ -123,34 +142,37 @@ int main(int argc, char** argv) {
     return 1;
   }
   listener->run();
+  router.readiness().set_listening(true);
 
-  net::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int) {
-    server::log_line(server::LogLevel::kInfo, "shutting down");
-    listener->stop();
-    ioc.stop();
-  });
+  server::Drain drain(ioc, room, router.readiness(),
+                      std::chrono::seconds(options->drain_timeout_seconds), [&] {
+                        router.readiness().set_listening(false);
+                        listener->stop();
+                        ioc.stop();
+                      });
+  drain.start();
 
   const auto local = listener->local_endpoint();
   const std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]"
                                                    : local.address().to_string();
   std::cout << "brigade-server listening on http://" << host << ":" << local.port() << "/"
             << std::endl;
-  server::log_line(server::LogLevel::kInfo, "web root " + web_root.string() + ", " +
-                                                std::to_string(options->threads) + " threads");
-  if (!options->config_file.empty()) {
-    server::log_line(server::LogLevel::kInfo, "settings from " + options->config_file);
-  }
-  // Where the token came from, never the token.
-  server::log_line(
-      server::LogLevel::kInfo,
-      options->admin_token.empty()
-          ? std::string("no admin token: room-wide controls are open to everyone")
-          : "room-wide controls need the admin token (from " + options->admin_token_source + ")");
+  server::log_event(
+      server::LogLevel::kInfo, "started",
+      {{"version", BRIGADE_VERSION},
+       {"listen", host + ":" + std::to_string(local.port())},
+       {"web_root", web_root.string()},
+       {"threads", options->threads},
+       {"drain_timeout_s", options->drain_timeout_seconds},
+       {"config", options->config_file.empty() ? "none" : options->config_file},
+       // Where the admin token came from, never the token.
+       {"admin_token_from", options->admin_token.empty() ? "none" : options->admin_token_source}});
 
   std::vector<std::thread> workers;
   for (unsigned i = 1; i < options->threads; ++i) workers.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : workers) t.join();
+  recorder.stop();  // finishes an open recording (a valid WAV header)
+  server::log_event(server::LogLevel::kInfo, "stopped");
   return 0;
 }

@@ -19,8 +19,21 @@ struct Options {
   /// "--admin-token-file PATH", "BRIGADE_ADMIN_TOKEN" or "" (no token).
   std::string admin_token_source;
   std::string config_file;  ///< --config FILE, or "" when none was given
+  /// Read-only operators' token: sees what --private hides, controls nothing.
+  std::string operator_token;
+  /// Recordings, debug state, telemetry and metrics need the operator or admin token.
+  bool private_data = false;
+  /// "anyone" or "operators" (with --admin-token): who may take the lead before a song.
+  std::string who_may_lead = "anyone";
+  int leader_gone_seconds = 30;        ///< a song ends this long after its leader left
+  int max_recording_minutes = 60;      ///< one recording's longest length
+  long long max_recordings_mb = 2048;  ///< the recordings folder's size cap, MiB
   std::string log_level = "info";
+  std::string log_format = "text";  ///< text|json
+  /// On SIGTERM, how long a running song may go on before the server exits anyway, seconds.
+  int drain_timeout_seconds = 60;
   bool share_encoders = true;  ///< false with --no-shared-encoding
+  bool stems = true;           ///< false with --no-stems
 };
 
 /// Environment variable that supplies the admin token when no flag does.

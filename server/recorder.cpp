@@ -1,19 +1,31 @@
 // brigade: song recorder.
 #include "recorder.hpp"
 
+#include <filesystem>
+
 #include "brigade/volume.hpp"
 #include "log.hpp"
 
 namespace brigade::server {
 
-Recorder::Recorder(Room& room, RecordingStore& store)
+Recorder::Recorder(Room& room, RecordingStore& store, Metrics* metrics, StemQueue* stems)
     : room_(room),
       store_(store),
+      metrics_(metrics),
       audio_(kBlockSamples),
       backing_(kBlockSamples),
-      writers_(kBlockSamples) {}
+      writers_(kBlockSamples),
+      stem_queue_(stems),
+      stems_(stems ? std::make_unique<StemRecorder>(room.max_recording_samples(), stems->counters)
+                   : nullptr) {}
 
 Recorder::~Recorder() {
+  stop();
+}
+
+void Recorder::stop() {
+  if (stopped_) return;  // once only: a later step() would open a new file for the song
+  stopped_ = true;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -21,7 +33,26 @@ Recorder::~Recorder() {
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   step();  // whatever is final already
-  if (file_open_) (void)store_.finish();
+  close_song();
+}
+
+void Recorder::report(std::string_view what, const std::string& error) {
+  log_event(LogLevel::kWarn, "recording_error", {{"during", what}, {"error", error}});
+  if (metrics_) metrics_->record_error(ErrorReason::kRecording);
+}
+
+void Recorder::finish_file() {
+  if (!file_open_) return;
+  file_open_ = false;
+  const auto name = store_.current();
+  const std::uint64_t samples = store_.current_samples();
+  if (auto done = store_.finish(); !done) return report("finish", done.error());
+  std::error_code ec;
+  const auto bytes = name ? std::filesystem::file_size(store_.dir() / *name, ec) : 0;
+  log_event(LogLevel::kInfo, "recording_finished",
+            {{"file", name.value_or("")},
+             {"bytes", ec ? std::uintmax_t{0} : bytes},
+             {"seconds", static_cast<double>(samples * 1000 / kSampleRate) / 1000.0}});
 }
 
 void Recorder::start() {
@@ -39,45 +70,68 @@ void Recorder::run() {
 }
 
 std::size_t Recorder::step() {
+  const std::size_t written = take_mix();
+  if (stem_queue_) {
+    stem_queue_->drain([this](const StemUpload& upload, PacketSpans packets) {
+      // A song the mix has not seen yet started after take_mix(): take again, which notes its
+      // leader's name for the listing.
+      if (upload.song > song_) take_mix();
+      if (open_song(upload.song)) {
+        stems_->add(upload, packets);
+      } else {
+        stems_->refuse();
+      }
+    });
+  }
+  return written;
+}
+
+std::size_t Recorder::take_mix() {
   std::size_t written = 0;
   for (;;) {
     const RecordingChunk chunk = room_.take_recording({audio_, backing_, writers_});
     if (chunk.song != song_) {
-      if (file_open_) {
-        if (auto done = store_.finish(); !done)
-          log_line(LogLevel::kWarn, "recording: " + done.error());
-        file_open_ = false;
-      }
+      close_song();
       song_ = chunk.song;
+      info_ = RecordingInfo{chunk.leader, chunk.song_start};
     }
     if (chunk.samples > 0) {
-      if (!file_open_) {
-        auto name = store_.start(std::chrono::system_clock::now());
-        if (!name) {
-          log_line(LogLevel::kWarn, "recording: " + name.error());
-          return written;
-        }
-        file_open_ = true;
-        log_line(LogLevel::kInfo, "recording " + name.value());
-      }
+      if (!open_song(chunk.song)) return written;
       const auto n = chunk.samples;
       render_reply(std::span(audio_).first(n), std::span(backing_).first(n),
                    std::span(writers_).first(n), chunk.levels);
-      if (auto ok = store_.append(std::span(audio_).first(n)); !ok) {
-        log_line(LogLevel::kWarn, "recording: " + ok.error());
-      }
+      if (auto ok = store_.append(std::span(audio_).first(n)); !ok) report("append", ok.error());
       written += n;
     }
-    if (chunk.finished) {
-      if (file_open_) {
-        if (auto done = store_.finish(); !done)
-          log_line(LogLevel::kWarn, "recording: " + done.error());
-        file_open_ = false;
-      }
-      song_ = 0;
-    }
+    if (chunk.finished) close_song();
     if (chunk.samples < kBlockSamples) return written;
   }
+}
+
+bool Recorder::open_song(std::uint64_t song) {
+  if (song == 0 || song <= last_closed_) return false;
+  if (song != song_) {
+    close_song();
+    song_ = song;
+    info_ = {};
+  }
+  if (file_open_) return true;
+  auto name = store_.start(std::chrono::system_clock::now(), info_);
+  if (!name) {
+    report("start", name.error());
+    return false;
+  }
+  file_open_ = true;
+  log_event(LogLevel::kInfo, "recording_started", {{"file", name.value()}, {"song", song}});
+  if (stems_) stems_->begin_song(store_.stems_dir(name.value()));
+  return true;
+}
+
+void Recorder::close_song() {
+  finish_file();
+  if (stems_) stems_->finish_song();
+  last_closed_ = std::max(last_closed_, song_);
+  song_ = 0;
 }
 
 }  // namespace brigade::server

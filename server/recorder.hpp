@@ -3,12 +3,16 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "brigade/recording_store.hpp"
 #include "brigade/room.hpp"
+#include "metrics.hpp"
+#include "stem_queue.hpp"
+#include "stem_recorder.hpp"
 
 namespace brigade::server {
 
@@ -22,28 +26,50 @@ class Recorder {
   /// Largest block taken from the room at once: 1 s.
   static constexpr std::size_t kBlockSamples = kSampleRate;
 
-  Recorder(Room& room, RecordingStore& store);
+  /// `metrics` may be null; write failures count as brigade_errors_total{reason="recording"}.
+  /// `stems` may be null (no stems); it outlives the recorder.
+  Recorder(Room& room, RecordingStore& store, Metrics* metrics = nullptr,
+           StemQueue* stems = nullptr);
   ~Recorder();
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
 
   /// Starts the background thread.
   void start();
+  /// Stops the thread, writes what is final and finishes the open file (idempotent; the
+  /// destructor calls it).
+  void stop();
   /// One pass: takes and writes everything the room has ready. Returns samples written.
   std::size_t step();
 
  private:
   void run();
+  /// Takes and writes the mix the room has ready.
+  std::size_t take_mix();
+  /// Makes `song` the one being written and opens its files; false for an older song or when
+  /// no file can be created.
+  bool open_song(std::uint64_t song);
+  /// Finishes the files of the song being written.
+  void close_song();
+  /// Finishes the open file and logs recording_finished with its size.
+  void finish_file();
+  void report(std::string_view what, const std::string& error);
 
   Room& room_;
   RecordingStore& store_;
-  std::uint64_t song_ = 0;  ///< song being written; 0 = none
+  Metrics* metrics_;
+  std::uint64_t song_ = 0;         ///< song being written; 0 = none
+  std::uint64_t last_closed_ = 0;  ///< newest song whose files were finished
+  RecordingInfo info_;             ///< what the listing shows about song_
   bool file_open_ = false;
   std::vector<float> audio_, backing_;
   std::vector<WriterCount> writers_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool stopped_ = false;  ///< stop() ran (owner's thread only)
+  StemQueue* stem_queue_;
+  std::unique_ptr<StemRecorder> stems_;  ///< null without a queue
   std::thread thread_;
 };
 

@@ -33,7 +33,7 @@ std::shared_ptr<SharedEncoders::Group> SharedEncoders::group(const ShareKey& key
 }
 
 bool SharedEncoders::append_packets(const ShareKey& key, std::int64_t first_frame,
-                                    std::span<const float> pcm, codec::Encoder& own,
+                                    std::span<const float> pcm, std::optional<codec::Encoder>& own,
                                     std::string& out, std::int64_t now_seconds) {
   const std::shared_ptr<Group> shared = group(key, now_seconds);
   Group& g = *shared;
@@ -61,7 +61,8 @@ bool SharedEncoders::append_packets(const ShareKey& key, std::int64_t first_fram
       continue;
     }
     std::array<std::uint8_t, codec::kMaxReplyPacketBytes> packet{};
-    const int n = own.encode(frame_pcm, packet);
+    if (!own) own.emplace();
+    const int n = own->encode(frame_pcm, packet);
     if (n < 0) return false;
     append_packet(out, std::span(packet).first(static_cast<std::size_t>(n)));
     missed_.fetch_add(1, std::memory_order_relaxed);
@@ -71,7 +72,7 @@ bool SharedEncoders::append_packets(const ShareKey& key, std::int64_t first_fram
 
 SharedEncoderStats SharedEncoders::stats() const {
   return {encoded_.load(std::memory_order_relaxed), reused_.load(std::memory_order_relaxed),
-          missed_.load(std::memory_order_relaxed)};
+          missed_.load(std::memory_order_relaxed), unshared_.load(std::memory_order_relaxed)};
 }
 
 std::size_t SharedEncoders::group_count() {

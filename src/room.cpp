@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "brigade/backing.hpp"
 #include "brigade/buckets.hpp"
@@ -14,8 +15,6 @@ constexpr Clock kExpirySweepSamples = kSampleRate;  // sweep old records at most
 constexpr std::size_t kImageTokenLetters = 10;
 /// The recorder stays this far behind the last bucket, for its network and pipeline delay.
 constexpr Clock kRecordingMarginSamples = Clock{kBucketSeconds} * kSampleRate;
-/// Longest recording of one song.
-constexpr Clock kMaxRecordingSamples = Clock{3600} * kSampleRate;
 
 }  // namespace
 
@@ -54,8 +53,25 @@ void Room::for_each_active(Clock now, F&& f) {
   }
 }
 
+SongControlState Room::song_control_state() const {
+  return {.running = song_.start > 1 && song_.end == 0,
+          .leader = song_.leader,
+          .operators_exist = config_.operators_exist,
+          .policy = config_.lead_policy};
+}
+
 ExchangeOutcome Room::validate(const ExchangeRequest& req, Clock now) const {
   const RoomControls& c = req.controls;
+  if (auto outcome = check_song_control(song_control_state(), song_control_ask(req));
+      !outcome.ok()) {
+    return outcome;
+  }
+  if (c.hand_lead) {
+    const auto to = users_.find(*c.hand_lead);
+    if (to == users_.end() || !is_active(to->second, now) || to->second.spectator) {
+      return {ExchangeStatus::kBadRequest, "hand_lead names no singer present"};
+    }
+  }
   const bool halts_others_song = c.mark_stop_singing && song_.leader != req.user_id;
   if (!req.admin && (c.volume || c.backing_volume || c.disable_auto_gain || c.track ||
                      c.clear_events || halts_others_song)) {
@@ -76,6 +92,9 @@ ExchangeOutcome Room::validate(const ExchangeRequest& req, Clock now) const {
     }
   }
   const auto it = users_.find(req.user_id);
+  if (!req.admit_new_singers && (it == users_.end() || !is_active(it->second, now))) {
+    return {ExchangeStatus::kDraining, "the server is shutting down: no new singers"};
+  }
   if (it == users_.end()) {
     // A joiner is refused only when the room is full of active singers (exact count: rare path).
     int active = 0;
@@ -116,16 +135,24 @@ ExchangeOutcome Room::exchange(const ExchangeRequest& req, std::span<const float
       now >= song_.start + static_cast<Clock>(song_.track->size())) {
     // The backing track ran out: the song ends where it did.
     song_.end = song_.start + static_cast<Clock>(song_.track->size());
+    note(RoomEventKind::kSongEnded, nullptr);
     end_song(now);
   }
 
+  end_song_if_keeper_gone(now);
   expire_users(now);
   if (!last_heard_any_ || now - *last_heard_any_ > kUserActiveSamples) reset_song_state();
   last_heard_any_ = now;
 
   User& user = admit(req, now);
   apply_controls(req, user, now);
-  if (req.write_clock) write(req, upload, user, now);
+  const bool mixed = req.write_clock && write(req, upload, user, now);
+  // Stems follow the mix recording: only uploads mixed while it runs, up to its cap.
+  result.recorded_song =
+      mixed && song_.recording &&
+              *req.write_clock - req.n_samples < song_.start + config_.max_recording_samples
+          ? song_.id
+          : 0;
   read(req, user, buffers, result);
 
   result.server_clock = now;
@@ -141,7 +168,10 @@ ExchangeOutcome Room::exchange(const ExchangeRequest& req, std::span<const float
   result.tracks = result.delivered.tracks ? tracks_ : nullptr;
   refresh_summary(now, false);
   result.n_connected_users = n_active_;
-  result.summary = req.user_summary ? summary_ : nullptr;
+  result.room_events = !events_out_.empty();
+  result.summary_version = summary_version_;
+  result.summary_unchanged = req.user_summary && req.known_summary_version == summary_version_;
+  result.summary = req.user_summary && !result.summary_unchanged ? summary_ : nullptr;
   return {};
 }
 
@@ -158,6 +188,7 @@ Room::User& Room::admit(const ExchangeRequest& req, Clock now) {
         users_.begin(), users_.end(),
         [](const auto& a, const auto& b) { return a.second.last_heard < b.second.last_heard; });
     if (song_.leader == oldest->first) song_.leader.reset();
+    if (oldest->second.present) note(RoomEventKind::kSingerLeft, &oldest->second);
     users_.erase(oldest);
     summary_dirty_ = true;
   }
@@ -177,6 +208,8 @@ Room::User& Room::admit(const ExchangeRequest& req, Clock now) {
     if (s.disable_song_video) p.disable_song_video = true;
     if (!s.lyrics.empty()) p.lyrics = s.lyrics;
     if (!s.image.empty()) p.image = s.image;
+    // Without headphones the choir leaks into the microphone: only the last bucket is safe.
+    if (!req.headphones && s.leader) p.delay_seconds = s.max_position;
     summary_dirty_ = true;
   }
   if (req.reset_user_state) {
@@ -191,8 +224,14 @@ Room::User& Room::admit(const ExchangeRequest& req, Clock now) {
     u.name.assign(kept);
     summary_dirty_ = true;
   }
+  if (!u.present) {
+    u.present = true;
+    note(RoomEventKind::kSingerJoined, &u);
+  }
   u.spectator = req.spectator;
   u.muted = req.muted;
+  u.headphones = req.headphones;
+  if (song_.keeper == u.id) song_.keeper_seen = now;
   u.listening = req.hear_monitor;
   if (req.user_backing_volume) u.user_backing = friendly_to_scalar(*req.user_backing_volume);
   u.rms = 0.0f;  // set by the write, if this request uploads
@@ -214,6 +253,7 @@ void Room::apply_controls(const ExchangeRequest& req, User& user, Clock now) {
     for_each_active(now, [&](User& u) { u.pending.image = s.image; });
   }
   if (c.request_lead) request_lead(user, now);
+  if (c.hand_lead) hand_lead(users_.at(*c.hand_lead), now);
   if (c.volume) {
     s.global_volume = friendly_to_scalar(*c.volume);
     for_each_active(now, [&](User& u) { u.pending.global_volume = *c.volume; });
@@ -238,7 +278,7 @@ void Room::apply_controls(const ExchangeRequest& req, User& user, Clock now) {
     s.requested_track = *c.track;
     s.requested_samples = c.track_samples;
   }
-  if (c.mark_start_singing) start_song(req, now);
+  if (c.mark_start_singing) start_song(req, user, now);
   if (c.mark_stop_singing) stop_song(req, user, now);
   if (c.clear_events) events_ = std::make_shared<const EventList>();
   if (!c.event_data.empty()) {
@@ -297,7 +337,7 @@ void Room::request_lead(User& leader, Clock now) {
   Song& s = song_;
   scratch_users_.clear();
   for_each_active(now, [&](User& u) {
-    if (u.id != leader.id && !u.spectator) scratch_users_.push_back(&u);
+    if (u.id != leader.id && !u.spectator && u.headphones) scratch_users_.push_back(&u);
   });
   // Shuffle in a stable order first, so a fixed seed gives a fixed assignment.
   std::sort(scratch_users_.begin(), scratch_users_.end(),
@@ -308,13 +348,18 @@ void Room::request_lead(User& leader, Clock now) {
   s.max_position = a.max_position;
   for_each_active(now, [&](User& u) {
     u.pending.first_bucket = a.first_bucket;
-    if (u.spectator && u.id != leader.id) u.pending.delay_seconds = a.max_position;
+    if ((u.spectator || !u.headphones) && u.id != leader.id) {
+      u.pending.delay_seconds = a.max_position;
+    }
   });
   for (std::size_t i = 0; i < scratch_users_.size(); ++i) {
     scratch_users_[i]->pending.delay_seconds = a.follower_delays[i];
   }
   leader.pending.delay_seconds = a.first_bucket;
   s.leader = leader.id;
+  s.keeper = leader.id;
+  s.keeper_seen = now;
+  note(RoomEventKind::kLeadTaken, &leader);
   s.image.clear();
   s.lyrics.clear();
   for_each_active(now, [&](User& u) {
@@ -324,9 +369,38 @@ void Room::request_lead(User& leader, Clock now) {
   summary_dirty_ = true;
 }
 
-void Room::start_song(const ExchangeRequest& req, Clock now) {
+void Room::hand_lead(User& to, Clock now) {
+  Song& s = song_;
+  if (s.start > 1 && s.end == 0) {
+    // Mid-song the buckets stay as they are: only who may stop the song changes.
+    s.leader = to.id;
+    s.keeper = to.id;
+    s.keeper_seen = now;
+    s.keeper_last_write.reset();
+    summary_dirty_ = true;
+    return;
+  }
+  request_lead(to, now);
+}
+
+void Room::end_song_if_keeper_gone(Clock now) {
+  Song& s = song_;
+  if (s.start <= 1 || s.end != 0 || now - s.keeper_seen <= config_.leader_gone_samples) return;
+  // The song ends where the keeper's audio ended (at its start if they never sang).
+  s.end = std::max(s.start, s.keeper_last_write.value_or(s.start));
+  note(RoomEventKind::kSongEnded, nullptr);
+  end_song(now);
+}
+
+void Room::start_song(const ExchangeRequest& req, const User& user, Clock now) {
   Song& s = song_;
   rings_.wipe();
+  if (!s.keeper) s.keeper = req.user_id;
+  s.keeper_seen = now;
+  s.keeper_last_write.reset();
+  if (const auto it = users_.find(s.leader.value_or(req.user_id)); it != users_.end()) {
+    s.leader_name = it->second.name;
+  }
   events_ = std::make_shared<const EventList>();
   s.start = req.read_clock;
   s.end = 0;
@@ -346,6 +420,7 @@ void Room::start_song(const ExchangeRequest& req, Clock now) {
   s.id = ++songs_;
   s.recording = true;
   s.record_next = s.start;
+  note(RoomEventKind::kSongStarted, &user);
   for_each_active(now, [&](User& u) { u.pending.backing_track_type = type; });
 }
 
@@ -360,6 +435,7 @@ void Room::fill_backing(Interval span) {
 
 void Room::end_song(Clock now) {
   song_.leader.reset();
+  song_.keeper.reset();
   song_.track.reset();
   for_each_active(now, [](User& u) { u.pending.backing_track_type = ""; });
 }
@@ -369,7 +445,9 @@ void Room::stop_song(const ExchangeRequest& req, User& user, Clock now) {
   if (s.leader && *s.leader == user.id) {
     // The song ends where the leader's audio ends; a leader who never sang ends it here.
     s.end = user.last_write_any.value_or(req.read_clock);
+    note(RoomEventKind::kSongStopped, &user);
   } else {
+    note(RoomEventKind::kSongHalted, &user);
     s.start = 1;  // halted: no more reads or writes
     s.end = 1;
   }
@@ -396,16 +474,17 @@ void Room::reposition_listeners(User* only, Clock now) {
   }
 }
 
-void Room::write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now) {
+bool Room::write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now) {
   const Clock w = *req.write_clock;
   const Interval iv = ending_at(w, req.n_samples);
   user.last_write = w;
   user.last_write_any = w;
+  if (song_.keeper == user.id) song_.keeper_last_write = w;
   user.write_window = iv;
   user.rms = rms(upload);
   const Song& s = song_;
   const bool in_song = s.start != 0 && w > s.start && (s.end == 0 || iv.begin < s.end);
-  if (!in_song) return;
+  if (!in_song) return false;
   const float gain = user.gain * (s.leader == user.id ? leader_boost() : 1.0f);
   rings_.mix(iv, upload, gain, user.soloed);
   if (s.rounds.enabled()) {
@@ -415,6 +494,7 @@ void Room::write(const ExchangeRequest& req, std::span<const float> upload, User
       if (copy.end <= now) rings_.mix(copy, upload, gain, false);
     }
   }
+  return true;
 }
 
 void Room::read(const ExchangeRequest& req, User& user, ExchangeBuffers buffers,
@@ -469,6 +549,7 @@ void Room::refresh_summary(Clock now, bool force) {
   });
   auto bytes = std::make_shared<std::string>();
   encode_summary(scratch_entries_, *bytes);
+  if (!same_listing(*bytes, *summary_)) ++summary_version_;
   summary_ = std::move(bytes);
   summary_built_at_ = now;
   summary_dirty_ = false;
@@ -477,9 +558,52 @@ void Room::refresh_summary(Clock now, bool force) {
 void Room::expire_users(Clock now) {
   if (now - last_expiry_sweep_ < kExpirySweepSamples) return;
   last_expiry_sweep_ = now;
+  sweep_departures(now);
   std::erase_if(users_,
                 [&](const auto& kv) { return now - kv.second.last_heard > kUserLifetimeSamples; });
   summary_dirty_ = true;
+}
+
+void Room::sweep_departures(Clock now) {
+  for (auto& [id, u] : users_) {
+    if (u.present && !is_active(u, now)) {
+      u.present = false;
+      note(RoomEventKind::kSingerLeft, &u);
+    }
+  }
+}
+
+void Room::sweep_departures() {
+  std::lock_guard lock(mutex_);
+  sweep_departures(clock_.now());
+}
+
+void Room::note(RoomEventKind kind, const User* user) {
+  if (events_out_.size() >= kMaxPendingRoomEvents) {
+    ++events_dropped_;
+    return;
+  }
+  const bool song_event = kind == RoomEventKind::kSongStarted ||
+                          kind == RoomEventKind::kSongStopped ||
+                          kind == RoomEventKind::kSongHalted || kind == RoomEventKind::kSongEnded;
+  events_out_.push_back(RoomEvent{.kind = kind,
+                                  .user = user ? user->id : 0,
+                                  .name = user ? user->name : std::string(),
+                                  .song = song_event ? song_.id : 0});
+}
+
+std::uint64_t Room::take_events(std::vector<RoomEvent>& out) {
+  out.clear();
+  std::lock_guard lock(mutex_);
+  out.swap(events_out_);
+  return std::exchange(events_dropped_, 0);
+}
+
+SongPhase Room::song_phase() const {
+  const Song& s = song_;
+  if (s.start > 1 && s.end == 0) return SongPhase::kSinging;
+  if (s.recording) return SongPhase::kFinishing;
+  return s.leader ? SongPhase::kLeading : SongPhase::kIdle;
 }
 
 std::size_t Room::user_records() {
@@ -492,7 +616,7 @@ RoomStatus Room::status() {
   const Clock now = clock_.now();
   int active = 0;
   for (const auto& [id, u] : users_) active += is_active(u, now) ? 1 : 0;
-  return {active, config_.max_users};
+  return {active, config_.max_users, song_phase()};
 }
 
 void Room::snapshot_occupancy(OccupancySnapshot& out) {
@@ -512,6 +636,7 @@ void Room::snapshot(RoomSnapshot& out) {
   out.requests = requests_;
   out.clears = clears_;
   out.cleared_samples = cleared_samples_;
+  out.song_phase = song_phase();
   out.singers.clear();
   for_each_active(now, [&](User& u) {
     out.singers.push_back(SingerView{
@@ -526,6 +651,7 @@ void Room::snapshot(RoomSnapshot& out) {
         .spectator = u.spectator,
         .leader = song_.leader == u.id,
         .soloed = u.soloed,
+        .headphones = u.headphones,
     });
   });
 }
@@ -537,6 +663,9 @@ RecordingChunk Room::take_recording(ExchangeBuffers buffers) {
   if (!s.recording) return chunk;
   chunk.song = s.id;
   const Clock now = clock_.now();
+  end_song_if_keeper_gone(now);
+  chunk.song_start = s.start;
+  if (s.record_next == s.start) chunk.leader = s.leader_name;
   if (s.start <= 1) {  // halted
     s.recording = false;
     chunk.finished = true;
@@ -544,7 +673,10 @@ RecordingChunk Room::take_recording(ExchangeBuffers buffers) {
   }
   Clock limit = now - Clock{s.max_position} * kSampleRate - kRecordingMarginSamples;
   if (s.end != 0) limit = std::min(limit, s.end);
-  limit = std::min(limit, s.start + kMaxRecordingSamples);
+  // Nothing of the song lies past its keeper's newest upload; waiting there means a leader who
+  // vanished ends the song (after leader_gone_samples) exactly where the recording stands.
+  if (s.keeper_last_write) limit = std::min(limit, *s.keeper_last_write);
+  limit = std::min(limit, s.start + config_.max_recording_samples);
   // If the recorder fell a whole ring behind, that audio is gone: skip it.
   s.record_next = std::max(s.record_next, now - kRingSamples);
   const Clock n =
@@ -566,7 +698,7 @@ RecordingChunk Room::take_recording(ExchangeBuffers buffers) {
       .auto_gain = s.auto_gain,
   };
   const bool ended = s.end != 0 && s.record_next >= s.end;
-  if (ended || s.record_next >= s.start + kMaxRecordingSamples) {
+  if (ended || s.record_next >= s.start + config_.max_recording_samples) {
     s.recording = false;
     chunk.finished = true;
   }

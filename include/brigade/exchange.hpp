@@ -40,6 +40,8 @@ struct RoomControls {
   bool request_lead = false;
   bool mark_start_singing = false;
   bool mark_stop_singing = false;
+  /// The leader hands the lead to this singer (`hand_lead=<userid>`).
+  std::optional<UserId> hand_lead;
   bool clear_events = false;
   bool image = false;
   std::optional<std::string> lyrics;
@@ -60,6 +62,9 @@ struct ExchangeRequest {
   Clock n_samples = 0;  ///< length of the interval read and written
   bool reset_user_state = false;
   bool user_summary = false;
+  /// The summary version the client already holds: with user_summary, the reply omits the
+  /// summary (an empty block) when the listing has not changed since.
+  std::optional<std::uint64_t> known_summary_version;
   bool spectator = false;
   bool muted = false;
   bool hear_monitor = false;
@@ -68,6 +73,15 @@ struct ExchangeRequest {
   /// May use room-wide controls (volume, backing volume, auto-gain, track, halting someone
   /// else's song, clearing events). The server sets it from the admin token, if one is set.
   bool admin = true;
+  /// Carries the server's admin token (false when the server has none): an operator, who may
+  /// control someone else's running song.
+  bool holds_admin_token = false;
+  /// `headphones=0`: this singer hears the choir through speakers, which leak into the
+  /// microphone, so the server keeps them in the last bucket. Absent = wears headphones.
+  bool headphones = true;
+  /// False while the server drains for shutdown: a singer not active in the room is refused
+  /// (kDraining); singers already singing go on.
+  bool admit_new_singers = true;
   RoomControls controls;
 };
 
@@ -110,9 +124,18 @@ struct ExchangeResult {
   std::shared_ptr<const std::vector<std::string>> tracks;
   /// The binary user summary (count + 51-byte records); null when not requested.
   std::shared_ptr<const std::string> summary;
+  /// The listing's version now; and whether the summary was left out because the client
+  /// already holds this version.
+  std::uint64_t summary_version = 0;
+  bool summary_unchanged = false;
   ReplySource source = ReplySource::kSilence;
+  /// The song this request's upload was mixed into while it is being recorded (0: none); the
+  /// upload's packets then belong to that song's stem.
+  std::uint64_t recorded_song = 0;
   ReplyLevels levels;
   float loopback_gain = 1.0f;
+  /// Room events (joins, lead, song start/stop) wait in the room: call Room::take_events().
+  bool room_events = false;
 };
 
 /// A block of the song recording, copied out of the rings (see Room::take_recording).
@@ -121,11 +144,13 @@ struct RecordingChunk {
   Clock begin = 0;          ///< clock of the first sample copied
   std::size_t samples = 0;  ///< samples copied into the buffers
   bool finished = false;    ///< the song's recording is complete with these samples
+  Clock song_start = 0;     ///< the song's start clock (names it in the recordings listing)
+  std::string leader;       ///< the leader's name when the song started
   ReplyLevels levels;       ///< the listeners' mix formula, backing at the user default
 };
 
 /// Why an exchange was refused. Nothing of the request was applied.
-enum class ExchangeStatus { kOk, kBadRequest, kForbidden, kRoomFull };
+enum class ExchangeStatus { kOk, kBadRequest, kForbidden, kConflict, kRoomFull, kDraining };
 
 struct ExchangeOutcome {
   ExchangeStatus status = ExchangeStatus::kOk;

@@ -17,6 +17,9 @@
 #include "brigade/clock.hpp"
 #include "brigade/exchange.hpp"
 #include "brigade/ring_set.hpp"
+#include "brigade/room_event.hpp"
+#include "brigade/song_control.hpp"
+#include "brigade/song_phase.hpp"
 #include "brigade/user_summary.hpp"
 
 namespace brigade {
@@ -37,18 +40,33 @@ inline constexpr double kDefaultBackingVolume = 1.0;  ///< scalar
 inline constexpr int kRecordsPerActiveSinger = 4;
 /// Longest stored display name, bytes (cut at a character boundary).
 inline constexpr std::size_t kMaxNameBytes = 64;
+/// A running song whose leader has sent no request for this long ends at the leader's last
+/// write (default of --leader-gone-seconds).
+inline constexpr Clock kLeaderGoneSamples = Clock{30} * kSampleRate;
+/// Longest recording of one song, the mix and each singer's stem (default of
+/// --max-recording-minutes).
+inline constexpr Clock kMaxRecordingSamples = Clock{60} * 60 * kSampleRate;
 
 struct RoomConfig {
   /// Most singers active at once; a new singer beyond it is refused.
   int max_users = 1000;
   /// Seed for the follower shuffle (tests fix it).
   std::uint64_t seed = std::random_device{}();
+  /// The server has an admin token, so operators exist (song-control rules).
+  bool operators_exist = false;
+  /// Who may take the lead before a song (with operators only).
+  LeadPolicy lead_policy = LeadPolicy::kAnyone;
+  /// A running song ends this long after its leader's last request.
+  Clock leader_gone_samples = kLeaderGoneSamples;
+  /// A recording stops at this length even if its song goes on.
+  Clock max_recording_samples = kMaxRecordingSamples;
 };
 
 /// Room occupancy for `action=status`.
 struct RoomStatus {
   int n_connected_users = 0;
   int max_users = 0;
+  SongPhase song_phase = SongPhase::kIdle;
 };
 
 /// One singer as the operators' chart sees it.
@@ -64,6 +82,7 @@ struct SingerView {
   bool spectator = false;
   bool leader = false;
   bool soloed = false;
+  bool headphones = true;  ///< false: said it has none (kept in the last bucket)
 };
 
 /// A copy of everything the debug chart shows, taken in O(bitmap words + singers).
@@ -77,7 +96,8 @@ struct RoomSnapshot {
   std::uint64_t requests = 0;         ///< exchanges served since start
   std::uint64_t clears = 0;           ///< clears of the span ahead of the leader
   std::uint64_t cleared_samples = 0;  ///< samples those clears zeroed
-  std::vector<SingerView> singers;    ///< active singers
+  SongPhase song_phase = SongPhase::kIdle;
+  std::vector<SingerView> singers;  ///< active singers
 };
 
 class Room {
@@ -94,6 +114,12 @@ class Room {
 
   RoomStatus status();
   int max_users() const { return config_.max_users; }
+  /// The cap on one song's recording (mix and stems).
+  Clock max_recording_samples() const { return config_.max_recording_samples; }
+  /// The rings' memory is in place (made once, in the constructor; readiness reports it).
+  bool rings_allocated() const {
+    return rings_.audio().data().size() == static_cast<std::size_t>(kRingSamples);
+  }
   /// User records kept, active or not (bounded by kRecordsPerActiveSinger × max_users).
   std::size_t user_records();
   /// The server clock, read the same way exchanges read it.
@@ -109,6 +135,13 @@ class Room {
 
   /// Track names offered to new singers.
   void set_tracks(std::vector<std::string> tracks);
+
+  /// Notes singers who fell silent (kSingerLeft). Exchanges do this once a second; call it
+  /// periodically too, so departures are noticed when nobody sends requests.
+  void sweep_departures();
+  /// Moves the collected events into `out` (cleared first) and returns how many were dropped
+  /// since the last call because more than kMaxPendingRoomEvents were waiting.
+  std::uint64_t take_events(std::vector<RoomEvent>& out);
 
  private:
   struct User {
@@ -129,6 +162,8 @@ class Room {
     bool spectator = false;
     bool soloed = false;
     bool listening = false;  ///< last request listened to the solo mix
+    bool headphones = true;
+    bool present = false;  ///< joined and not yet reported as left
     PendingKeys pending;
   };
 
@@ -153,23 +188,36 @@ class Room {
     std::uint64_t id = 0;    ///< song number, for the recorder
     bool recording = false;  ///< the recorder has not reached the end yet
     Clock record_next = 0;   ///< next clock the recorder takes
+    /// Whose absence ends the song: the leader, or whoever started a song nobody led.
+    std::optional<UserId> keeper;
+    Clock keeper_seen = 0;                   ///< when the keeper's last request came
+    std::optional<Clock> keeper_last_write;  ///< end of the keeper's newest upload
+    std::string leader_name;                 ///< for the recording's listing
   };
 
   ExchangeOutcome validate(const ExchangeRequest& req, Clock now) const;
   void reset_song_state();
   User& admit(const ExchangeRequest& req, Clock now);
   void apply_controls(const ExchangeRequest& req, User& user, Clock now);
+  SongControlState song_control_state() const;
   void request_lead(User& leader, Clock now);
-  void start_song(const ExchangeRequest& req, Clock now);
+  void hand_lead(User& to, Clock now);
+  void end_song_if_keeper_gone(Clock now);
+  void start_song(const ExchangeRequest& req, const User& user, Clock now);
   void stop_song(const ExchangeRequest& req, User& user, Clock now);
   void reposition_listeners(User* only, Clock now);
   void fill_backing(Interval span);
   void end_song(Clock now);
-  void write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now);
+  /// Mixes the upload when it falls in the song; returns whether it did.
+  bool write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now);
   void read(const ExchangeRequest& req, User& user, ExchangeBuffers buffers,
             ExchangeResult& result);
   void refresh_summary(Clock now, bool force);
   void expire_users(Clock now);
+  void sweep_departures(Clock now);
+  SongPhase song_phase() const;
+  /// Queues an event for take_events() (bounded; `user` may be null).
+  void note(RoomEventKind kind, const User* user);
   bool is_active(const User& u, Clock now) const;
   template <class F>
   void for_each_active(Clock now, F&& f);
@@ -192,9 +240,13 @@ class Room {
   std::shared_ptr<const std::string> summary_;
   Clock summary_built_at_ = 0;
   bool summary_dirty_ = true;
+  /// Counts changes of the listing (who, names, mic volumes, delays, flags; not rms levels).
+  std::uint64_t summary_version_ = 1;
   int n_active_ = 0;
   std::shared_ptr<const EventList> events_;
   std::shared_ptr<const std::vector<std::string>> tracks_;
+  std::vector<RoomEvent> events_out_;
+  std::uint64_t events_dropped_ = 0;
 };
 
 }  // namespace brigade

@@ -119,7 +119,8 @@ class Settings : public ServerTest {
     const std::string out = server_->output();
     EXPECT_EQ(out.find(token), std::string::npos) << "the server printed the token:\n" << out;
     // The log names where the token came from, so the operator can tell which one is used.
-    EXPECT_NE(out.find("admin token (from " + source), std::string::npos) << out;
+    EXPECT_NE(out.find("admin_token_from="), std::string::npos) << out;
+    EXPECT_NE(out.find(source), std::string::npos) << out;
   }
 
   testing::TempDir dir_{"brigade-settings"};
@@ -130,7 +131,7 @@ TEST_F(Settings, ConfigFileValuesApply) {
       write("brigade.conf", "# an operator's settings\nmax-users = 5\n\nkeep-recordings = 3\n");
   start({"--config", config});
   EXPECT_EQ(max_users(), 5);
-  EXPECT_NE(server_->output().find("settings from " + config), std::string::npos);
+  EXPECT_NE(server_->output().find("config=" + config), std::string::npos) << server_->output();
 }
 
 TEST_F(Settings, CommandLineOverridesConfigFile) {

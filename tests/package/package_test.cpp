@@ -124,9 +124,8 @@ TEST_F(Package, InstalledServerServesItsInstalledWebRootAndTheApi) {
   const int status = server.stop();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   const std::string out = server.output();
-  EXPECT_NE(out.find("web root " + fs::canonical(web).string()), std::string::npos) << out;
-  EXPECT_NE(out.find("settings from " + (root() / "etc/brigade/brigade.conf").string()),
-            std::string::npos)
+  EXPECT_NE(out.find("web_root=" + fs::canonical(web).string()), std::string::npos) << out;
+  EXPECT_NE(out.find("config=" + (root() / "etc/brigade/brigade.conf").string()), std::string::npos)
       << out;
 }
 

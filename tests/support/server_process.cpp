@@ -143,9 +143,22 @@ bool ServerProcess::running() {
   return true;
 }
 
+void ServerProcess::signal(int signal) {
+  if (pid_ > 0 && running()) kill(pid_, signal);
+}
+
+int ServerProcess::wait_exit(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (running()) {
+    if (std::chrono::steady_clock::now() > deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return wait_status_;
+}
+
 int ServerProcess::stop() {
   if (pid_ > 0 && !reaped_) {
-    if (running()) kill(pid_, SIGTERM);
+    if (running()) kill(pid_, SIGINT);  // SIGTERM would drain a running song first
     const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
     while (running()) {
       if (std::chrono::steady_clock::now() > deadline) {

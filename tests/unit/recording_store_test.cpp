@@ -59,8 +59,8 @@ TEST(RecordingStore, WritesAValidFileWithExactSizes) {
   EXPECT_FALSE(store.append(block).ok());  // nothing open
   const auto entries = store.list();
   ASSERT_EQ(entries.size(), 1u);
-  EXPECT_EQ(entries[0],
-            (RecordingEntry{"2024-05-01-193000.wav", kWavHeaderBytes + 100'000u, true}));
+  EXPECT_EQ(entries[0], (RecordingEntry{"2024-05-01-193000.wav", kWavHeaderBytes + 100'000u, true,
+                                        50'000.0 / kSampleRate, RecordingInfo{}}));
   auto r = read_wav_file(dir.path() / entries[0].name);
   ASSERT_TRUE(r.ok()) << r.error();
   ASSERT_EQ(r.value().size(), 50'000u);
@@ -130,6 +130,42 @@ TEST(RecordingStore, RetentionOnStartNeverDeletesTheOpenFile) {
   ASSERT_TRUE(store.append(std::vector<float>(10, 0.0f)).ok());
 }
 
+TEST(RecordingStore, ASongsStemsAreListedWithItAndDeletedWithIt) {
+  TempDir dir;
+  RecordingStore store(dir.path(), 2);
+  std::vector<std::string> songs;
+  for (int i = 0; i < 3; ++i) {
+    auto name = store.start(at(i * 60));
+    ASSERT_TRUE(name.ok());
+    songs.push_back(name.value());
+    const fs::path stems = store.stems_dir(name.value());
+    EXPECT_EQ(stems, dir.path() / (song_name(name.value()) + ".stems"));
+    fs::create_directories(stems);
+    { std::ofstream(stems / "Bo-2.opus") << "bbbb"; }
+    { std::ofstream(stems / "Ada-1.opus") << "aa"; }
+    { std::ofstream(stems / "notes.txt") << "not a stem"; }
+    ASSERT_TRUE(store.append(std::vector<float>(10, 0.0f)).ok());
+    ASSERT_TRUE(store.finish().ok());
+  }
+  const auto list = store.list();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].stems, (std::vector<StemEntry>{{"Ada-1.opus", 2}, {"Bo-2.opus", 4}}));
+  EXPECT_EQ(list[0].total_bytes(), list[0].bytes + 6);
+  // The oldest song went as a whole: its WAV and its stems directory.
+  EXPECT_FALSE(fs::exists(dir.path() / songs[0]));
+  EXPECT_FALSE(fs::exists(store.stems_dir(songs[0])));
+  EXPECT_TRUE(fs::exists(store.stems_dir(songs[1]) / "Ada-1.opus"));
+}
+
+TEST(RecordingStore, ALeftOverStemsDirectoryIsNotReused) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "2024-05-01-193000.stems");
+  RecordingStore store(dir.path());
+  auto name = store.start(at(0));
+  ASSERT_TRUE(name.ok());
+  EXPECT_EQ(name.value(), "2024-05-01-193000-2.wav");
+}
+
 TEST(RecordingStore, DestructorFinishesTheFile) {
   TempDir dir;
   {
@@ -145,6 +181,48 @@ TEST(RecordingStore, DestructorFinishesTheFile) {
   RecordingStore reopened(dir.path());
   ASSERT_EQ(reopened.list().size(), 1u);
   EXPECT_TRUE(reopened.list()[0].finished);
+}
+
+TEST(RecordingStore, InfoIsListedWithTheRecording) {
+  TempDir dir;
+  RecordingStore store(dir.path());
+  ASSERT_TRUE(store.start(at(0), RecordingInfo{"Ann\nB", 1234}).ok());
+  ASSERT_TRUE(store.append(std::vector<float>(kSampleRate / 2, 0.1f)).ok());
+  ASSERT_TRUE(store.finish().ok());
+  const auto entries = store.list();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].info, (RecordingInfo{"Ann B", 1234}));
+  EXPECT_DOUBLE_EQ(entries[0].duration_seconds, 0.5);
+}
+
+TEST(RecordingStore, ByteCapDeletesOldestWithCompanionsAndStopsAnOversizeRecording) {
+  TempDir dir;
+  constexpr std::size_t kSamples = 10'000;  // 20,044 bytes per recording
+  RecordingStore store(dir.path(), 100, 50'000);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(store.start(at(i)).ok());
+    ASSERT_TRUE(store.append(std::vector<float>(kSamples, 0.1f)).ok());
+    ASSERT_TRUE(store.finish().ok());
+  }
+  fs::create_directories(dir.path() / "2024-05-01-193000.stems");
+  std::ofstream(dir.path() / "2024-05-01-193000.stems" / "a.opus") << "x";
+  ASSERT_TRUE(store.start(at(2)).ok());
+  // Growing the third past the cap deletes the oldest, its .info and its stems folder.
+  ASSERT_TRUE(store.append(std::vector<float>(kSamples, 0.1f)).ok());
+  EXPECT_FALSE(fs::exists(dir.path() / "2024-05-01-193000.wav"));
+  EXPECT_FALSE(fs::exists(dir.path() / "2024-05-01-193000.info"));
+  EXPECT_FALSE(fs::exists(dir.path() / "2024-05-01-193000.stems"));
+  EXPECT_TRUE(fs::exists(dir.path() / "2024-05-01-193001.wav"));
+  // Alone over the cap even with every older recording gone: it stops growing, once reported.
+  EXPECT_FALSE(store.append(std::vector<float>(3 * kSamples, 0.1f)).ok());
+  EXPECT_TRUE(store.append(std::vector<float>(kSamples, 0.1f)).ok());
+  EXPECT_EQ(store.current_samples(), kSamples);
+  ASSERT_TRUE(store.finish().ok());
+  std::uintmax_t total = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir.path())) {
+    if (e.is_regular_file()) total += e.file_size();
+  }
+  EXPECT_LE(total, 50'000u);
 }
 
 TEST(RecordingStore, UncreatableDirectoryThrows) {

@@ -425,10 +425,11 @@ TEST_F(RoomTest, StopSingingByTheLeaderEndsTheSongAtItsLastWrite) {
   EXPECT_EQ(result.source, ReplySource::kSilence);
 }
 
-TEST_F(RoomTest, HaltByAnotherSingerKillsTheSong) {
+TEST_F(RoomTest, HaltByAnOperatorKillsTheSong) {
   start_song(1);
   ExchangeRequest halt = request(2, 6 * kSecond);
   halt.controls.mark_stop_singing = true;
+  halt.holds_admin_token = true;
   ok(halt);
   EXPECT_EQ(result.song_start_clock, 1);
   EXPECT_EQ(result.song_end_clock, 1);
@@ -559,6 +560,368 @@ TEST_F(RoomTest, AFloodOfNewIdsKeepsABoundedNumberOfRecords) {
   // A recent one is still known: a discontinuous read is refused.
   const auto outcome = exchange(request(40, 11 * kSecond));
   EXPECT_EQ(outcome.status, ExchangeStatus::kBadRequest);
+}
+
+// --- Song control, songs ending by themselves, headphones, recording caps ----------------------
+
+TEST_F(RoomTest, DuringASongOnlyTheLeaderControlsIt) {
+  ok(request(2, 6 * kSecond));
+  start_song(1);
+  const Clock start = result.song_start_clock;
+  ASSERT_GT(start, 1);
+  tick();
+  ok(request(2, 6 * kSecond));  // takes the bucket the lead gave it
+  for (int what = 0; what < 3; ++what) {
+    tick();
+    ExchangeRequest r = request(2, 6 * kSecond);
+    r.reset_user_state = true;  // refused requests leave gaps in the clocks
+    r.controls.request_lead = what == 0;
+    r.controls.mark_start_singing = what == 1;
+    r.controls.mark_stop_singing = what == 2;
+    const auto outcome = exchange(r);
+    EXPECT_EQ(outcome.status, ExchangeStatus::kConflict) << what;
+    EXPECT_NE(std::string(outcome.message).find("only its leader"), std::string::npos);
+  }
+  tick();
+  ExchangeRequest again = request(2, 6 * kSecond);
+  again.reset_user_state = true;
+  ok(again);
+  EXPECT_EQ(result.song_start_clock, start);
+  EXPECT_EQ(result.song_end_clock, 0);
+  EXPECT_EQ(result.leader, std::optional<UserId>(1));
+  EXPECT_FALSE(result.delivered.delay_seconds.has_value()) << "nobody was moved";
+}
+
+TEST_F(RoomTest, WithOperatorsARefusalNamesTheTokenAndAnOperatorMayTakeOver) {
+  room = make(RoomConfig{.max_users = 10, .seed = 1, .operators_exist = true});
+  ok(request(2, 6 * kSecond));
+  start_song(1);
+  tick();
+  ExchangeRequest take = request(2, 6 * kSecond);
+  take.controls.request_lead = true;
+  const auto refused = exchange(take);
+  EXPECT_EQ(refused.status, ExchangeStatus::kForbidden);
+  EXPECT_NE(std::string(refused.message).find("admin token"), std::string::npos);
+  take.holds_admin_token = true;
+  ok(take);
+  EXPECT_EQ(result.leader, std::optional<UserId>(2));
+}
+
+TEST_F(RoomTest, OperatorsOnlyPolicyRefusesOthersTheLead) {
+  room = make(RoomConfig{
+      .max_users = 10, .seed = 1, .operators_exist = true, .lead_policy = LeadPolicy::kOperators});
+  ExchangeRequest take = request(1, 3 * kSecond);
+  take.controls.request_lead = true;
+  EXPECT_EQ(exchange(take).status, ExchangeStatus::kForbidden);
+  take.holds_admin_token = true;
+  ok(take);
+  EXPECT_EQ(result.leader, std::optional<UserId>(1));
+}
+
+TEST_F(RoomTest, BeforeASongOnlyTheLeaderStartsIt) {
+  ExchangeRequest lead = request(1, 3 * kSecond);
+  lead.controls.request_lead = true;
+  ok(lead);
+  ExchangeRequest start = request(2, 6 * kSecond);
+  start.controls.mark_start_singing = true;
+  EXPECT_EQ(exchange(start).status, ExchangeStatus::kConflict);
+  // Taking the lead before the song is allowed (the page asks for confirmation first).
+  ExchangeRequest take = request(2, 6 * kSecond);
+  take.controls.request_lead = true;
+  ok(take);
+  EXPECT_EQ(result.leader, std::optional<UserId>(2));
+}
+
+TEST_F(RoomTest, TheLeaderHandsTheLeadOver) {
+  ok(request(2, 6 * kSecond));
+  ok(request(3, 9 * kSecond));
+  ExchangeRequest wrong = request(3, 9 * kSecond);
+  wrong.controls.hand_lead = 2;
+  start_song(1);
+  tick();
+  EXPECT_EQ(exchange(wrong).status, ExchangeStatus::kForbidden) << "only the leader hands over";
+  ExchangeRequest nobody = request(1, 3 * kSecond);
+  nobody.controls.hand_lead = 99;
+  EXPECT_EQ(exchange(nobody).status, ExchangeStatus::kBadRequest);
+  ExchangeRequest hand = request(1, 3 * kSecond);
+  hand.controls.hand_lead = 2;
+  ok(hand);
+  EXPECT_EQ(result.leader, std::optional<UserId>(2));
+  EXPECT_EQ(result.song_end_clock, 0) << "the song goes on";
+  tick();
+  ExchangeRequest stop = request(2, 6 * kSecond);
+  stop.reset_user_state = true;
+  stop.controls.mark_stop_singing = true;
+  ok(stop);
+  EXPECT_GT(result.song_end_clock, 1) << "the new leader ends it";
+}
+
+TEST_F(RoomTest, ASongEndsAtItsGoneLeadersLastWrite) {
+  room = make(RoomConfig{.max_users = 10, .seed = 1, .leader_gone_samples = 30 * kSecond});
+  start_song(1);
+  Clock last_write = 0;
+  for (int i = 0; i < 3; ++i) {
+    tick();
+    const ExchangeRequest up = upload_request(1, 3 * kSecond);
+    ok(up, tone(440, 0.3f));
+    last_write = *up.write_clock;
+  }
+  // The follower keeps singing; the leader is silent for exactly the limit: the song runs on.
+  const Clock gone_from = clock.now();
+  while (clock.now() - gone_from < 30 * kSecond) {
+    tick();
+    ok(request(2, 6 * kSecond));
+    if (clock.now() - gone_from <= 30 * kSecond) {
+      EXPECT_EQ(result.song_end_clock, 0);
+    }
+  }
+  tick();
+  ok(request(2, 6 * kSecond));
+  EXPECT_EQ(result.song_end_clock, last_write);
+  EXPECT_FALSE(result.leader.has_value());
+}
+
+TEST_F(RoomTest, AGoneLeaderEndsTheSongAndItsRecordingWithNobodyConnected) {
+  room = make(RoomConfig{.max_users = 10, .seed = 1, .leader_gone_samples = 30 * kSecond});
+  start_song(1);
+  const Clock start = result.song_start_clock;
+  tick();
+  const ExchangeRequest up = upload_request(1, 3 * kSecond);
+  ok(up, tone(440, 0.3f));
+  // Nobody sends anything again; only the recorder polls.
+  std::vector<float> a(kSampleRate), b(kSampleRate);
+  std::vector<WriterCount> w(kSampleRate);
+  Clock recorded = 0;
+  bool finished = false;
+  for (int i = 0; i < 200 && !finished; ++i) {
+    clock.advance(kSampleRate / 2);
+    const RecordingChunk chunk = room->take_recording({a, b, w});
+    recorded += static_cast<Clock>(chunk.samples);
+    finished = chunk.finished;
+  }
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(recorded, *up.write_clock - start);
+}
+
+TEST_F(RoomTest, ARecordingStopsAtItsLengthCap) {
+  room = make(RoomConfig{.max_users = 10, .seed = 1, .max_recording_samples = 2 * kSecond});
+  start_song(1);
+  std::vector<float> a(kSampleRate), b(kSampleRate);
+  std::vector<WriterCount> w(kSampleRate);
+  Clock recorded = 0;
+  bool finished = false;
+  for (int i = 0; i < 100 && !finished; ++i) {
+    tick();
+    ok(request(1, 3 * kSecond));
+    const RecordingChunk chunk = room->take_recording({a, b, w});
+    recorded += static_cast<Clock>(chunk.samples);
+    finished = chunk.finished;
+  }
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(recorded, 2 * kSecond);
+  EXPECT_EQ(result.song_end_clock, 0) << "the song itself goes on";
+}
+
+TEST_F(RoomTest, SingersWithoutHeadphonesGoToTheLastBucket) {
+  ExchangeRequest speakers = request(2, 6 * kSecond);
+  speakers.headphones = false;
+  ok(speakers);
+  ok(request(3, 9 * kSecond));
+  ExchangeRequest lead = request(1, 3 * kSecond);
+  lead.controls.request_lead = true;
+  ok(lead);
+  tick();
+  speakers.read_clock += kN;
+  ok(speakers);
+  ASSERT_TRUE(result.delivered.delay_seconds.has_value());
+  const int last = *result.delivered.delay_seconds;
+  ok(request(3, 9 * kSecond));
+  ASSERT_TRUE(result.delivered.delay_seconds.has_value());
+  EXPECT_LT(*result.delivered.delay_seconds, last);
+  RoomSnapshot snap;
+  room->snapshot(snap);
+  for (const auto& s : snap.singers) EXPECT_EQ(s.headphones, s.id != 2) << s.id;
+}
+
+// ---- events, song phase and the drain --------------------------------------------------------
+
+std::vector<RoomEvent> take(Room& room) {
+  std::vector<RoomEvent> events;
+  EXPECT_EQ(room.take_events(events), 0u);
+  return events;
+}
+
+TEST_F(RoomTest, JoinLeadStartStopAndLeaveAreEventsWithTheSingersIdAndName) {
+  ok(request(2, 6 * kSecond));
+  EXPECT_TRUE(result.room_events);
+  auto events = take(*room);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, RoomEventKind::kSingerJoined);
+  EXPECT_EQ(events[0].user, 2u);
+  EXPECT_EQ(events[0].name, "singer2");
+  EXPECT_EQ(to_string(events[0].kind), "singer_joined");
+
+  tick();
+  ok(request(2, 6 * kSecond));  // a singer already present: no event, no flag
+  EXPECT_FALSE(result.room_events);
+  EXPECT_TRUE(take(*room).empty());
+
+  EXPECT_EQ(room->status().song_phase, SongPhase::kIdle);
+  start_song(1);
+  EXPECT_TRUE(result.room_events);
+  events = take(*room);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].kind, RoomEventKind::kSingerJoined);
+  EXPECT_EQ(events[1].kind, RoomEventKind::kLeadTaken);
+  EXPECT_EQ(events[1].user, 1u);
+  EXPECT_EQ(events[2].kind, RoomEventKind::kSongStarted);
+  EXPECT_EQ(events[2].user, 1u);
+  EXPECT_EQ(events[2].name, "singer1");
+  EXPECT_EQ(events[2].song, 1u);
+  EXPECT_EQ(room->status().song_phase, SongPhase::kSinging);
+
+  tick();
+  ExchangeRequest stop = request(1, 3 * kSecond);
+  stop.controls.mark_stop_singing = true;
+  ok(stop);
+  events = take(*room);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, RoomEventKind::kSongStopped);
+  EXPECT_EQ(events[0].user, 1u);
+  EXPECT_EQ(events[0].song, 1u);
+  // Ended, but the later buckets still sing the end and the recorder has not reached it.
+  EXPECT_EQ(room->status().song_phase, SongPhase::kFinishing);
+
+  // Both fall silent: after 5 s each is reported as gone, once.
+  clock.advance(kUserActiveSamples + 1);
+  room->sweep_departures();
+  events = take(*room);
+  ASSERT_EQ(events.size(), 2u);
+  for (const auto& e : events) EXPECT_EQ(e.kind, RoomEventKind::kSingerLeft);
+  EXPECT_EQ(events[0].user + events[1].user, 3u);
+  room->sweep_departures();
+  EXPECT_TRUE(take(*room).empty());
+  // Coming back is a new join.
+  ExchangeRequest back = request(2, 6 * kSecond);
+  back.reset_user_state = true;
+  ok(back);
+  events = take(*room);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, RoomEventKind::kSingerJoined);
+}
+
+TEST_F(RoomTest, HaltingSomeoneElsesSongIsAnEventOfTheHalter) {
+  ok(request(2, 6 * kSecond));
+  start_song(1);
+  (void)take(*room);
+  tick();
+  ExchangeRequest halt = request(2, 6 * kSecond);
+  halt.controls.mark_stop_singing = true;
+  halt.holds_admin_token = true;  // only an operator may halt someone else's song
+  ok(halt);
+  const auto events = take(*room);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, RoomEventKind::kSongHalted);
+  EXPECT_EQ(events[0].user, 2u);
+}
+
+TEST_F(RoomTest, PendingEventsAreBoundedAndTheDroppedOnesCounted) {
+  room = make(RoomConfig{.max_users = 2000, .seed = 1});
+  const std::size_t extra = 5;
+  for (UserId id = 1; id <= kMaxPendingRoomEvents + extra; ++id) ok(request(id, 3 * kSecond));
+  std::vector<RoomEvent> events;
+  EXPECT_EQ(room->take_events(events), extra);
+  EXPECT_EQ(events.size(), kMaxPendingRoomEvents);
+  EXPECT_EQ(room->take_events(events), 0u);
+  EXPECT_TRUE(events.empty());
+}
+
+TEST_F(RoomTest, WhileDrainingOnlyActiveSingersAreAdmitted) {
+  ok(request(1, 3 * kSecond));
+  ok(request(2, 3 * kSecond));
+  clock.advance(kUserActiveSamples + 1);  // both go quiet; singer 1 comes back
+  ExchangeRequest back = request(1, 3 * kSecond);
+  back.reset_user_state = true;
+  ok(back);
+
+  tick();
+  ExchangeRequest known = request(1, 3 * kSecond);
+  known.admit_new_singers = false;
+  ok(known);
+  ExchangeRequest newcomer = request(9, 3 * kSecond);
+  newcomer.admit_new_singers = false;
+  EXPECT_EQ(exchange(newcomer).status, ExchangeStatus::kDraining);
+  ExchangeRequest returning = request(2, 3 * kSecond);
+  returning.reset_user_state = true;
+  returning.admit_new_singers = false;
+  EXPECT_EQ(exchange(returning).status, ExchangeStatus::kDraining);
+  EXPECT_EQ(room->status().n_connected_users, 1);
+}
+
+}  // namespace
+}  // namespace brigade
+
+namespace brigade {
+namespace {
+
+// user_summary_version: the version counts changes of the listing, not of the levels; a client
+// holding the current version gets an empty block, anyone else (or an old client that sends no
+// version) gets the whole summary.
+TEST(RoomSummaryVersion, LeftOutWhileTheListingIsUnchanged) {
+  ManualSampleClock clock{kT0};
+  Room room(clock, RoomConfig{.max_users = 10, .seed = 1});
+  std::vector<float> audio(kN), backing(kN), silence(kN, 0.0f), loud = tone(440.0, 0.5f);
+  std::vector<WriterCount> writers(kN);
+  ExchangeResult result;
+  auto exchange = [&](UserId id, std::optional<std::uint64_t> version, std::span<const float> up,
+                      const std::string& name = "") {
+    ExchangeRequest r;
+    r.user_id = id;
+    r.name = name.empty() ? "singer" + std::to_string(id) : name;
+    r.read_clock = clock.now() - 3 * kSecond;
+    r.write_clock = r.read_clock;
+    r.n_samples = kN;
+    r.user_summary = true;
+    r.known_summary_version = version;
+    r.reset_user_state = true;  // the clock jumps between exchanges here
+    result = ExchangeResult{};
+    const auto outcome = room.exchange(r, up, ExchangeBuffers{audio, backing, writers}, result);
+    EXPECT_TRUE(outcome.ok()) << outcome.message;
+  };
+  exchange(1, std::nullopt, silence);
+  exchange(2, std::nullopt, silence);
+  ASSERT_TRUE(result.summary);
+  const std::uint64_t v = result.summary_version;
+  EXPECT_FALSE(result.summary_unchanged);
+
+  // Levels change (a loud upload) and the summary is rebuilt, but the listing is the same.
+  clock.advance(kSummaryRefreshSamples + kN);
+  exchange(1, v, loud);
+  clock.advance(kSummaryRefreshSamples + kN);
+  exchange(2, v, silence);
+  EXPECT_EQ(result.summary_version, v);
+  EXPECT_TRUE(result.summary_unchanged);
+  EXPECT_FALSE(result.summary);
+  // Without a version (the original client), the whole summary with the new level.
+  exchange(2, std::nullopt, silence);
+  ASSERT_TRUE(result.summary);
+  EXPECT_FALSE(result.summary_unchanged);
+  EXPECT_EQ(result.summary->size(), 2 + 2 * kSummaryRecordBytes);
+
+  // A rename changes the listing: a new version, and the summary comes back.
+  clock.advance(kN);
+  exchange(1, v, silence, "Renamed");
+  EXPECT_GT(result.summary_version, v);
+  EXPECT_FALSE(result.summary_unchanged);
+  ASSERT_TRUE(result.summary);
+  EXPECT_NE(result.summary->find("Renamed"), std::string::npos);
+  // So does a new singer joining.
+  const std::uint64_t v2 = result.summary_version;
+  clock.advance(kN);
+  exchange(3, v2, silence);
+  EXPECT_GT(result.summary_version, v2);
+  ASSERT_TRUE(result.summary);
+  EXPECT_EQ(result.summary->size(), 2 + 3 * kSummaryRecordBytes);
 }
 
 }  // namespace
