@@ -144,7 +144,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   add("keep-recordings", po::value(&o.keep_recordings)->default_value(o.keep_recordings),
       "how many recordings to keep (oldest deleted first)");
   add("tracks-dir", po::value(&o.tracks_dir)->default_value(o.tracks_dir),
-      "backing tracks (*.wav); uploads land here");
+      "backing tracks (WAV, MP3, FLAC, AIFF); uploads land here");
   add("admin-token", po::value<std::string>(),
       "when set, room-wide controls (volume, backing volume, auto-gain, track, halting "
       "someone else's song, clearing events) need admin_token=TOKEN or an X-Admin-Token header "
