@@ -189,12 +189,16 @@ int main(int argc, char** argv) {
                                                    : local.address().to_string();
   std::cout << "brigade-server listening on http://" << host << ":" << local.port() << "/"
             << std::endl;
-  server::log_event(server::LogLevel::kInfo, "started",
-                    {{"version", BRIGADE_VERSION},
-                     {"listen", host + ":" + std::to_string(local.port())},
-                     {"web_root", web_root.string()},
-                     {"threads", options->threads},
-                     {"drain_timeout_s", options->drain_timeout_seconds}});
+  server::log_event(
+      server::LogLevel::kInfo, "started",
+      {{"version", BRIGADE_VERSION},
+       {"listen", host + ":" + std::to_string(local.port())},
+       {"web_root", web_root.string()},
+       {"threads", options->threads},
+       {"drain_timeout_s", options->drain_timeout_seconds},
+       {"config", options->config_file.empty() ? "none" : options->config_file},
+       // Where the admin token came from, never the token.
+       {"admin_token_from", options->admin_token.empty() ? "none" : options->admin_token_source}});
 
   std::vector<std::thread> workers;
   for (unsigned i = 1; i < options->threads; ++i) workers.emplace_back([&] { ioc.run(); });
