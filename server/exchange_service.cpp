@@ -9,8 +9,8 @@
 #include "brigade/packet_container.hpp"
 #include "brigade/user_summary.hpp"
 #include "log.hpp"
-#include "room_log.hpp"
 #include "reply_metadata.hpp"
+#include "room_log.hpp"
 
 namespace brigade::server {
 namespace {

@@ -3,8 +3,8 @@
 
 #include <string_view>
 
-#include "api_request.hpp"
 #include "admin_token.hpp"
+#include "api_request.hpp"
 #include "api_response.hpp"
 #include "brigade/room.hpp"
 #include "brigade/track_library.hpp"

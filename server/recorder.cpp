@@ -75,7 +75,8 @@ void Recorder::run() {
 
 void Recorder::give_up(const std::string& why) {
   // Once per song: the rest of it is skipped; the next song tries again.
-  log_event(LogLevel::kWarn, "recording_stopped", {{"reason", "recording stopped for this song: " + why}});
+  log_event(LogLevel::kWarn, "recording_stopped",
+            {{"reason", "recording stopped for this song: " + why}});
   if (metrics_) metrics_->record_error(ErrorReason::kRecording);
   failed_ = true;
   finish_file();
