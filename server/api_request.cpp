@@ -70,6 +70,7 @@ const char* parse_chat(std::string_view text, std::vector<std::string>& out) {
     if (!line.is_string()) return "chat must be a JSON array of strings";
     const auto& s = line.get_string();
     if (s.size() > kMaxChatBytes) return "chat line too long";
+    if (out.size() >= kMaxChatLinesPerRequest) return "more than 8 chat lines in one request";
     out.emplace_back(s.data(), s.size());
   }
   return nullptr;
@@ -107,6 +108,8 @@ const char* parse_events(std::string_view text, EventList& out) {
     }
     const double c = clock->to_number<double>();
     if (!std::isfinite(c)) return "event clock must be finite";
+    if (evid->get_string().size() > kMaxEventIdBytes) return "event id longer than 64 bytes";
+    if (out.size() >= kMaxEventsPerRequest) return "more than 16 events in one request";
     out.push_back(Event{std::string(evid->get_string()), static_cast<Clock>(c)});
   }
   return nullptr;
@@ -168,6 +171,10 @@ const char* parse_exchange(const Query& q, ExchangeRequest& out, std::size_t& js
   out.loopback = q.get("loopback") == std::optional<std::string_view>("true");
   if (!optional_param(q, "user_backing_volume", out.user_backing_volume, friendly_volume)) {
     return "user_backing_volume must be a number from 0 to 3";
+  }
+  if (out.user_backing_volume) {
+    *out.user_backing_volume =
+        std::round(*out.user_backing_volume / kUserBackingStep) * kUserBackingStep;
   }
 
   if (!optional_param(q, "volume", c.volume, friendly_volume)) {

@@ -20,6 +20,9 @@ inline constexpr int kMaxRepeats = 100;
 inline constexpr int kMaxBpr = 1000;
 /// Friendly volumes are 0..2 in every UI; we accept a little headroom.
 inline constexpr double kMaxFriendlyVolume = 3.0;
+/// user_backing_volume is rounded to this step (the page's slider step): the reply audio, and so
+/// the shared-encoder group, depends on it, and 61 levels are all anyone can hear apart.
+inline constexpr double kUserBackingStep = 0.05;
 
 /// Fills `out` (reused across requests) from the query. `json_len` gets the JSON prefix
 /// length (0 = none). Returns an error message, or nullptr on success. Body-dependent fields

@@ -7,6 +7,7 @@
 
 #include "api_request.hpp"
 #include "brigade/packet_container.hpp"
+#include "session_token.hpp"
 
 namespace brigade::server {
 namespace {
@@ -78,7 +79,7 @@ void append_key(std::string& out, std::string_view key) {
   out += ": ";
 }
 
-void append_metadata(std::string& out, const ExchangeResult& r) {
+void append_metadata(std::string& out, const ExchangeResult& r, std::string_view session_token) {
   auto int_field = [&](std::string_view key, long long v) {
     append_key(out, key);
     append_json_int(out, v);
@@ -170,6 +171,10 @@ void append_metadata(std::string& out, const ExchangeResult& r) {
     }
     out += "]";
   }
+  if (!session_token.empty()) {
+    append_key(out, "session_token");
+    append_json_string(out, session_token);
+  }
   out += "}";
 }
 
@@ -185,6 +190,42 @@ bool ExchangeService::is_admin(std::string_view token) const {
     diff |= static_cast<unsigned char>(token[i] ^ expected[i]);
   }
   return diff == 0;
+}
+
+std::optional<ApiResponse> ExchangeService::admit(Singer& singer, const ExchangeRequest& req,
+                                                  std::optional<std::string_view> token,
+                                                  Clock now) const {
+  if (!singer.session_token.empty() && (singer.session_bound || config_.require_session_token)) {
+    if (!token || !session_token_equal(*token, singer.session_token)) {
+      return error_response(403, "this singer's session needs its session_token");
+    }
+  } else if (singer.session_token.empty() && config_.require_session_token &&
+             !req.reset_user_state) {
+    return error_response(403, "start with reset_user_state to get a session_token");
+  }
+  const double rate = config_.singer_requests_per_second;
+  const RateLimit requests{rate, rate * ExchangeConfig::kBurstSeconds};
+  const RateLimit events{ExchangeConfig::kEventsPerSecond, ExchangeConfig::kEventBurst};
+  const RateLimit chats{ExchangeConfig::kChatLinesPerSecond, ExchangeConfig::kChatBurst};
+  auto slow_down = [](std::string_view what) {
+    ApiResponse r = error_response(429, what);
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  };
+  // Checked before any is taken, so a refused request costs no budget of another kind.
+  TokenBucket r = singer.requests, e = singer.events, c = singer.chats;
+  if (!r.take(1, now, requests)) return slow_down("too many requests for this userid");
+  const auto& controls = req.controls;
+  if (!e.take(static_cast<double>(controls.event_data.size()), now, events)) {
+    return slow_down("too many events from this userid");
+  }
+  if (!c.take(static_cast<double>(controls.chat.size()), now, chats)) {
+    return slow_down("too many chat lines from this userid");
+  }
+  singer.requests = r;
+  singer.events = e;
+  singer.chats = c;
+  return std::nullopt;
 }
 
 std::shared_ptr<const std::vector<float>> ExchangeService::load_track(const std::string& name,
@@ -206,12 +247,12 @@ std::shared_ptr<const std::vector<float>> ExchangeService::load_track(const std:
 }
 
 ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
-                                      std::string_view admin_header) {
+                                      ExchangeExtras extras) {
   Scratch& s = scratch();
   ExchangeRequest& req = s.request;
   std::size_t json_len = 0;
   if (const char* e = parse_exchange(query, req, json_len)) return error_response(400, e);
-  req.admin = is_admin(query.get("admin_token").value_or(admin_header));
+  req.admin = is_admin(query.get("admin_token").value_or(extras.admin_token));
   req.controls.track_samples.reset();
   if (req.controls.track && req.admin) {
     std::string error;
@@ -229,6 +270,9 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
 
   const std::shared_ptr<Singer> singer = singers_.get(req.user_id, room_.now());
   std::lock_guard singer_lock(singer->mutex);
+  auto token = query.get("session_token");
+  if (!extras.session_token.empty()) token = extras.session_token;
+  if (auto refused = admit(*singer, req, token, room_.now())) return std::move(*refused);
   if (req.reset_user_state) singer->reset();
   auto fail = [&](unsigned status, std::string_view message) {
     singer->reset();
@@ -285,7 +329,17 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   const std::size_t packets = size / kOpusFrameSamples;
   const std::size_t summary_bytes = result.summary ? result.summary->size() : 2;
   out.reserve(1024 + summary_bytes + packets * 512);
-  append_metadata(out, result);
+  if (req.reset_user_state) {
+    // A new connection: a new token, unless a bound session keeps its own (it just showed it).
+    if (singer->session_token.empty() || !singer->session_bound) {
+      singer->session_token = new_session_token();
+    }
+    // A client that sent session_token (even empty) promises to echo it: bind at once.
+    singer->session_bound = singer->session_bound || token || config_.require_session_token;
+  } else if (token) {
+    singer->session_bound = true;  // admit() checked it matches
+  }
+  append_metadata(out, result, req.reset_user_state ? singer->session_token : "");
   const std::size_t metadata_len = out.size();
   if (result.summary) {
     out += *result.summary;

@@ -15,11 +15,13 @@ namespace {
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 }  // namespace
 
-Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, Router& router)
+Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, SessionShared& shared,
+                   ConnectionLimits& limits)
     : ioc_(ioc),
       acceptor_(net::make_strand(ioc)),
       retry_timer_(acceptor_.get_executor()),
-      router_(router) {
+      shared_(shared),
+      limits_(limits) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -38,6 +40,27 @@ void Listener::stop() {
   });
 }
 
+void Listener::admit(tcp::socket s) {
+  boost::system::error_code ec;
+  const auto peer = s.remote_endpoint(ec);
+  if (ec) return;  // already gone
+  if (auto ticket = limits_.admit(peer.address().to_string())) {
+    return start_http_session(std::move(s), shared_, std::move(ticket));
+  }
+  // Over a limit: one short answer (it fits an empty send buffer, so this never blocks), close.
+  static const std::string kRefusal = [] {
+    const ApiResponse r = error_response(503, "too many connections");
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+           "Access-Control-Allow-Origin: *\r\nConnection: close\r\nX-Audio-Metadata: " +
+           r.audio_metadata + "\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n\r\n" +
+           r.body;
+  }();
+  s.non_blocking(true, ec);
+  s.write_some(net::buffer(kRefusal), ec);
+  s.shutdown(tcp::socket::shutdown_both, ec);
+  s.close(ec);
+}
+
 void Listener::do_accept() {
   acceptor_.async_accept(net::make_strand(ioc_),
                          [self = shared_from_this()](boost::system::error_code ec, tcp::socket s) {
@@ -48,7 +71,7 @@ void Listener::do_accept() {
                              log_line(LogLevel::kWarn, "accept: " + ec.message());
                            } else {
                              s.set_option(tcp::no_delay(true), ec);
-                             start_http_session(std::move(s), self->router_);
+                             self->admit(std::move(s));
                            }
                            self->do_accept();
                          });

@@ -1,9 +1,12 @@
 // brigade-server: the Bucket Brigade HTTP API, the singer page and the operators' chart on one
 // port.
 #include <sys/resource.h>
+#include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <filesystem>
 #include <iostream>
@@ -28,6 +31,9 @@ namespace net = boost::asio;
 using namespace brigade;
 
 namespace {
+
+/// Priority of the thread that converts uploaded WAVs: the lowest, below every singer.
+constexpr int kUploadWorkerNice = 19;
 
 // "host:port" → endpoint; false with a message when malformed.
 bool parse_listen(const std::string& text, net::ip::tcp::endpoint& out, std::string& error) {
@@ -93,7 +99,10 @@ int main(int argc, char** argv) {
   raise_descriptor_limit();
   SystemSampleClock clock;
   Room room(clock, RoomConfig{.max_users = options->max_users});
-  TrackLibrary tracks(options->tracks_dir);
+  TrackLibrary tracks(
+      options->tracks_dir,
+      TrackStorageLimits{.max_tracks = options->max_tracks,
+                         .max_bytes = std::uintmax_t{options->max_tracks_mib} << 20});
   std::unique_ptr<RecordingStore> recordings;
   try {
     recordings =
@@ -102,21 +111,35 @@ int main(int argc, char** argv) {
     std::cerr << "brigade-server: --recordings-dir: " << e.what() << "\n";
     return 1;
   }
-  server::Router router(room, &tracks, recordings.get(),
-                        server::RouterConfig{
-                            .web_root = web_root,
-                            .version = BRIGADE_VERSION,
-                            .exchange = {.share_encoders = options->share_encoders,
-                                         .admin_token = options->admin_token},
-                            .threads = options->threads,
-                        });
+  server::Router router(
+      room, &tracks, recordings.get(),
+      server::RouterConfig{
+          .web_root = web_root,
+          .version = BRIGADE_VERSION,
+          .exchange = {.share_encoders = options->share_encoders,
+                       .admin_token = options->admin_token,
+                       .require_session_token = options->require_session_token,
+                       .singer_requests_per_second = options->singer_requests_per_second},
+          .threads = options->threads,
+      });
   server::Recorder recorder(room, *recordings);
   recorder.start();
 
   net::io_context ioc(static_cast<int>(options->threads));
+  server::UploadGate uploads({.max_concurrent = options->max_uploads,
+                              .max_bytes_in_flight = options->max_upload_mib << 20});
+  net::thread_pool upload_worker(1);
+  net::post(upload_worker, [] {
+    // Converting WAVs yields the CPU to the singers' I/O threads (per-thread nice on Linux).
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kUploadWorkerNice);
+  });
+  server::SessionShared shared{router, uploads, upload_worker};
+  server::ConnectionLimits connection_limits(
+      {.max_total = options->max_connections,
+       .max_per_address = options->max_connections_per_address});
   std::shared_ptr<server::Listener> listener;
   try {
-    listener = std::make_shared<server::Listener>(ioc, endpoint, router);
+    listener = std::make_shared<server::Listener>(ioc, endpoint, shared, connection_limits);
   } catch (const boost::system::system_error& e) {
     std::cerr << "brigade-server: cannot listen on " << options->listen << ": "
               << e.code().message() << "\n";
@@ -143,5 +166,7 @@ int main(int argc, char** argv) {
   for (unsigned i = 1; i < options->threads; ++i) workers.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : workers) t.join();
+  upload_worker.stop();
+  upload_worker.join();
   return 0;
 }

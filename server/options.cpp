@@ -38,11 +38,32 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       "backing tracks (*.wav); uploads land here");
   add("admin-token", po::value(&o.admin_token),
       "when set, room-wide controls (volume, backing volume, auto-gain, track, halting "
-      "someone else's song, clearing events) need admin_token=TOKEN or an X-Admin-Token header");
+      "someone else's song, clearing events) and controls over other singers (their "
+      "microphone level, solo) need admin_token=TOKEN or an X-Admin-Token header");
   add("log-level", po::value(&o.log_level)->default_value(o.log_level), "error|warn|info|debug");
   add("no-shared-encoding",
       "encode every reply with the singer's own encoder (by default singers at the same delay "
       "whose reads sit on the 60 ms grid share one encoder stream)");
+  add("require-session-token",
+      "refuse every exchange that lacks its session's token (by default only singers whose "
+      "client has echoed the token once must keep sending it; original clients never do)");
+  add("singer-requests-per-second",
+      po::value(&o.singer_requests_per_second)->default_value(o.singer_requests_per_second),
+      "exchanges per second one userid may send (bursts of 2 s; 0 = unlimited); beyond: 429");
+  add("max-connections", po::value(&o.max_connections)->default_value(o.max_connections),
+      "most connections open at once; beyond: 503 and close");
+  add("max-connections-per-address",
+      po::value(&o.max_connections_per_address)->default_value(o.max_connections_per_address),
+      "most connections from one client address (behind a reverse proxy all clients share its "
+      "address: raise this)");
+  add("max-uploads", po::value(&o.max_uploads)->default_value(o.max_uploads),
+      "track uploads received or converted at once; beyond: 503");
+  add("max-upload-mib", po::value(&o.max_upload_mib)->default_value(o.max_upload_mib),
+      "MiB of upload bodies held in memory at once; beyond: 503");
+  add("max-tracks", po::value(&o.max_tracks)->default_value(o.max_tracks),
+      "most tracks in --tracks-dir an upload may add to; beyond: 507");
+  add("max-tracks-mib", po::value(&o.max_tracks_mib)->default_value(o.max_tracks_mib),
+      "most MiB of tracks in --tracks-dir an upload may add to; beyond: 507");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -68,6 +89,14 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     return std::nullopt;
   }
   o.share_encoders = vm.count("no-shared-encoding") == 0;
+  o.require_session_token = vm.count("require-session-token") != 0;
+  if (!(o.singer_requests_per_second >= 0.0) || o.max_connections < 1 ||
+      o.max_connections_per_address < 1 || o.max_uploads < 1 || o.max_upload_mib < 32) {
+    std::cerr << "brigade-server: --singer-requests-per-second must be >= 0, --max-connections, "
+                 "--max-connections-per-address and --max-uploads >= 1, --max-upload-mib >= 32\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
   if (o.keep_recordings < 1) {
     std::cerr << "brigade-server: --keep-recordings must be at least 1\n";
     exit_code = 2;

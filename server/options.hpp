@@ -1,6 +1,7 @@
 // brigade: command-line flags of brigade-server.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,14 @@ struct Options {
   std::string admin_token;  ///< empty: room-wide controls are open to everyone
   std::string log_level = "info";
   bool share_encoders = true;  ///< false with --no-shared-encoding
+  bool require_session_token = false;
+  double singer_requests_per_second = 20.0;  ///< 0 = unlimited
+  std::size_t max_connections = 4096;
+  std::size_t max_connections_per_address = 256;
+  std::size_t max_uploads = 4;        ///< in flight at once
+  std::size_t max_upload_mib = 64;    ///< body bytes in flight, MiB
+  std::size_t max_tracks = 100;       ///< stored in --tracks-dir
+  std::size_t max_tracks_mib = 2048;  ///< their total size, MiB
 };
 
 /// Parses argv. Returns nothing and sets `exit_code` when the program should exit now

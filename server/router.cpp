@@ -96,7 +96,8 @@ ApiResponse Router::api(std::string_view method, std::string_view path, std::str
     ApiResponse r;
     r.content_type = "text/plain";
     r.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-    r.headers.emplace_back("Access-Control-Allow-Headers", "Content-Type, X-Admin-Token");
+    r.headers.emplace_back("Access-Control-Allow-Headers",
+                           "Content-Type, X-Admin-Token, X-Session-Token");
     return r;
   }
   const bool upload_path = path == "/api/upload";
@@ -124,7 +125,8 @@ ApiResponse Router::api(std::string_view method, std::string_view path, std::str
     return exchanges_.status();
   }
   if (!query.has("userid")) return error_response(400, "userid is required");
-  return exchanges_.exchange(query, body, extras.admin_token);
+  return exchanges_.exchange(
+      query, body, {.admin_token = extras.admin_token, .session_token = extras.session_token});
 }
 
 ApiResponse Router::clock() {
@@ -185,7 +187,9 @@ ApiResponse Router::telemetry() {
        {{"enabled", config_.exchange.share_encoders},
         {"frames_encoded", shared.encoded},
         {"frames_reused", shared.reused},
-        {"frames_missed", shared.missed}}},
+        {"frames_missed", shared.missed},
+        {"groups", exchanges_.shared_encoder_groups()},
+        {"groups_refused", shared.refused}}},
       {"admin_token_required", !config_.exchange.admin_token.empty()},
   };
   if (recordings_) {
@@ -246,9 +250,12 @@ ApiResponse Router::tracks_list() {
 ApiResponse Router::upload(std::string_view body) {
   if (!tracks_) return error_response(404, "this server has no tracks directory");
   if (body.size() > kMaxTrackUploadBytes) return error_response(413, "upload larger than 32 MiB");
+  if (tracks_->storage_full()) return error_response(507, kTrackStorageFull);
   auto added = tracks_->add_upload(
       std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
-  if (!added) return error_response(400, added.error());
+  if (!added) {
+    return error_response(added.error().starts_with(kTrackStorageFull) ? 507 : 400, added.error());
+  }
   auto list = tracks_->list();
   room_.set_tracks(list);
   boost::json::array names(list.begin(), list.end());

@@ -26,7 +26,8 @@ struct RouterConfig {
 
 /// What a request carries besides method, target and body.
 struct RequestExtras {
-  std::string_view admin_token;  ///< X-Admin-Token header
+  std::string_view admin_token;    ///< X-Admin-Token header
+  std::string_view session_token;  ///< X-Session-Token header
 };
 
 class Router {

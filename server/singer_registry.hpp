@@ -8,10 +8,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <unordered_map>
 
 #include "brigade/exchange.hpp"
 #include "brigade/opus_codec.hpp"
+#include "token_bucket.hpp"
 
 namespace brigade::server {
 
@@ -23,8 +25,15 @@ struct Singer {
   /// This connection's delay in whole seconds, fixed at its first request: the group whose
   /// encoder stream it shares (see SharedEncoders).
   std::optional<std::int64_t> share_delay_seconds;
+  /// The session credential handed out on reset_user_state; empty = none issued yet.
+  std::string session_token;
+  /// Once bound, every request for this id must carry session_token (see ExchangeService).
+  bool session_bound = false;
+  /// Requests, events and chat lines this id may still send (guarded by `mutex`).
+  TokenBucket requests, events, chats;
 
-  /// Fresh codec state (reset_user_state, or after any error on this singer's request).
+  /// Fresh codec state (reset_user_state, or after any error on this singer's request). The
+  /// session and the rate budgets survive it.
   void reset() {
     decoder.reset();
     encoder.reset();

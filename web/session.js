@@ -96,6 +96,8 @@ export class Session {
     this.pendingJson = null;
     /** Sent on every request: the operators' admin token, and "hear the solo mix". */
     this.adminToken = opts.adminToken || '';
+    /** Session credential from the server's reply to our reset; echoed on every exchange. */
+    this.sessionToken = '';
     this.hearSolos = false;
     /** This singer's own backing level (friendly 0–2), re-sent on every connection's first request. */
     this.userBackingVolume = null;
@@ -433,6 +435,7 @@ export class Session {
       throw new ExchangeError(`Unreadable reply from the server (${err.message}).`);
     }
     const m = reply.metadata;
+    if (typeof m.session_token === 'string') this.sessionToken = m.session_token;
     if (m.client_read_clock !== readClock || m.n_samples !== n || reply.packets.length !== n / FRAME_SAMPLES) {
       throw new ExchangeError('The server answered for a different stretch of audio.');
     }
@@ -491,6 +494,7 @@ export class Session {
       micVolumes: outbox.micVolumes,
       jsonLen,
       adminToken: this.adminToken,
+      sessionToken: this.sessionToken,
     });
     this.stats.requests++;
     try {
