@@ -334,7 +334,7 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
     if (singer->session_token.empty() || !singer->session_bound) {
       singer->session_token = new_session_token();
     }
-    // A client that sent session_token (even empty) promises to echo it: bind at once.
+    // A client that sends session_token (the first time: "new") echoes it: bind at once.
     singer->session_bound = singer->session_bound || token || config_.require_session_token;
   } else if (token) {
     singer->session_bound = true;  // admit() checked it matches

@@ -96,8 +96,8 @@ export class Session {
     this.pendingJson = null;
     /** Sent on every request: the operators' admin token, and "hear the solo mix". */
     this.adminToken = opts.adminToken || '';
-    /** Session credential from the server's reply to our reset; echoed on every exchange. */
-    this.sessionToken = '';
+    /** Session credential from the server's reply to our reset, echoed on every exchange ('new' asks for one). */
+    this.sessionToken = 'new';
     this.hearSolos = false;
     /** This singer's own backing level (friendly 0–2), re-sent on every connection's first request. */
     this.userBackingVolume = null;

@@ -145,7 +145,7 @@ void Singer::exchange() {
   p.n_samples = n;
   p.username = name_;
   p.reset_user_state = reset_next_;
-  p.session_token = session_token_;  // "" at first: a session bound from its first reply
+  p.session_token = session_token_;  // "new" at first: a session bound from its first reply
   // The page re-queues user_summary after every processed reply, so not on a connection's first.
   p.user_summary = ctx_.summary && !reset_next_;
   SongState& song = *ctx_.song;

@@ -254,7 +254,8 @@ TEST_F(AttackTest, SharedEncoderGroupFlood) {
   const int rounds = for_attack_time([&](int i) {
     const Clock now = server_clock();
     ExchangeParams p;
-    p.userid = 1'000'000 + static_cast<std::uint64_t>(i % 300);  // beyond one id's rate limit
+    // 90 ids (the room holds 100): each stays under its rate limit most of the time.
+    p.userid = 1'000'000 + static_cast<std::uint64_t>(i % 90);
     p.read_clock = (now - delay(rng) * kSampleRate) / kOpusFrameSamples * kOpusFrameSamples;
     p.n_samples = kOpusFrameSamples;
     p.reset_user_state = true;
@@ -287,7 +288,7 @@ TEST_F(AttackTest, EventFlood) {
   const Clock start_clock = server_clock() - 3 * kSampleRate;
   for_attack_time([&](int i) {
     ExchangeParams p;
-    p.userid = 2'000'000 + static_cast<std::uint64_t>(i % 200);
+    p.userid = 2'000'000 + static_cast<std::uint64_t>(i % 80);
     p.read_clock = start_clock / kOpusFrameSamples * kOpusFrameSamples;
     p.n_samples = kOpusFrameSamples;
     p.reset_user_state = true;
@@ -303,14 +304,16 @@ TEST_F(AttackTest, EventFlood) {
     slowed += r.status == 429;
   });
   // A reply carries at most the ring (64 events), not everything ever sent.
-  const auto r = w->singer().exchange(kPacedBatch);
+  client::Singer listener(*http_, 3'000'000, "listener");
+  listener.connect(2.0);
+  const auto r = listener.exchange(kPacedBatch);
   ASSERT_TRUE(r.ok()) << r.problem;
   const auto& ev = r.reply.metadata.at("events").as_array();
   std::printf(
       "[attack] event flood: %d accepted, %d slowed (429); reply holds %zu events, "
       "metadata %zu bytes\n",
       ok, slowed, ev.size(), r.reply.metadata_len);
-  EXPECT_GT(ok, 100);
+  EXPECT_GT(ok, 50);
   EXPECT_EQ(ev.size(), 64u);
   EXPECT_LT(r.reply.metadata_len, 16u * 1024);
   // Per request and per event: 17 events or a 65-byte id are refused; one id's rate is limited.
@@ -330,14 +333,15 @@ TEST_F(AttackTest, EventFlood) {
 }
 
 // Issue 12 item 2: 1,000 concurrent 32 MiB uploads passed 8 GiB in flight. Now at most
-// --max-uploads (4) and --max-upload-mib (64) are held; the rest get 503 before their body.
+// --max-uploads and --max-upload-mib (here 2 and 32) are held; the rest get 503 before their
+// body is read.
 TEST_F(AttackTest, UploadFloodMemoryInFlight) {
-  start({"--max-tracks", "1000", "--max-tracks-mib", "100000"});
+  start({"--max-uploads", "2", "--max-upload-mib", "32"});
   auto w = watch();
   const std::string body(32u << 20, 'x');  // not a WAV: refused after it was read
   std::atomic<int> refused{0}, read{0}, other{0};
   std::vector<std::thread> attackers;
-  for (int t = 0; t < 12; ++t) {  // 12 × 32 MiB = 384 MiB at once without the gate
+  for (int t = 0; t < 4; ++t) {  // 4 × 32 MiB = 128 MiB at once without the gate
     attackers.emplace_back([&] {
       HttpClient c("127.0.0.1", server_->port(), 20s);
       const auto end = std::chrono::steady_clock::now() + kAttackTime;
@@ -349,6 +353,7 @@ TEST_F(AttackTest, UploadFloodMemoryInFlight) {
           c.close();  // refused before the body was sent: the server closed on us
           refused++;
         }
+        std::this_thread::sleep_for(200ms);  // an attacker's pace, not a loop on our own cores
       }
     });
   }
@@ -358,6 +363,9 @@ TEST_F(AttackTest, UploadFloodMemoryInFlight) {
   EXPECT_GT(refused.load(), 0);
   EXPECT_GT(read.load(), 0);
   EXPECT_EQ(other.load(), 0);
+  // One 32 MiB body in flight at a time: a singing room (~90 MiB) plus it, and some slack;
+  // without the gate the four bodies alone would pass this.
+  EXPECT_LT(w->peak_rss_kb(), 192 * 1024);
   w->expect_bounds_held("upload flood (memory)");
 }
 
@@ -467,10 +475,11 @@ TEST_F(AttackTest, UseridHijackIsRefusedWithoutTheSessionToken) {
     p.n_samples = kOpusFrameSamples;
     p.reset_user_state = i % 3 != 2;
     if (i % 3 == 1) p.session_token = std::string(32, '0');  // a wrong guess
-    if (i % 3 == 2) p.session_token = "";
+    if (i % 3 == 2) p.session_token = "new";
     p.mic_volume_json = "[[\"" + std::to_string(victim) + "\", 0]]";
-    const int status = http_->post(client::exchange_target(p), "").status;
-    (status == 403 ? refused : other)++;
+    const auto r = http_->post(client::exchange_target(p), "");
+    (r.status == 403 ? refused : other)++;
+    if (r.status != 403) std::printf("[attack] hijack answered %d: %s\n", r.status, r.body.c_str());
     std::this_thread::sleep_for(20ms);
   });
   std::printf("[attack] userid hijack: %d refused (403), %d other\n", refused, other);

@@ -50,7 +50,7 @@ struct ExchangeParams {
   std::optional<std::string> track, monitor, unmonitor;
   std::optional<bool> disable_auto_gain, disable_song_video;  ///< sent as "1" / "0"
   std::optional<std::size_t> json_len;  ///< length of the body's JSON prefix, when any
-  /// The session credential (sent when set; "" asks for a session bound at once).
+  /// The session credential (sent when set; "new" on a reset asks for a session bound at once).
   std::optional<std::string> session_token;
   std::vector<QueryParam> extra;  ///< appended verbatim (before encoding), for tests
 };

@@ -59,7 +59,7 @@ class Singer {
   std::uint64_t id() const { return id_; }
 
   /// Echo the session token from now on, as our page does (the next reset asks for one).
-  void use_session_token() { session_token_.emplace(); }
+  void use_session_token() { session_token_ = "new"; }
   const std::optional<std::string>& session_token() const { return session_token_; }
 
  private:
