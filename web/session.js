@@ -43,6 +43,9 @@ export const DEFAULT_OFFSET_SECONDS = 18;
 const MAX_NOTICES = 20;
 /** What the page calls each parameter in notices. */
 const PARAM_LABELS = {
+  monitor: 'solo',
+  unmonitor: 'solo',
+  mic_volume: "another singer's microphone level",
   volume: 'global volume',
   backing_volume: 'backing volume',
   disableAutoGain: 'automatic gain',
@@ -511,6 +514,11 @@ export class Session {
     const ownStop = this.isLeader; // The leader may always stop its own song.
     const refused = ADMIN_PARAMS.filter((k) => k in params && !(k === 'mark_stop_singing' && ownStop));
     if ('track' in params && 'mark_start_singing' in params) refused.push('mark_start_singing');
+    // Controls over other singers (their level, solo) need the token too.
+    const own = (id) => String(id) === String(this.userid);
+    for (const k of ['monitor', 'unmonitor']) if (k in params && !own(params[k])) refused.push(k);
+    const micVolumes = outbox.micVolumes.filter(([id]) => own(id));
+    if (micVolumes.length < outbox.micVolumes.length) refused.push('mic_volume');
     for (const k of refused) delete params[k];
     if (refused.includes('mark_start_singing') || refused.includes('track')) this.releadAfterRounds = false;
     const what = refused.map((k) => PARAM_LABELS[k] || k).join(', ') || 'the request';
@@ -521,7 +529,7 @@ export class Session {
     this.notice('refused', area, `The server refused ${what}: ${message.replace(/\.$/, '')}. ${hint}`);
     this.stats.refusals = (this.stats.refusals || 0) + 1;
     this.onChange();
-    return { ...outbox, params };
+    return { ...outbox, params, micVolumes };
   }
 
   /** After a successful exchange: confirm the room-wide controls it carried, and re-lead after new rounds. */
