@@ -336,8 +336,8 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
     }
     // A client that sends session_token (the first time: "new") echoes it: bind at once.
     singer->session_bound = singer->session_bound || token || config_.require_session_token;
-  } else if (token) {
-    singer->session_bound = true;  // admit() checked it matches
+  } else if (token && session_token_equal(*token, singer->session_token)) {
+    singer->session_bound = true;  // the client echoes its token: from now on it must
   }
   append_metadata(out, result, req.reset_user_state ? singer->session_token : "");
   const std::size_t metadata_len = out.size();
