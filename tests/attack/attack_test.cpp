@@ -263,10 +263,30 @@ TEST_F(AttackTest, SharedEncoderGroupFlood) {
     const auto r = http_->post(client::exchange_target(p), "");
     refused += r.status == 200 ? 0 : 1;
   });
+  // The reproduction, one userid: its rate limit answers 429 with JSON after 2 s worth.
+  int slowed = 0;
+  for (int i = 0; i < 200; ++i) {
+    ExchangeParams p;
+    p.userid = 1;
+    p.read_clock = (server_clock() - 3 * kSampleRate) / kOpusFrameSamples * kOpusFrameSamples;
+    p.n_samples = kOpusFrameSamples;
+    p.reset_user_state = true;
+    p.user_backing_volume = volume(rng);
+    const auto r = http_->post(client::exchange_target(p), "");
+    if (r.status != 429) continue;
+    ++slowed;
+    client::ErrorReply e;
+    EXPECT_TRUE(client::parse_error_header(r.header("X-Audio-Metadata"), e).ok());
+    EXPECT_EQ(e.message, "too many requests for this userid");
+    EXPECT_EQ(r.header("Retry-After"), "1");
+  }
+  EXPECT_GT(slowed, 100);
   const auto groups = telemetry()["server"].as_object()["shared_encoding"].as_object();
-  std::printf("[attack] group flood: %d requests (%d refused), %lld groups, %lld refused groups\n",
-              rounds, refused, static_cast<long long>(groups.at("groups").as_int64()),
-              static_cast<long long>(groups.at("groups_refused").as_int64()));
+  std::printf(
+      "[attack] group flood: %d requests (%d refused), one id: %d of 200 slowed (429), "
+      "%lld groups, %lld refused groups\n",
+      rounds, refused, slowed, static_cast<long long>(groups.at("groups").as_int64()),
+      static_cast<long long>(groups.at("groups_refused").as_int64()));
   EXPECT_GT(rounds, 1000);
   EXPECT_LE(groups.at("groups").as_int64(), 64);
   EXPECT_GT(groups.at("groups_refused").as_int64(), 0);
