@@ -168,6 +168,7 @@ const char* parse_exchange(const Query& q, ExchangeRequest& out, std::size_t& js
   out.spectator = q.has("spectator");  // any non-empty value, as the client sends it
   out.muted = q.get("muted") == std::optional<std::string_view>("1");
   out.hear_monitor = q.has("hear_monitor");
+  out.headphones = q.get("headphones") != std::optional<std::string_view>("0");
   out.loopback = q.get("loopback") == std::optional<std::string_view>("true");
   if (!optional_param(q, "user_backing_volume", out.user_backing_volume, friendly_volume)) {
     return "user_backing_volume must be a number from 0 to 3";
@@ -204,6 +205,9 @@ const char* parse_exchange(const Query& q, ExchangeRequest& out, std::size_t& js
   c.image = q.has("image");
   c.begin_monitor = q.has("begin_monitor");
   if (!optional_param(q, "monitor", c.monitor, parse_user_id)) return "monitor must be a userid";
+  if (!optional_param(q, "hand_lead", c.hand_lead, parse_user_id)) {
+    return "hand_lead must be a userid";
+  }
   if (!optional_param(q, "unmonitor", c.unmonitor, parse_user_id)) {
     return "unmonitor must be a userid";
   }

@@ -103,6 +103,7 @@ json::object singer_json(const SingerView& s, int first_bucket) {
   o["spectator"] = s.spectator;
   o["leader"] = s.leader;
   o["soloed"] = s.soloed;
+  o["headphones"] = s.headphones;
   return o;
 }
 

@@ -40,6 +40,8 @@ unsigned http_status(ExchangeStatus s) {
       return 400;
     case ExchangeStatus::kForbidden:
       return 403;
+    case ExchangeStatus::kConflict:
+      return 409;
     case ExchangeStatus::kRoomFull:
       return 503;
   }
@@ -253,6 +255,7 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   std::size_t json_len = 0;
   if (const char* e = parse_exchange(query, req, json_len)) return error_response(400, e);
   req.admin = is_admin(query.get("admin_token").value_or(extras.admin_token));
+  req.holds_admin_token = req.admin && !config_.admin_token.empty();
   req.controls.track_samples.reset();
   if (req.controls.track && req.admin) {
     std::string error;

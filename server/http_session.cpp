@@ -133,6 +133,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     auto& req = parser_->get();
     return router_.handle(req.method_string(), req.target(), req.body(),
                           RequestExtras{.admin_token = req["X-Admin-Token"],
+                                        .operator_token = req["X-Operator-Token"],
+                                        .authorization = req[http::field::authorization],
+                                        .accept = req[http::field::accept],
                                         .session_token = req[kSessionTokenHeader]});
   }
 

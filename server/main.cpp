@@ -98,15 +98,24 @@ int main(int argc, char** argv) {
 
   raise_descriptor_limit();
   SystemSampleClock clock;
-  Room room(clock, RoomConfig{.max_users = options->max_users});
+  Room room(clock,
+            RoomConfig{
+                .max_users = options->max_users,
+                .operators_exist = !options->admin_token.empty(),
+                .lead_policy = options->who_may_lead == "operators" ? LeadPolicy::kOperators
+                                                                    : LeadPolicy::kAnyone,
+                .leader_gone_samples = Clock{options->leader_gone_seconds} * kSampleRate,
+                .max_recording_samples = Clock{options->max_recording_minutes} * 60 * kSampleRate,
+            });
   TrackLibrary tracks(
       options->tracks_dir,
       TrackStorageLimits{.max_tracks = options->max_tracks,
                          .max_bytes = std::uintmax_t{options->max_tracks_mib} << 20});
   std::unique_ptr<RecordingStore> recordings;
   try {
-    recordings =
-        std::make_unique<RecordingStore>(options->recordings_dir, options->keep_recordings);
+    recordings = std::make_unique<RecordingStore>(
+        options->recordings_dir, options->keep_recordings,
+        static_cast<std::uintmax_t>(options->max_recordings_mb) << 20);
   } catch (const std::exception& e) {
     std::cerr << "brigade-server: --recordings-dir: " << e.what() << "\n";
     return 1;
@@ -121,6 +130,8 @@ int main(int argc, char** argv) {
                        .require_session_token = options->require_session_token,
                        .singer_requests_per_second = options->singer_requests_per_second},
           .threads = options->threads,
+          .private_data = options->private_data,
+          .operator_token = options->operator_token,
       });
   server::Recorder recorder(room, *recordings);
   recorder.start();

@@ -40,6 +40,21 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       "when set, room-wide controls (volume, backing volume, auto-gain, track, halting "
       "someone else's song, clearing events) and controls over other singers (their "
       "microphone level, solo) need admin_token=TOKEN or an X-Admin-Token header");
+  add("operator-token", po::value(&o.operator_token),
+      "read-only operators' token: with --private, it (or the admin token) is needed to see "
+      "recordings, /api/debug/state, /api/telemetry and /metrics; it controls nothing");
+  add("private",
+      "make recordings, the debug state, telemetry and metrics operator-only "
+      "(needs --operator-token or --admin-token)");
+  add("who-may-lead", po::value(&o.who_may_lead)->default_value(o.who_may_lead),
+      "anyone|operators: who may take the lead before a song (operators = the admin token; "
+      "needs --admin-token)");
+  add("leader-gone-seconds", po::value(&o.leader_gone_seconds)->default_value(30),
+      "a running song whose leader sent nothing for this long ends at the leader's last write");
+  add("max-recording-minutes", po::value(&o.max_recording_minutes)->default_value(60),
+      "longest recording of one song; the recording stops there");
+  add("max-recordings-mb", po::value(&o.max_recordings_mb)->default_value(2048),
+      "size cap of the recordings folder in MiB (oldest recordings deleted first)");
   add("log-level", po::value(&o.log_level)->default_value(o.log_level), "error|warn|info|debug");
   add("no-shared-encoding",
       "encode every reply with the singer's own encoder (by default singers at the same delay "
@@ -101,6 +116,30 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     std::cerr << "brigade-server: --keep-recordings must be at least 1\n";
     exit_code = 2;
     return std::nullopt;
+  }
+  o.private_data = vm.count("private") != 0;
+  auto bad = [&](const char* message) {
+    std::cerr << "brigade-server: " << message << "\n";
+    exit_code = 2;
+    return std::nullopt;
+  };
+  if (o.private_data && o.admin_token.empty() && o.operator_token.empty()) {
+    return bad("--private needs --operator-token or --admin-token (or nobody could see them)");
+  }
+  if (o.who_may_lead != "anyone" && o.who_may_lead != "operators") {
+    return bad("--who-may-lead must be anyone or operators");
+  }
+  if (o.who_may_lead == "operators" && o.admin_token.empty()) {
+    return bad("--who-may-lead operators needs --admin-token");
+  }
+  if (o.leader_gone_seconds < 1 || o.leader_gone_seconds > 3600) {
+    return bad("--leader-gone-seconds must be from 1 to 3600");
+  }
+  if (o.max_recording_minutes < 1 || o.max_recording_minutes > 24 * 60) {
+    return bad("--max-recording-minutes must be from 1 to 1440");
+  }
+  if (o.max_recordings_mb < 1 || o.max_recordings_mb > (1LL << 30)) {
+    return bad("--max-recordings-mb must be from 1 to 1073741824");
   }
   if (o.threads == 0) o.threads = std::max(1u, std::thread::hardware_concurrency());
   return o;

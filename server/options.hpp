@@ -16,6 +16,15 @@ struct Options {
   int keep_recordings = 20;
   std::string tracks_dir = "tracks";
   std::string admin_token;  ///< empty: room-wide controls are open to everyone
+  /// Read-only operators' token: sees what --private hides, controls nothing.
+  std::string operator_token;
+  /// Recordings, debug state, telemetry and metrics need the operator or admin token.
+  bool private_data = false;
+  /// "anyone" or "operators" (with --admin-token): who may take the lead before a song.
+  std::string who_may_lead = "anyone";
+  int leader_gone_seconds = 30;        ///< a song ends this long after its leader left
+  int max_recording_minutes = 60;      ///< one recording's longest length
+  long long max_recordings_mb = 2048;  ///< the recordings folder's size cap, MiB
   std::string log_level = "info";
   bool share_encoders = true;  ///< false with --no-shared-encoding
   bool require_session_token = false;

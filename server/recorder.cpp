@@ -52,7 +52,8 @@ std::size_t Recorder::step() {
     }
     if (chunk.samples > 0) {
       if (!file_open_) {
-        auto name = store_.start(std::chrono::system_clock::now());
+        auto name = store_.start(std::chrono::system_clock::now(),
+                                 RecordingInfo{chunk.leader, chunk.song_start});
         if (!name) {
           log_line(LogLevel::kWarn, "recording: " + name.error());
           return written;

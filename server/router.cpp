@@ -2,8 +2,12 @@
 #include "router.hpp"
 
 #include <boost/json.hpp>
+#include <cmath>
+#include <optional>
 
 #include "debug_state.hpp"
+#include "error_page.hpp"
+#include "query.hpp"
 #include "static_files.hpp"
 
 namespace brigade::server {
@@ -11,6 +15,9 @@ namespace {
 
 constexpr std::string_view kApiPrefix = "/api";
 constexpr std::string_view kRecordingsPrefix = "/recordings";
+/// The recordings page (static, in the web root) and its JSON listing.
+constexpr std::string_view kRecordingsPage = "/recordings.html";
+constexpr std::string_view kRecordingsApi = "/api/recordings";
 /// The debug rate estimate is refreshed when polls are at least this far apart.
 constexpr std::chrono::milliseconds kRateWindow{500};
 
@@ -36,25 +43,27 @@ bool is_read(std::string_view method) {
   return method == "GET" || method == "HEAD";
 }
 
-void html_escape(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
+/// Constant time in the content of `token` (its length may leak, which is harmless).
+bool same_token(std::string_view token, std::string_view expected) {
+  if (expected.empty() || token.size() != expected.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    diff |= static_cast<unsigned char>(token[i] ^ expected[i]);
   }
+  return diff == 0;
+}
+
+/// "2024-05-01-193000.wav" → "2024-05-01T19:30:00Z"; empty for other names.
+std::string started_utc(std::string_view name) {
+  constexpr std::size_t kStamp = 17;  // YYYY-MM-DD-HHMMSS
+  if (name.size() < kStamp || name[4] != '-' || name[7] != '-' || name[10] != '-') return {};
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 13, 14, 15, 16}) {
+    if (name[i] < '0' || name[i] > '9') return {};
+  }
+  std::string out(name.substr(0, 10));
+  out.append("T").append(name.substr(11, 2)).append(":").append(name.substr(13, 2));
+  out.append(":").append(name.substr(15, 2)).append("Z");
+  return out;
 }
 
 }  // namespace
@@ -75,6 +84,7 @@ ApiResponse Router::handle(std::string_view method, std::string_view target, std
   const std::string_view path = target.substr(0, q);
   const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
   ApiResponse r = route(method, path, query, body, extras);
+  if (r.status >= 400 && !is_api_path(path) && wants_html(extras.accept)) r = html_error(r);
   metrics_.record_request(r.status, std::chrono::steady_clock::now() - start,
                           target.size() + body.size(), r.body.size());
   return r;
@@ -82,6 +92,12 @@ ApiResponse Router::handle(std::string_view method, std::string_view target, std
 
 ApiResponse Router::route(std::string_view method, std::string_view path, std::string_view query,
                           std::string_view body, RequestExtras extras) {
+  const bool hidden = path == "/metrics" || path == "/api/debug/state" ||
+                      path == "/api/telemetry" || path == kRecordingsApi ||
+                      (path.starts_with("/recordings/") && path != "/recordings/");
+  if (hidden) {
+    if (auto refused = private_gate(query, extras)) return std::move(*refused);
+  }
   if (path == "/metrics") return is_read(method) ? metrics_text() : method_not_allowed("GET, HEAD");
   if (path == kRecordingsPrefix || path.starts_with("/recordings/")) {
     return recordings(method, path);
@@ -101,9 +117,11 @@ ApiResponse Router::api(std::string_view method, std::string_view path, std::str
     return r;
   }
   const bool upload_path = path == "/api/upload";
-  if (path == "/api/debug/state" || path == "/api/telemetry" || path == "/api/tracks") {
+  if (path == "/api/debug/state" || path == "/api/telemetry" || path == "/api/tracks" ||
+      path == kRecordingsApi) {
     if (!is_read(method)) return method_not_allowed("GET, HEAD");
     if (path == "/api/debug/state") return debug_state();
+    if (path == kRecordingsApi) return recordings_list();
     return path == "/api/telemetry" ? telemetry() : tracks_list();
   }
   if (upload_path && method != "POST") return method_not_allowed("POST");
@@ -208,6 +226,7 @@ ApiResponse Router::telemetry() {
         {"spectator", s.spectator},
         {"leader", s.leader},
         {"soloed", s.soloed},
+        {"headphones", s.headphones},
     };
     c["write_window"] = s.write_window
                             ? json::value(json::array{s.write_window->begin, s.write_window->end})
@@ -263,36 +282,63 @@ ApiResponse Router::upload(std::string_view body) {
       boost::json::object{{"track", added.value()}, {"tracks", std::move(names)}}));
 }
 
-ApiResponse Router::recordings(std::string_view method, std::string_view path) {
-  if (!is_read(method)) return method_not_allowed("GET, HEAD");
-  if (!recordings_) return error_response(404, "recording is off");
-  const auto entries = recordings_->list();
-  if (path == kRecordingsPrefix || path == "/recordings/") {
-    std::string html =
-        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<title>Recordings</title><link rel=\"stylesheet\" href=\"/style.css\">"
-        "<main class=\"recordings\"><h1>Recordings</h1>"
-        "<p>Every song, as the last bucket heard it (16-bit mono WAV, 48 kHz). Names are UTC "
-        "start times, newest first.</p><ul>";
-    for (const auto& e : entries) {
-      html += "<li><a href=\"/recordings/";
-      html_escape(html, e.name);
-      html += "\">";
-      html_escape(html, e.name);
-      html += "</a> ";
-      html += std::to_string(e.bytes / 1024);
-      html += e.finished ? " KiB</li>" : " KiB (recording…)</li>";
-    }
-    if (entries.empty()) html += "<li>No recordings yet.</li>";
-    html += "</ul><p><a href=\"/\">Back to the choir</a></p></main></html>";
-    ApiResponse r;
-    r.content_type = "text/html; charset=utf-8";
-    r.body = std::move(html);
-    r.cors = false;
-    r.headers.emplace_back("Cache-Control", "no-cache");
+std::optional<ApiResponse> Router::private_gate(std::string_view raw_query,
+                                                RequestExtras extras) const {
+  if (!config_.private_data) return std::nullopt;
+  std::string_view token = extras.operator_token;
+  if (token.empty()) token = extras.admin_token;
+  if (token.empty() && extras.authorization.starts_with("Bearer ")) {
+    token = extras.authorization.substr(7);
+  }
+  Query query;
+  if (token.empty() && !raw_query.empty() && query.parse(raw_query) == nullptr) {
+    token = query.get("token").value_or(std::string_view());
+  }
+  if (token.empty()) {
+    ApiResponse r = error_response(401,
+                                   "this server is private: operators only (token=…, "
+                                   "X-Operator-Token or Authorization: Bearer)");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"brigade\"");
     return r;
   }
+  if (same_token(token, config_.operator_token) ||
+      same_token(token, config_.exchange.admin_token)) {
+    return std::nullopt;
+  }
+  return error_response(403, "this token does not open the operators' data");
+}
+
+ApiResponse Router::recordings_list() {
+  namespace json = boost::json;
+  json::array list;
+  if (recordings_) {
+    for (const auto& e : recordings_->list()) {
+      const std::string started = started_utc(e.name);
+      list.push_back(json::object{
+          {"name", e.name},
+          {"url", std::string(kRecordingsPrefix) + "/" + e.name},
+          {"started_utc", started.empty() ? json::value(nullptr) : json::value(started)},
+          {"duration_seconds", std::round(e.duration_seconds * 1000.0) / 1000.0},
+          {"bytes", e.bytes},
+          {"finished", e.finished},
+          {"leader", e.info.leader},
+          {"song_start_clock", e.info.song_start_clock},
+          // Filled by the per-singer stems feature: [{name, url, ...}] per song.
+          {"stems", json::array{}},
+      });
+    }
+  }
+  return json_response(json::serialize(json::object{{"enabled", recordings_ != nullptr},
+                                                    {"private", config_.private_data},
+                                                    {"recordings", std::move(list)}}));
+}
+
+ApiResponse Router::recordings(std::string_view method, std::string_view path) {
+  if (!is_read(method)) return method_not_allowed("GET, HEAD");
+  if (path == kRecordingsPrefix || path == "/recordings/")
+    return static_file(method, kRecordingsPage);
+  if (!recordings_) return error_response(404, "recording is off");
+  const auto entries = recordings_->list();
   const std::string_view name = path.substr(kRecordingsPrefix.size() + 1);
   for (const auto& e : entries) {
     if (e.name == name) {

@@ -22,12 +22,19 @@ struct RouterConfig {
   std::string version = "unknown";
   ExchangeConfig exchange;
   unsigned threads = 1;  ///< reported by telemetry
+  /// --private: recordings, debug state, telemetry and metrics need an operator's token.
+  bool private_data = false;
+  /// Read-only token that unlocks what --private hides (the admin token does too).
+  std::string operator_token;
 };
 
 /// What a request carries besides method, target and body.
 struct RequestExtras {
-  std::string_view admin_token;    ///< X-Admin-Token header
-  std::string_view session_token;  ///< X-Session-Token header
+  std::string_view admin_token;     ///< X-Admin-Token header
+  std::string_view operator_token;  ///< X-Operator-Token header
+  std::string_view authorization;   ///< Authorization header ("Bearer TOKEN")
+  std::string_view accept;          ///< Accept header: errors become HTML for browsers
+  std::string_view session_token;   ///< X-Session-Token header
 };
 
 class Router {
@@ -54,6 +61,9 @@ class Router {
   ApiResponse tracks_list();
   ApiResponse upload(std::string_view body);
   ApiResponse recordings(std::string_view method, std::string_view path);
+  ApiResponse recordings_list();
+  /// With --private: null when the request may see operator-only data, else the 401/403.
+  std::optional<ApiResponse> private_gate(std::string_view query, RequestExtras extras) const;
   ApiResponse static_file(std::string_view method, std::string_view path);
 
   Room& room_;

@@ -1,10 +1,13 @@
 // brigade: recording file naming, retention and listing.
 #include "brigade/recording_store.hpp"
 
+#include "brigade/constants.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 #include <tuple>
 
@@ -71,10 +74,71 @@ std::vector<std::string> wav_files_oldest_first(const fs::path& dir) {
   return files;
 }
 
+/// "X.wav" → "X"; a companion "X.info" or "X.stems.zip" → "X".
+std::string stem_of(const std::string& file) {
+  return file.substr(0, file.find('.'));
+}
+
+/// Bytes of a file, or of everything below a folder.
+std::uintmax_t entry_bytes(const fs::directory_entry& e) {
+  std::error_code ec;
+  if (e.is_regular_file(ec)) return e.file_size(ec);
+  std::uintmax_t total = 0;
+  if (!e.is_directory(ec)) return 0;
+  for (fs::recursive_directory_iterator it(e.path(), ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) total += it->file_size(size_ec);
+  }
+  return total;
+}
+
+/// Companion entries (not the WAV itself) by recording stem, with their bytes.
+std::map<std::string, std::vector<std::pair<fs::path, std::uintmax_t>>> companions(
+    const fs::path& dir) {
+  std::map<std::string, std::vector<std::pair<fs::path, std::uintmax_t>>> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string file = it->path().filename().string();
+    if (file.front() == '.' || is_wav_name(file) || file.find('.') == std::string::npos) continue;
+    out[stem_of(file)].emplace_back(it->path(), entry_bytes(*it));
+  }
+  return out;
+}
+
+constexpr std::string_view kLeaderKey = "leader=";
+constexpr std::string_view kStartKey = "song_start_clock=";
+
+void write_info(const fs::path& path, const RecordingInfo& info) {
+  std::string leader = info.leader;
+  for (char& c : leader) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';  // one line per key
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << kLeaderKey << leader << '\n' << kStartKey << info.song_start_clock << '\n';
+}
+
+RecordingInfo read_info(const fs::path& path) {
+  RecordingInfo info;
+  std::ifstream in(path, std::ios::binary);
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with(kLeaderKey)) info.leader = line.substr(kLeaderKey.size());
+    if (line.starts_with(kStartKey)) {
+      try {
+        info.song_start_clock = std::stoll(line.substr(kStartKey.size()));
+      } catch (const std::exception&) {
+        info.song_start_clock = 0;  // a damaged file only loses its clock
+      }
+    }
+  }
+  return info;
+}
+
 }  // namespace
 
-RecordingStore::RecordingStore(std::filesystem::path dir, int keep)
-    : dir_(std::move(dir)), keep_(static_cast<std::size_t>(std::max(keep, 1))) {
+RecordingStore::RecordingStore(std::filesystem::path dir, int keep, std::uintmax_t max_bytes)
+    : dir_(std::move(dir)),
+      keep_(static_cast<std::size_t>(std::max(keep, 1))),
+      max_bytes_(max_bytes) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec || !fs::is_directory(dir_, ec)) {
@@ -88,7 +152,8 @@ RecordingStore::~RecordingStore() {
   (void)finish_locked();
 }
 
-Result<std::string> RecordingStore::start(std::chrono::system_clock::time_point now) {
+Result<std::string> RecordingStore::start(std::chrono::system_clock::time_point now,
+                                          RecordingInfo info) {
   std::lock_guard lock(mutex_);
   // A failure to finish the previous file was already visible in its appends; it must not
   // prevent the next song from being recorded.
@@ -107,6 +172,8 @@ Result<std::string> RecordingStore::start(std::chrono::system_clock::time_point 
       return Error{"cannot start recording: " + writer.error()};
     }
     writer_.emplace(std::move(writer).value());
+    capped_ = false;
+    write_info(dir_ / (stem_of(name) + ".info"), info);
     prune_locked();
     return name;
   }
@@ -116,6 +183,17 @@ Result<std::string> RecordingStore::start(std::chrono::system_clock::time_point 
 Result<void> RecordingStore::append(std::span<const float> samples) {
   std::lock_guard lock(mutex_);
   if (!writer_) return Error{"no recording open"};
+  if (capped_) return {};
+  const std::uintmax_t after = kWavHeaderBytes + (writer_->samples() + samples.size()) * 2;
+  if (closed_bytes_ + after > max_bytes_) {
+    prune_locked(after);  // delete older recordings first
+    if (closed_bytes_ + after > max_bytes_) {
+      capped_ = true;
+      return Error{
+          "the recordings folder reached its size cap (--max-recordings-mb): this "
+          "recording stops here"};
+    }
+  }
   return writer_->append(samples);
 }
 
@@ -134,15 +212,32 @@ Result<void> RecordingStore::finish_locked() {
   return r;
 }
 
-void RecordingStore::prune_locked() {
+void RecordingStore::prune_locked(std::uintmax_t open_bytes) {
   const std::vector<std::string> files = wav_files_oldest_first(dir_);
-  if (files.size() <= keep_) return;
+  auto extra = companions(dir_);
   const std::string open = writer_ ? writer_->path().filename().string() : std::string();
-  for (std::size_t i = 0; i + keep_ < files.size(); ++i) {
+  std::vector<std::uintmax_t> bytes(files.size());
+  std::uintmax_t total = 0;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    std::error_code ec;
+    bytes[i] = files[i] == open ? 0 : fs::file_size(dir_ / files[i], ec);
+    if (ec) bytes[i] = 0;
+    for (const auto& [path, size] : extra[stem_of(files[i])]) bytes[i] += size;
+    total += bytes[i];
+  }
+  // The open recording's own WAV is counted as `open_bytes` (what append() is about to reach);
+  // its companions are in `total`.
+  std::size_t count = files.size();
+  for (std::size_t i = 0; i < files.size() && (count > keep_ || total + open_bytes > max_bytes_);
+       ++i) {
     if (files[i] == open) continue;
     std::error_code ec;
     fs::remove(dir_ / files[i], ec);
+    for (const auto& [path, size] : extra[stem_of(files[i])]) fs::remove_all(path, ec);
+    total -= bytes[i];
+    --count;
   }
+  closed_bytes_ = total;
 }
 
 std::optional<std::string> RecordingStore::current() const {
@@ -166,7 +261,11 @@ std::vector<RecordingEntry> RecordingStore::list() const {
     const fs::path path = dir_ / *it;
     const std::uintmax_t bytes = fs::file_size(path, ec);
     if (ec) continue;  // removed meanwhile
-    entries.push_back({*it, bytes, *it != open && header_matches_length(path, bytes)});
+    const double seconds = bytes > kWavHeaderBytes
+                               ? static_cast<double>((bytes - kWavHeaderBytes) / 2) / kSampleRate
+                               : 0.0;
+    entries.push_back({*it, bytes, *it != open && header_matches_length(path, bytes), seconds,
+                       read_info(dir_ / (stem_of(*it) + ".info"))});
   }
   return entries;
 }

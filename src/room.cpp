@@ -14,8 +14,6 @@ constexpr Clock kExpirySweepSamples = kSampleRate;  // sweep old records at most
 constexpr std::size_t kImageTokenLetters = 10;
 /// The recorder stays this far behind the last bucket, for its network and pipeline delay.
 constexpr Clock kRecordingMarginSamples = Clock{kBucketSeconds} * kSampleRate;
-/// Longest recording of one song.
-constexpr Clock kMaxRecordingSamples = Clock{3600} * kSampleRate;
 
 // Another singer's microphone level or solo: an operator's control when there is an admin.
 bool controls_other_singers(const ExchangeRequest& req) {
@@ -63,8 +61,25 @@ void Room::for_each_active(Clock now, F&& f) {
   }
 }
 
+SongControlState Room::song_control_state() const {
+  return {.running = song_.start > 1 && song_.end == 0,
+          .leader = song_.leader,
+          .operators_exist = config_.operators_exist,
+          .policy = config_.lead_policy};
+}
+
 ExchangeOutcome Room::validate(const ExchangeRequest& req, Clock now) const {
   const RoomControls& c = req.controls;
+  if (auto outcome = check_song_control(song_control_state(), song_control_ask(req));
+      !outcome.ok()) {
+    return outcome;
+  }
+  if (c.hand_lead) {
+    const auto to = users_.find(*c.hand_lead);
+    if (to == users_.end() || !is_active(to->second, now) || to->second.spectator) {
+      return {ExchangeStatus::kBadRequest, "hand_lead names no singer present"};
+    }
+  }
   const bool halts_others_song = c.mark_stop_singing && song_.leader != req.user_id;
   if (!req.admin && (c.volume || c.backing_volume || c.disable_auto_gain || c.track ||
                      c.clear_events || halts_others_song)) {
@@ -131,6 +146,7 @@ ExchangeOutcome Room::exchange(const ExchangeRequest& req, std::span<const float
     end_song(now);
   }
 
+  end_song_if_keeper_gone(now);
   expire_users(now);
   if (!last_heard_any_ || now - *last_heard_any_ > kUserActiveSamples) reset_song_state();
   last_heard_any_ = now;
@@ -189,6 +205,8 @@ Room::User& Room::admit(const ExchangeRequest& req, Clock now) {
     if (s.disable_song_video) p.disable_song_video = true;
     if (!s.lyrics.empty()) p.lyrics = s.lyrics;
     if (!s.image.empty()) p.image = s.image;
+    // Without headphones the choir leaks into the microphone: only the last bucket is safe.
+    if (!req.headphones && s.leader) p.delay_seconds = s.max_position;
     summary_dirty_ = true;
   }
   if (req.reset_user_state) {
@@ -205,6 +223,8 @@ Room::User& Room::admit(const ExchangeRequest& req, Clock now) {
   }
   u.spectator = req.spectator;
   u.muted = req.muted;
+  u.headphones = req.headphones;
+  if (song_.keeper == u.id) song_.keeper_seen = now;
   u.listening = req.hear_monitor;
   if (req.user_backing_volume) u.user_backing = friendly_to_scalar(*req.user_backing_volume);
   u.rms = 0.0f;  // set by the write, if this request uploads
@@ -226,6 +246,7 @@ void Room::apply_controls(const ExchangeRequest& req, User& user, Clock now) {
     for_each_active(now, [&](User& u) { u.pending.image = s.image; });
   }
   if (c.request_lead) request_lead(user, now);
+  if (c.hand_lead) hand_lead(users_.at(*c.hand_lead), now);
   if (c.volume) {
     s.global_volume = friendly_to_scalar(*c.volume);
     for_each_active(now, [&](User& u) { u.pending.global_volume = *c.volume; });
@@ -313,7 +334,7 @@ void Room::request_lead(User& leader, Clock now) {
   Song& s = song_;
   scratch_users_.clear();
   for_each_active(now, [&](User& u) {
-    if (u.id != leader.id && !u.spectator) scratch_users_.push_back(&u);
+    if (u.id != leader.id && !u.spectator && u.headphones) scratch_users_.push_back(&u);
   });
   // Shuffle in a stable order first, so a fixed seed gives a fixed assignment.
   std::sort(scratch_users_.begin(), scratch_users_.end(),
@@ -324,13 +345,17 @@ void Room::request_lead(User& leader, Clock now) {
   s.max_position = a.max_position;
   for_each_active(now, [&](User& u) {
     u.pending.first_bucket = a.first_bucket;
-    if (u.spectator && u.id != leader.id) u.pending.delay_seconds = a.max_position;
+    if ((u.spectator || !u.headphones) && u.id != leader.id) {
+      u.pending.delay_seconds = a.max_position;
+    }
   });
   for (std::size_t i = 0; i < scratch_users_.size(); ++i) {
     scratch_users_[i]->pending.delay_seconds = a.follower_delays[i];
   }
   leader.pending.delay_seconds = a.first_bucket;
   s.leader = leader.id;
+  s.keeper = leader.id;
+  s.keeper_seen = now;
   s.image.clear();
   s.lyrics.clear();
   for_each_active(now, [&](User& u) {
@@ -340,9 +365,37 @@ void Room::request_lead(User& leader, Clock now) {
   summary_dirty_ = true;
 }
 
+void Room::hand_lead(User& to, Clock now) {
+  Song& s = song_;
+  if (s.start > 1 && s.end == 0) {
+    // Mid-song the buckets stay as they are: only who may stop the song changes.
+    s.leader = to.id;
+    s.keeper = to.id;
+    s.keeper_seen = now;
+    s.keeper_last_write.reset();
+    summary_dirty_ = true;
+    return;
+  }
+  request_lead(to, now);
+}
+
+void Room::end_song_if_keeper_gone(Clock now) {
+  Song& s = song_;
+  if (s.start <= 1 || s.end != 0 || now - s.keeper_seen <= config_.leader_gone_samples) return;
+  // The song ends where the keeper's audio ended (at its start if they never sang).
+  s.end = std::max(s.start, s.keeper_last_write.value_or(s.start));
+  end_song(now);
+}
+
 void Room::start_song(const ExchangeRequest& req, Clock now) {
   Song& s = song_;
   rings_.wipe();
+  if (!s.keeper) s.keeper = req.user_id;
+  s.keeper_seen = now;
+  s.keeper_last_write.reset();
+  if (const auto it = users_.find(s.leader.value_or(req.user_id)); it != users_.end()) {
+    s.leader_name = it->second.name;
+  }
   events_ = std::make_shared<const EventList>();
   s.start = req.read_clock;
   s.end = 0;
@@ -376,6 +429,7 @@ void Room::fill_backing(Interval span) {
 
 void Room::end_song(Clock now) {
   song_.leader.reset();
+  song_.keeper.reset();
   song_.track.reset();
   for_each_active(now, [](User& u) { u.pending.backing_track_type = ""; });
 }
@@ -417,6 +471,7 @@ void Room::write(const ExchangeRequest& req, std::span<const float> upload, User
   const Interval iv = ending_at(w, req.n_samples);
   user.last_write = w;
   user.last_write_any = w;
+  if (song_.keeper == user.id) song_.keeper_last_write = w;
   user.write_window = iv;
   user.rms = rms(upload);
   const Song& s = song_;
@@ -542,6 +597,7 @@ void Room::snapshot(RoomSnapshot& out) {
         .spectator = u.spectator,
         .leader = song_.leader == u.id,
         .soloed = u.soloed,
+        .headphones = u.headphones,
     });
   });
 }
@@ -553,6 +609,9 @@ RecordingChunk Room::take_recording(ExchangeBuffers buffers) {
   if (!s.recording) return chunk;
   chunk.song = s.id;
   const Clock now = clock_.now();
+  end_song_if_keeper_gone(now);
+  chunk.song_start = s.start;
+  if (s.record_next == s.start) chunk.leader = s.leader_name;
   if (s.start <= 1) {  // halted
     s.recording = false;
     chunk.finished = true;
@@ -560,7 +619,10 @@ RecordingChunk Room::take_recording(ExchangeBuffers buffers) {
   }
   Clock limit = now - Clock{s.max_position} * kSampleRate - kRecordingMarginSamples;
   if (s.end != 0) limit = std::min(limit, s.end);
-  limit = std::min(limit, s.start + kMaxRecordingSamples);
+  // Nothing of the song lies past its keeper's newest upload; waiting there means a leader who
+  // vanished ends the song (after leader_gone_samples) exactly where the recording stands.
+  if (s.keeper_last_write) limit = std::min(limit, *s.keeper_last_write);
+  limit = std::min(limit, s.start + config_.max_recording_samples);
   // If the recorder fell a whole ring behind, that audio is gone: skip it.
   s.record_next = std::max(s.record_next, now - kRingSamples);
   const Clock n =
@@ -582,7 +644,7 @@ RecordingChunk Room::take_recording(ExchangeBuffers buffers) {
       .auto_gain = s.auto_gain,
   };
   const bool ended = s.end != 0 && s.record_next >= s.end;
-  if (ended || s.record_next >= s.start + kMaxRecordingSamples) {
+  if (ended || s.record_next >= s.start + config_.max_recording_samples) {
     s.recording = false;
     chunk.finished = true;
   }

@@ -5,6 +5,9 @@ import { opusProblem } from './codec.js';
 import { AudioEngine } from './audio-engine.js';
 import { calibrate, savedLatencyMs, saveLatencyMs } from './calibration.js';
 import { Session } from './session.js';
+import { prefs } from './prefs.js';
+import { initDevices, showDevices, applyRememberedGain } from './devices-ui.js';
+import { initSongCues, renderSongCues, tickSongCues, countInAndStart, cues } from './song-cues.js';
 
 /** The API lives on the page's own origin. */
 const API_URL = new URL('/api', document.baseURI).href;
@@ -15,7 +18,6 @@ const STAT_TONES = [220, 330, 440, 550, 660, 880];
 const TONE_SECONDS = 2;
 /** Redraw period for meters and stats. */
 const UI_TICK_MS = 100;
-const NAME_KEY = 'brigade.name';
 /** The operators' admin token lives only as long as this tab. */
 const ADMIN_KEY = 'brigade.adminToken';
 const BACKING_TYPE_LABELS = { Metronome: 'metronome', 'Backing Track': 'backing track' };
@@ -25,6 +27,7 @@ const engine = new AudioEngine();
 let session = null;
 let latencyMs = savedLatencyMs();
 let listenOnly = false;
+let noHeadphones = false;
 
 const stats = {
   state: 'idle',
@@ -74,7 +77,11 @@ function showError(el, text) {
 
 // Step 1: name.
 async function initNameStep() {
-  $('name').value = sessionStorage.getItem(NAME_KEY) || '';
+  $('name').value = prefs.name();
+  const headphones = prefs.headphones();
+  if (headphones !== null) document.querySelector(`input[name="headphones"][value="${headphones ? 'yes' : 'no'}"]`).checked = true;
+  $('remembered').hidden = !prefs.any();
+  $('forget-me').addEventListener('click', forgetMe);
   const problem = await opusProblem();
   if (problem) {
     showError($('support-error'), problem);
@@ -85,26 +92,49 @@ async function initNameStep() {
     e.preventDefault();
     const name = $('name').value.trim();
     if (!name) return;
-    sessionStorage.setItem(NAME_KEY, name);
+    prefs.setName(name);
+    noHeadphones = document.querySelector('input[name="headphones"]:checked').value === 'no';
+    prefs.setHeadphones(!noHeadphones);
     listenOnly = $('listen-only-join').checked;
-    if (listenOnly) {
-      $('mic-intro').textContent = 'You chose to listen only. Check that you can hear the test sound.';
-      $('mic-allow').textContent = 'Start audio';
-      $('mic-meter-fill').closest('.meter-row').hidden = true;
-    }
+    if (listenOnly) listenOnlyMode();
     show('mic');
   });
 }
 
 // Step 2: microphone and output test.
+/** Forgets everything stored on this device and starts over. */
+function forgetMe() {
+  prefs.forget();
+  if (session) session.stop();
+  window.location.reload();
+}
+
+function listenOnlyMode() {
+  listenOnly = true;
+  $('mic-intro').textContent = 'You chose to listen only. Check that you can hear the test sound.';
+  $('mic-allow').textContent = 'Start audio';
+  $('mic-meter-fill').closest('.meter-row').hidden = true;
+  $('level-check').hidden = true;
+}
+
 function initMicStep() {
+  initDevices(engine);
+  $('mic-back').addEventListener('click', () => show('name'));
+  $('mic-listen-instead').addEventListener('click', () => {
+    listenOnlyMode();
+    $('mic-way-back').hidden = true;
+    $('mic-allow').click();
+  });
   $('mic-allow').addEventListener('click', async () => {
     showError($('mic-error'), '');
+    $('mic-way-back').hidden = true;
     $('mic-allow').disabled = true;
     try {
       await engine.start({ listenOnly });
+      applyRememberedGain(engine);
       $('mic-allow').hidden = true;
       $('mic-check').hidden = false;
+      await showDevices(engine);
       $('mic-next').focus();
     } catch (err) {
       $('mic-allow').disabled = false;
@@ -112,9 +142,11 @@ function initMicStep() {
       showError(
         $('mic-error'),
         denied
-          ? 'The microphone was blocked. Allow it in the address bar’s site settings, then try again — or go back and choose “Listen only”.'
+          ? 'The microphone was blocked. Allow it in the address bar’s site settings (the icon left of the address), then press “Allow microphone” again — or listen only.'
           : `Could not start audio: ${err.message}`,
       );
+      $('mic-allow').textContent = 'Try again';
+      $('mic-way-back').hidden = false;
     }
   });
   $('chime').addEventListener('click', () => engine.chime());
@@ -154,7 +186,9 @@ function initLatencyStep() {
       setLatency(r.medianMs, r.message);
       $('manual-latency').value = String(Math.round(r.medianMs));
     } else {
-      $('calibrate-result').textContent = r.message;
+      // Suggest a value and let the singer join with it (or type their own).
+      setLatency(r.suggestedMs, `${r.message} For now we use ${r.suggestedMs} ms, so you can join; change it below if you know better.`);
+      $('manual-latency').value = String(r.suggestedMs);
       $('manual-latency-box').open = true;
     }
   });
@@ -173,8 +207,9 @@ function initLatencyStep() {
 // Step 4: the chain.
 function join(ms) {
   const adminToken = sessionStorage.getItem(ADMIN_KEY) || '';
-  session = new Session(engine, { apiUrl: API_URL, name: sessionStorage.getItem(NAME_KEY), latencyMs: ms, listenOnly, adminToken }, render);
+  session = new Session(engine, { apiUrl: API_URL, name: prefs.name() || $('name').value.trim(), latencyMs: ms, listenOnly, adminToken, noHeadphones }, render);
   $('you-name').textContent = session.name;
+  $('rename').value = session.name;
   $('you-latency').textContent = session.listenOnly ? 'listening' : `${Math.round(ms)} ms`;
   show('chain');
   render();
@@ -182,14 +217,33 @@ function join(ms) {
 }
 
 function initChain() {
-  $('lead').addEventListener('click', () => session.flag('request_lead'));
   $('start-singing').addEventListener('click', () => {
     const track = $('track-select').value;
     if (track && session.room.bpm > 0) {
       showNotice($('song-notice'), 'refused', `The metronome (${session.room.bpm} beats per minute) plays instead of “${track}”. Set beats per minute to 0 and Apply to hear the track.`);
     }
-    session.startSong(track);
+    countInAndStart(track);
   });
+  $('speakers-mute').addEventListener('click', () => {
+    const on = $('speakers-mute').getAttribute('aria-pressed') !== 'true';
+    engine.setSpeakersMuted(on);
+    $('speakers-mute').setAttribute('aria-pressed', String(on));
+    $('speakers-mute').textContent = on ? 'Unmute speakers' : 'Mute speakers';
+  });
+  $('forget-me-chain').addEventListener('click', forgetMe);
+  $('rename-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const name = $('rename').value.trim();
+    if (!name) return;
+    session.name = name;
+    prefs.setName(name);
+    $('you-name').textContent = name;
+  });
+  $('bucket-choice').addEventListener('change', () => {
+    const offset = Number($('bucket-choice').value);
+    if (Number.isFinite(offset) && offset > 0) session.chooseOffset(offset);
+  });
+  initSongCues(engine, () => session);
   $('stop-singing').addEventListener('click', () => session.flag('mark_stop_singing'));
   $('mute').addEventListener('click', () => session.setMuted(!session.muted));
   $('listen-only').addEventListener('click', () => session.setListenOnly(!session.listenOnly));
@@ -530,10 +584,26 @@ function renderSong() {
   if (st === 'singing') text = leaderName ? `Singing — led by ${leaderName === 'You' ? 'you' : leaderName}.` : 'Singing.';
   if (st === 'ended' && !leaderName) text = 'The song has ended.';
   $('song-state').textContent = text;
-  $('lead').hidden = session.isLeader;
+  // During a song only its leader controls it; the lead can be handed over.
+  $('lead').hidden = session.isLeader || st === 'singing';
   $('lead').textContent = session.leader && !session.isLeader ? 'Take the lead' : 'Lead a song';
   $('start-singing').hidden = !(session.isLeader && st !== 'singing');
   $('stop-singing').hidden = !(session.isLeader && st === 'singing');
+}
+
+function renderBucketChoice() {
+  const select = $('bucket-choice');
+  const st = session.songState;
+  const fixed = st === 'singing' || session.isLeader || session.noHeadphones;
+  const want = [];
+  for (let b = 1; b < N_BUCKETS; b++) want.push([String(session.firstBucket + b * 3), `Bucket ${b + 1} (${session.firstBucket + b * 3} s behind)`]);
+  const have = Array.from(select.options).map((o) => o.value).join();
+  if (have !== want.map((w) => w[0]).join()) select.replaceChildren(...want.map(([v, t]) => new Option(t, v)));
+  if (document.activeElement !== select) select.value = String(session.offsetSeconds);
+  select.disabled = fixed;
+  $('bucket-choice-note').textContent = session.noHeadphones
+    ? 'Without headphones you stay in the last bucket.'
+    : st === 'singing' ? 'Fixed while a song runs.' : session.isLeader ? 'You lead from bucket 1.' : '';
 }
 
 function renderBuckets() {
@@ -650,6 +720,7 @@ function render() {
     hearSolos: session.hearSolos,
     refusals: s.refusals || 0,
     notices: session.notices.map((n) => ({ kind: n.kind, area: n.area, text: n.text })),
+    cues: { ...cues },
   });
   renderStatus(s);
   $('you-bucket').textContent = s.bucket === null ? '—' : `${s.bucket + 1} of ${N_BUCKETS}`;
@@ -660,6 +731,8 @@ function render() {
   $('listen-only').setAttribute('aria-pressed', String(session.listenOnly));
   $('listen-only').disabled = !engine.hasMic;
   renderSong();
+  renderBucketChoice();
+  renderSongCues();
   renderSongSetup();
   renderLyrics();
   renderConsole();
@@ -684,6 +757,7 @@ function setMeter(fillId, peak) {
 function tick() {
   if (engine.ctx) {
     const peak = session && (session.muted || session.listenOnly) ? 0 : engine.micPeak;
+    if (session) tickSongCues();
     setMeter('mic-meter-fill', engine.micPeak);
     setMeter('chain-meter-fill', peak);
     for (const f of STAT_TONES) {

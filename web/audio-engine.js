@@ -61,6 +61,12 @@ export class AudioEngine {
     /** Peak of the latest capture block, for the meter. */
     this.micPeak = 0;
     this.micHistory = new SampleHistory(4);
+    /** Chosen devices ('' = the system default), the input gain and the speaker switch. */
+    this.inputDeviceId = '';
+    this.outputDeviceId = '';
+    this.source = null;
+    this.inputGain = null;
+    this.speakers = null;
   }
 
   /** Creates the context and worklet; asks for the microphone unless `listenOnly`. */
@@ -82,15 +88,60 @@ export class AudioEngine {
         },
       });
       this.node.port.onmessage = (e) => this.onWorkletMessage(e.data);
-      this.node.connect(this.ctx.destination);
+      // Microphone → input gain → worklet → speaker switch → output.
+      this.inputGain = new GainNode(this.ctx, { gain: 1 });
+      this.inputGain.connect(this.node);
+      this.speakers = new GainNode(this.ctx, { gain: 1 });
+      this.node.connect(this.speakers).connect(this.ctx.destination);
+      if (this.outputDeviceId) await this.setOutput(this.outputDeviceId);
     }
-    if (!listenOnly && !this.stream) {
-      this.stream = await navigator.mediaDevices.getUserMedia({
-        audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 },
-      });
-      this.ctx.createMediaStreamSource(this.stream).connect(this.node);
-    }
+    if (!listenOnly && !this.stream) await this.openMic();
     if (this.ctx.state !== 'running') await this.ctx.resume();
+  }
+
+  async openMic() {
+    const audio = { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 };
+    if (this.inputDeviceId) audio.deviceId = { exact: this.inputDeviceId };
+    const stream = await navigator.mediaDevices.getUserMedia({ audio });
+    if (this.source) this.source.disconnect();
+    if (this.stream) for (const t of this.stream.getTracks()) t.stop();
+    this.stream = stream;
+    this.source = this.ctx.createMediaStreamSource(stream);
+    this.source.connect(this.inputGain);
+  }
+
+  /** Audio inputs and outputs ({deviceId, label}); labels appear once the microphone is allowed. */
+  async devices() {
+    const all = await navigator.mediaDevices.enumerateDevices();
+    const pick = (kind) => all.filter((d) => d.kind === kind).map((d, i) => ({ deviceId: d.deviceId, label: d.label || `${kind === 'audioinput' ? 'Microphone' : 'Output'} ${i + 1}` }));
+    return { inputs: pick('audioinput'), outputs: pick('audiooutput') };
+  }
+
+  /** Switches the microphone (it keeps its gain and listeners). */
+  async setInput(deviceId) {
+    this.inputDeviceId = deviceId;
+    if (this.stream) await this.openMic();
+  }
+
+  /** Whether this browser can choose where the page's audio plays. */
+  get canChooseOutput() {
+    return typeof AudioContext !== 'undefined' && 'setSinkId' in AudioContext.prototype;
+  }
+
+  /** Plays everything (the choir, calibration clicks, test sounds) on `deviceId`. */
+  async setOutput(deviceId) {
+    this.outputDeviceId = deviceId;
+    if (this.ctx && this.canChooseOutput) await this.ctx.setSinkId(deviceId);
+  }
+
+  /** Microphone gain (linear, applied before the level meter, the upload and calibration). */
+  setInputGain(gain) {
+    if (this.inputGain) this.inputGain.gain.value = gain;
+  }
+
+  /** Silences the choir in this tab (the microphone keeps sending). */
+  setSpeakersMuted(on) {
+    if (this.speakers) this.speakers.gain.value = on ? 0 : 1;
   }
 
   get hasMic() {

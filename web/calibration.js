@@ -3,6 +3,7 @@
 // the delay from "click written" to "click heard" is the local round trip.
 
 import { SAMPLE_RATE } from './protocol.js';
+import { prefs } from './prefs.js';
 
 /** Clicks per run, their spacing (105 bpm), and where to look for each echo. */
 const CLICKS = 10;
@@ -14,8 +15,8 @@ const MIN_THRESHOLD = 0.02;
 /** Success: at least this many echoes whose middle half spans at most this many ms. */
 const MIN_DETECTIONS = 5;
 const MAX_SPREAD_MS = 4;
-
-const STORAGE_KEY = 'brigade.latency';
+/** Suggested when no click came back: a typical laptop's round trip. */
+const TYPICAL_LATENCY_MS = 150;
 
 function quantile(sorted, q) {
   const pos = (sorted.length - 1) * q;
@@ -80,6 +81,7 @@ function analyze(recorded) {
     return {
       ok: false,
       count: found.length,
+      suggestedMs: found.length ? Math.round(summarize(found).medianMs) : TYPICAL_LATENCY_MS,
       message: `Heard ${found.length} of ${CLICKS} clicks. Turn your speakers up, take off headphones, and try again, or enter your latency by hand.`,
     };
   }
@@ -88,18 +90,18 @@ function analyze(recorded) {
   return {
     ok,
     ...s,
+    suggestedMs: Math.round(s.medianMs),
     message: ok
       ? `Round trip ${s.medianMs.toFixed(0)} ms (spread ${s.spreadMs.toFixed(1)} ms over ${s.count} clicks).`
       : `The clicks came back too unevenly (spread ${s.spreadMs.toFixed(1)} ms). Try a quieter room, or enter your latency by hand.`,
   };
 }
 
-/** The latency saved earlier in this browser session, in ms, or null. */
+/** The latency saved earlier on this device, in ms, or null. */
 export function savedLatencyMs() {
-  const v = Number.parseFloat(sessionStorage.getItem(STORAGE_KEY) ?? '');
-  return Number.isFinite(v) && v >= 0 ? v : null;
+  return prefs.latencyMs();
 }
 
 export function saveLatencyMs(ms) {
-  sessionStorage.setItem(STORAGE_KEY, String(ms));
+  prefs.setLatencyMs(ms);
 }

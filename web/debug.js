@@ -426,6 +426,7 @@ function flagsText(g) {
   if (g.muted) f.push('muted');
   if (g.spectator) f.push('spectator');
   if (g.soloed) f.push('soloed');
+  if (g.headphones === false) f.push('no headphones');
   return f.join(', ');
 }
 
@@ -494,8 +495,14 @@ function setStatus(text, cls) {
   el.className = `pill ${cls}`;
 }
 
+/** With --private the state needs an operator's token: ?token=… on this page, or the tab's. */
+const operatorToken = new URLSearchParams(location.search).get('token') ||
+  sessionStorage.getItem('brigade.operatorToken') || sessionStorage.getItem('brigade.adminToken') || '';
+
 async function fetchState() {
-  const r = await fetch('/api/debug/state', { cache: 'no-store' });
+  const headers = operatorToken ? { 'X-Operator-Token': operatorToken } : {};
+  const r = await fetch('/api/debug/state', { cache: 'no-store', headers });
+  if (r.status === 401 || r.status === 403) throw new Error(`HTTP ${r.status}: this server is private; open /debug.html?token=OPERATOR_TOKEN`);
   if (!r.ok) throw new Error(`HTTP ${r.status}`);
   return decode(await r.json());
 }

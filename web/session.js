@@ -53,7 +53,11 @@ const PARAM_LABELS = {
   clear_events: 'clearing markers',
   mark_stop_singing: 'halting the song',
   mark_start_singing: 'starting the song',
+  request_lead: 'taking the lead',
+  hand_lead: 'handing the lead over',
 };
+/** Song controls the server may refuse (403/409) while someone else leads. */
+const SONG_PARAMS = ['request_lead', 'mark_start_singing', 'mark_stop_singing', 'hand_lead'];
 
 class ExchangeError extends Error {
   constructor(message, { network = false } = {}) {
@@ -91,6 +95,8 @@ export class Session {
     this.latencySamples = Math.round((opts.latencyMs * SAMPLE_RATE) / 1000);
     this.listenOnly = opts.listenOnly || !engine.hasMic;
     this.muted = false;
+    /** Without headphones the server keeps this singer in the last bucket (headphones=0). */
+    this.noHeadphones = Boolean(opts.noHeadphones);
     this.offsetSeconds = DEFAULT_OFFSET_SECONDS;
     /** One-shot parameters for the next exchange ({name: value}), chat lines, mic volumes, lyrics. */
     this.pendingParams = {};
@@ -389,6 +395,18 @@ export class Session {
     this.closeConnection();
   }
 
+  /** Moves this singer to `seconds` behind the server (a bucket chosen before a song). */
+  chooseOffset(seconds) {
+    if (seconds !== this.offsetSeconds) this.newOffset = seconds;
+  }
+
+  /** The server clock of the audio playing right now, or null before playback starts. */
+  playingClock() {
+    const c = this.conn;
+    if (!c || c.playStart === null) return null;
+    return c.streamOrigin + this.engine.nowFrame() - c.playStart;
+  }
+
   bucketForOffset() {
     return bucketOf(this.offsetSeconds, this.firstBucket);
   }
@@ -417,10 +435,10 @@ export class Session {
     }
     let outbox = this.takeOutbox();
     let res = await this.post(c, { readClock, writeClock, n, packets: req.packets, outbox });
-    if (res.status === 403) {
+    if (res.status === 403 || res.status === 409) {
       // Nothing of the request was applied and the server reset our codec pair: say what was
       // refused, and ask again for the same interval without the room-wide controls.
-      const message = errorMessageOf(403, res.headers.get('X-Audio-Metadata'), await res.text());
+      const message = errorMessageOf(res.status, res.headers.get('X-Audio-Metadata'), await res.text());
       outbox = this.refuse(outbox, message);
       c.reset = true;
       res = await this.post(c, { readClock, writeClock, n, packets: req.packets, outbox });
@@ -483,6 +501,7 @@ export class Session {
     const { body, jsonLen } = exchangeBody(outbox.json, packets);
     const params = { ...outbox.params };
     if (this.hearSolos) params.hear_monitor = '1';
+    if (this.noHeadphones) params.headphones = '0';
     const query = audioQuery({
       userid: this.userid,
       readClock,
@@ -512,8 +531,9 @@ export class Session {
   refuse(outbox, message) {
     const params = { ...outbox.params };
     const ownStop = this.isLeader; // The leader may always stop its own song.
-    const refused = ADMIN_PARAMS.filter((k) => k in params && !(k === 'mark_stop_singing' && ownStop));
-    if ('track' in params && 'mark_start_singing' in params) refused.push('mark_start_singing');
+    const refusable = ADMIN_PARAMS.concat(SONG_PARAMS.filter((k) => !ADMIN_PARAMS.includes(k)));
+    const refused = refusable.filter((k) => k in params && !(k === 'mark_stop_singing' && ownStop));
+    if ('track' in params && 'mark_start_singing' in params && !refused.includes('mark_start_singing')) refused.push('mark_start_singing');
     // Controls over other singers (their level, solo) need the token too.
     const own = (id) => String(id) === String(this.userid);
     for (const k of ['monitor', 'unmonitor']) if (k in params && !own(params[k])) refused.push(k);
@@ -522,8 +542,10 @@ export class Session {
     for (const k of refused) delete params[k];
     if (refused.includes('mark_start_singing') || refused.includes('track')) this.releadAfterRounds = false;
     const what = refused.map((k) => PARAM_LABELS[k] || k).join(', ') || 'the request';
-    const area = refused.includes('track') ? 'song' : 'console';
-    const hint = this.adminToken
+    // Halting comes from the console; the other song controls from the Song card.
+    const area = refused.some((k) => k === 'track' || (SONG_PARAMS.includes(k) && k !== 'mark_stop_singing')) ? 'song' : 'console';
+    const hint = !/admin token/.test(message) ? ''
+      : this.adminToken
       ? 'The admin token you entered was not accepted; check it with the operator.'
       : `Ask the operator for the admin token and enter it ${area === 'console' ? 'below' : 'in the mixing console'}.`;
     this.notice('refused', area, `The server refused ${what}: ${message.replace(/\.$/, '')}. ${hint}`);

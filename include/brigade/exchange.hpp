@@ -50,6 +50,8 @@ struct RoomControls {
   bool request_lead = false;
   bool mark_start_singing = false;
   bool mark_stop_singing = false;
+  /// The leader hands the lead to this singer (`hand_lead=<userid>`).
+  std::optional<UserId> hand_lead;
   bool clear_events = false;
   bool image = false;
   std::optional<std::string> lyrics;
@@ -78,6 +80,12 @@ struct ExchangeRequest {
   /// May use room-wide controls (volume, backing volume, auto-gain, track, halting someone
   /// else's song, clearing events). The server sets it from the admin token, if one is set.
   bool admin = true;
+  /// Carries the server's admin token (false when the server has none): an operator, who may
+  /// control someone else's running song.
+  bool holds_admin_token = false;
+  /// `headphones=0`: this singer hears the choir through speakers, which leak into the
+  /// microphone, so the server keeps them in the last bucket. Absent = wears headphones.
+  bool headphones = true;
   RoomControls controls;
 };
 
@@ -131,11 +139,13 @@ struct RecordingChunk {
   Clock begin = 0;          ///< clock of the first sample copied
   std::size_t samples = 0;  ///< samples copied into the buffers
   bool finished = false;    ///< the song's recording is complete with these samples
+  Clock song_start = 0;     ///< the song's start clock (names it in the recordings listing)
+  std::string leader;       ///< the leader's name when the song started
   ReplyLevels levels;       ///< the listeners' mix formula, backing at the user default
 };
 
 /// Why an exchange was refused. Nothing of the request was applied.
-enum class ExchangeStatus { kOk, kBadRequest, kForbidden, kRoomFull };
+enum class ExchangeStatus { kOk, kBadRequest, kForbidden, kConflict, kRoomFull };
 
 struct ExchangeOutcome {
   ExchangeStatus status = ExchangeStatus::kOk;

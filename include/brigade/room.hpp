@@ -17,6 +17,7 @@
 #include "brigade/clock.hpp"
 #include "brigade/exchange.hpp"
 #include "brigade/ring_set.hpp"
+#include "brigade/song_control.hpp"
 #include "brigade/user_summary.hpp"
 
 namespace brigade {
@@ -37,12 +38,25 @@ inline constexpr double kDefaultBackingVolume = 1.0;  ///< scalar
 inline constexpr int kRecordsPerActiveSinger = 4;
 /// Longest stored display name, bytes (cut at a character boundary).
 inline constexpr std::size_t kMaxNameBytes = 64;
+/// A running song whose leader has sent no request for this long ends at the leader's last
+/// write (default of --leader-gone-seconds).
+inline constexpr Clock kLeaderGoneSamples = Clock{30} * kSampleRate;
+/// Longest recording of one song (default of --max-recording-minutes).
+inline constexpr Clock kMaxRecordingSamples = Clock{60} * 60 * kSampleRate;
 
 struct RoomConfig {
   /// Most singers active at once; a new singer beyond it is refused.
   int max_users = 1000;
   /// Seed for the follower shuffle (tests fix it).
   std::uint64_t seed = std::random_device{}();
+  /// The server has an admin token, so operators exist (song-control rules).
+  bool operators_exist = false;
+  /// Who may take the lead before a song (with operators only).
+  LeadPolicy lead_policy = LeadPolicy::kAnyone;
+  /// A running song ends this long after its leader's last request.
+  Clock leader_gone_samples = kLeaderGoneSamples;
+  /// A recording stops at this length even if its song goes on.
+  Clock max_recording_samples = kMaxRecordingSamples;
 };
 
 /// Room occupancy for `action=status`.
@@ -64,6 +78,7 @@ struct SingerView {
   bool spectator = false;
   bool leader = false;
   bool soloed = false;
+  bool headphones = true;  ///< false: said it has none (kept in the last bucket)
 };
 
 /// A copy of everything the debug chart shows, taken in O(bitmap words + singers).
@@ -129,6 +144,7 @@ class Room {
     bool spectator = false;
     bool soloed = false;
     bool listening = false;  ///< last request listened to the solo mix
+    bool headphones = true;
     PendingKeys pending;
   };
 
@@ -153,13 +169,21 @@ class Room {
     std::uint64_t id = 0;    ///< song number, for the recorder
     bool recording = false;  ///< the recorder has not reached the end yet
     Clock record_next = 0;   ///< next clock the recorder takes
+    /// Whose absence ends the song: the leader, or whoever started a song nobody led.
+    std::optional<UserId> keeper;
+    Clock keeper_seen = 0;                   ///< when the keeper's last request came
+    std::optional<Clock> keeper_last_write;  ///< end of the keeper's newest upload
+    std::string leader_name;                 ///< for the recording's listing
   };
 
   ExchangeOutcome validate(const ExchangeRequest& req, Clock now) const;
   void reset_song_state();
   User& admit(const ExchangeRequest& req, Clock now);
   void apply_controls(const ExchangeRequest& req, User& user, Clock now);
+  SongControlState song_control_state() const;
   void request_lead(User& leader, Clock now);
+  void hand_lead(User& to, Clock now);
+  void end_song_if_keeper_gone(Clock now);
   void start_song(const ExchangeRequest& req, Clock now);
   void stop_song(const ExchangeRequest& req, User& user, Clock now);
   void reposition_listeners(User* only, Clock now);

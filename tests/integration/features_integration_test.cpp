@@ -17,7 +17,6 @@
 #include <fstream>
 #include <functional>
 #include <random>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -499,28 +498,28 @@ TEST_F(Features, FinishedSongIsRecordedAsTheLastBucketHeardIt) {
 
   // The recorder trails the last bucket (9 s with one follower) by 3 s more; the song ended
   // about 7 s ago in server time, so no finished recording can exist yet.
-  auto listing = [&] {
-    const auto res = http_->get("/recordings/");
+  auto finished_names = [&] {
+    const auto res = http_->get("/api/recordings");
     EXPECT_EQ(res.status, 200);
-    EXPECT_EQ(res.header("Content-Type"), "text/html; charset=utf-8");
-    return res.body;
+    EXPECT_EQ(res.header("Content-Type"), "application/json");
+    std::vector<std::string> names;
+    const json::value listing = json::parse(res.body);
+    for (const auto& e : listing.at("recordings").as_array()) {
+      EXPECT_EQ(e.at("url").as_string(), "/recordings/" + std::string(e.at("name").as_string()));
+      EXPECT_EQ(e.at("song_start_clock").to_number<Clock>(), song_start);
+      if (e.at("finished").as_bool()) names.emplace_back(e.at("name").as_string());
+    }
+    return names;
   };
-  const std::regex link(R"(<a href="/recordings/([^"]+)\">[^<]*</a> \d+ KiB(</li>| \(recording))");
   ASSERT_LT(client::local_clock_now(), song_end + 12 * kSampleRate);
-  {
-    const std::string page = listing();
-    EXPECT_EQ(page.find(" KiB</li>"), std::string::npos) << "finished too early:\n" << page;
-  }
+  EXPECT_TRUE(finished_names().empty()) << "finished too early";
 
   // Poll the listing until the recording is finished (the recorder needs up to ~8 s more).
   std::string name;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (name.empty() && std::chrono::steady_clock::now() < deadline) {
-    const std::string page = listing();
-    for (auto it = std::sregex_iterator(page.begin(), page.end(), link);
-         it != std::sregex_iterator(); ++it) {
-      if ((*it)[2] == "</li>") name = (*it)[1];
-    }
+    const auto names = finished_names();
+    if (!names.empty()) name = names.front();
     if (name.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   ASSERT_FALSE(name.empty()) << "no finished recording listed";

@@ -59,8 +59,8 @@ TEST(RecordingStore, WritesAValidFileWithExactSizes) {
   EXPECT_FALSE(store.append(block).ok());  // nothing open
   const auto entries = store.list();
   ASSERT_EQ(entries.size(), 1u);
-  EXPECT_EQ(entries[0],
-            (RecordingEntry{"2024-05-01-193000.wav", kWavHeaderBytes + 100'000u, true}));
+  EXPECT_EQ(entries[0], (RecordingEntry{"2024-05-01-193000.wav", kWavHeaderBytes + 100'000u, true,
+                                        50'000.0 / kSampleRate, RecordingInfo{}}));
   auto r = read_wav_file(dir.path() / entries[0].name);
   ASSERT_TRUE(r.ok()) << r.error();
   ASSERT_EQ(r.value().size(), 50'000u);
@@ -145,6 +145,48 @@ TEST(RecordingStore, DestructorFinishesTheFile) {
   RecordingStore reopened(dir.path());
   ASSERT_EQ(reopened.list().size(), 1u);
   EXPECT_TRUE(reopened.list()[0].finished);
+}
+
+TEST(RecordingStore, InfoIsListedWithTheRecording) {
+  TempDir dir;
+  RecordingStore store(dir.path());
+  ASSERT_TRUE(store.start(at(0), RecordingInfo{"Ann\nB", 1234}).ok());
+  ASSERT_TRUE(store.append(std::vector<float>(kSampleRate / 2, 0.1f)).ok());
+  ASSERT_TRUE(store.finish().ok());
+  const auto entries = store.list();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].info, (RecordingInfo{"Ann B", 1234}));
+  EXPECT_DOUBLE_EQ(entries[0].duration_seconds, 0.5);
+}
+
+TEST(RecordingStore, ByteCapDeletesOldestWithCompanionsAndStopsAnOversizeRecording) {
+  TempDir dir;
+  constexpr std::size_t kSamples = 10'000;  // 20,044 bytes per recording
+  RecordingStore store(dir.path(), 100, 50'000);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(store.start(at(i)).ok());
+    ASSERT_TRUE(store.append(std::vector<float>(kSamples, 0.1f)).ok());
+    ASSERT_TRUE(store.finish().ok());
+  }
+  fs::create_directories(dir.path() / "2024-05-01-193000.stems");
+  std::ofstream(dir.path() / "2024-05-01-193000.stems" / "a.opus") << "x";
+  ASSERT_TRUE(store.start(at(2)).ok());
+  // Growing the third past the cap deletes the oldest, its .info and its stems folder.
+  ASSERT_TRUE(store.append(std::vector<float>(kSamples, 0.1f)).ok());
+  EXPECT_FALSE(fs::exists(dir.path() / "2024-05-01-193000.wav"));
+  EXPECT_FALSE(fs::exists(dir.path() / "2024-05-01-193000.info"));
+  EXPECT_FALSE(fs::exists(dir.path() / "2024-05-01-193000.stems"));
+  EXPECT_TRUE(fs::exists(dir.path() / "2024-05-01-193001.wav"));
+  // Alone over the cap even with every older recording gone: it stops growing, once reported.
+  EXPECT_FALSE(store.append(std::vector<float>(3 * kSamples, 0.1f)).ok());
+  EXPECT_TRUE(store.append(std::vector<float>(kSamples, 0.1f)).ok());
+  EXPECT_EQ(store.current_samples(), kSamples);
+  ASSERT_TRUE(store.finish().ok());
+  std::uintmax_t total = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir.path())) {
+    if (e.is_regular_file()) total += e.file_size();
+  }
+  EXPECT_LE(total, 50'000u);
 }
 
 TEST(RecordingStore, UncreatableDirectoryThrows) {

@@ -425,10 +425,11 @@ TEST_F(RoomTest, StopSingingByTheLeaderEndsTheSongAtItsLastWrite) {
   EXPECT_EQ(result.source, ReplySource::kSilence);
 }
 
-TEST_F(RoomTest, HaltByAnotherSingerKillsTheSong) {
+TEST_F(RoomTest, HaltByAnOperatorKillsTheSong) {
   start_song(1);
   ExchangeRequest halt = request(2, 6 * kSecond);
   halt.controls.mark_stop_singing = true;
+  halt.holds_admin_token = true;
   ok(halt);
   EXPECT_EQ(result.song_start_clock, 1);
   EXPECT_EQ(result.song_end_clock, 1);
@@ -623,6 +624,187 @@ TEST_F(RoomTest, ControlsOverOtherSingersNeedAdmin) {
   for (const auto& s : snap.singers) {
     EXPECT_EQ(s.mic_volume, s.id == 1 ? 0.5f : 1.5f) << s.id;
   }
+}
+
+// --- Song control, songs ending by themselves, headphones, recording caps ----------------------
+
+TEST_F(RoomTest, DuringASongOnlyTheLeaderControlsIt) {
+  ok(request(2, 6 * kSecond));
+  start_song(1);
+  const Clock start = result.song_start_clock;
+  ASSERT_GT(start, 1);
+  tick();
+  ok(request(2, 6 * kSecond));  // takes the bucket the lead gave it
+  for (int what = 0; what < 3; ++what) {
+    tick();
+    ExchangeRequest r = request(2, 6 * kSecond);
+    r.reset_user_state = true;  // refused requests leave gaps in the clocks
+    r.controls.request_lead = what == 0;
+    r.controls.mark_start_singing = what == 1;
+    r.controls.mark_stop_singing = what == 2;
+    const auto outcome = exchange(r);
+    EXPECT_EQ(outcome.status, ExchangeStatus::kConflict) << what;
+    EXPECT_NE(std::string(outcome.message).find("only its leader"), std::string::npos);
+  }
+  tick();
+  ExchangeRequest again = request(2, 6 * kSecond);
+  again.reset_user_state = true;
+  ok(again);
+  EXPECT_EQ(result.song_start_clock, start);
+  EXPECT_EQ(result.song_end_clock, 0);
+  EXPECT_EQ(result.leader, std::optional<UserId>(1));
+  EXPECT_FALSE(result.delivered.delay_seconds.has_value()) << "nobody was moved";
+}
+
+TEST_F(RoomTest, WithOperatorsARefusalNamesTheTokenAndAnOperatorMayTakeOver) {
+  room = make(RoomConfig{.max_users = 10, .seed = 1, .operators_exist = true});
+  ok(request(2, 6 * kSecond));
+  start_song(1);
+  tick();
+  ExchangeRequest take = request(2, 6 * kSecond);
+  take.controls.request_lead = true;
+  const auto refused = exchange(take);
+  EXPECT_EQ(refused.status, ExchangeStatus::kForbidden);
+  EXPECT_NE(std::string(refused.message).find("admin token"), std::string::npos);
+  take.holds_admin_token = true;
+  ok(take);
+  EXPECT_EQ(result.leader, std::optional<UserId>(2));
+}
+
+TEST_F(RoomTest, OperatorsOnlyPolicyRefusesOthersTheLead) {
+  room = make(RoomConfig{
+      .max_users = 10, .seed = 1, .operators_exist = true, .lead_policy = LeadPolicy::kOperators});
+  ExchangeRequest take = request(1, 3 * kSecond);
+  take.controls.request_lead = true;
+  EXPECT_EQ(exchange(take).status, ExchangeStatus::kForbidden);
+  take.holds_admin_token = true;
+  ok(take);
+  EXPECT_EQ(result.leader, std::optional<UserId>(1));
+}
+
+TEST_F(RoomTest, BeforeASongOnlyTheLeaderStartsIt) {
+  ExchangeRequest lead = request(1, 3 * kSecond);
+  lead.controls.request_lead = true;
+  ok(lead);
+  ExchangeRequest start = request(2, 6 * kSecond);
+  start.controls.mark_start_singing = true;
+  EXPECT_EQ(exchange(start).status, ExchangeStatus::kConflict);
+  // Taking the lead before the song is allowed (the page asks for confirmation first).
+  ExchangeRequest take = request(2, 6 * kSecond);
+  take.controls.request_lead = true;
+  ok(take);
+  EXPECT_EQ(result.leader, std::optional<UserId>(2));
+}
+
+TEST_F(RoomTest, TheLeaderHandsTheLeadOver) {
+  ok(request(2, 6 * kSecond));
+  ok(request(3, 9 * kSecond));
+  ExchangeRequest wrong = request(3, 9 * kSecond);
+  wrong.controls.hand_lead = 2;
+  start_song(1);
+  tick();
+  EXPECT_EQ(exchange(wrong).status, ExchangeStatus::kForbidden) << "only the leader hands over";
+  ExchangeRequest nobody = request(1, 3 * kSecond);
+  nobody.controls.hand_lead = 99;
+  EXPECT_EQ(exchange(nobody).status, ExchangeStatus::kBadRequest);
+  ExchangeRequest hand = request(1, 3 * kSecond);
+  hand.controls.hand_lead = 2;
+  ok(hand);
+  EXPECT_EQ(result.leader, std::optional<UserId>(2));
+  EXPECT_EQ(result.song_end_clock, 0) << "the song goes on";
+  tick();
+  ExchangeRequest stop = request(2, 6 * kSecond);
+  stop.reset_user_state = true;
+  stop.controls.mark_stop_singing = true;
+  ok(stop);
+  EXPECT_GT(result.song_end_clock, 1) << "the new leader ends it";
+}
+
+TEST_F(RoomTest, ASongEndsAtItsGoneLeadersLastWrite) {
+  room = make(RoomConfig{.max_users = 10, .seed = 1, .leader_gone_samples = 30 * kSecond});
+  start_song(1);
+  Clock last_write = 0;
+  for (int i = 0; i < 3; ++i) {
+    tick();
+    const ExchangeRequest up = upload_request(1, 3 * kSecond);
+    ok(up, tone(440, 0.3f));
+    last_write = *up.write_clock;
+  }
+  // The follower keeps singing; the leader is silent for exactly the limit: the song runs on.
+  const Clock gone_from = clock.now();
+  while (clock.now() - gone_from < 30 * kSecond) {
+    tick();
+    ok(request(2, 6 * kSecond));
+    if (clock.now() - gone_from <= 30 * kSecond) {
+      EXPECT_EQ(result.song_end_clock, 0);
+    }
+  }
+  tick();
+  ok(request(2, 6 * kSecond));
+  EXPECT_EQ(result.song_end_clock, last_write);
+  EXPECT_FALSE(result.leader.has_value());
+}
+
+TEST_F(RoomTest, AGoneLeaderEndsTheSongAndItsRecordingWithNobodyConnected) {
+  room = make(RoomConfig{.max_users = 10, .seed = 1, .leader_gone_samples = 30 * kSecond});
+  start_song(1);
+  const Clock start = result.song_start_clock;
+  tick();
+  const ExchangeRequest up = upload_request(1, 3 * kSecond);
+  ok(up, tone(440, 0.3f));
+  // Nobody sends anything again; only the recorder polls.
+  std::vector<float> a(kSampleRate), b(kSampleRate);
+  std::vector<WriterCount> w(kSampleRate);
+  Clock recorded = 0;
+  bool finished = false;
+  for (int i = 0; i < 200 && !finished; ++i) {
+    clock.advance(kSampleRate / 2);
+    const RecordingChunk chunk = room->take_recording({a, b, w});
+    recorded += static_cast<Clock>(chunk.samples);
+    finished = chunk.finished;
+  }
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(recorded, *up.write_clock - start);
+}
+
+TEST_F(RoomTest, ARecordingStopsAtItsLengthCap) {
+  room = make(RoomConfig{.max_users = 10, .seed = 1, .max_recording_samples = 2 * kSecond});
+  start_song(1);
+  std::vector<float> a(kSampleRate), b(kSampleRate);
+  std::vector<WriterCount> w(kSampleRate);
+  Clock recorded = 0;
+  bool finished = false;
+  for (int i = 0; i < 100 && !finished; ++i) {
+    tick();
+    ok(request(1, 3 * kSecond));
+    const RecordingChunk chunk = room->take_recording({a, b, w});
+    recorded += static_cast<Clock>(chunk.samples);
+    finished = chunk.finished;
+  }
+  EXPECT_TRUE(finished);
+  EXPECT_EQ(recorded, 2 * kSecond);
+  EXPECT_EQ(result.song_end_clock, 0) << "the song itself goes on";
+}
+
+TEST_F(RoomTest, SingersWithoutHeadphonesGoToTheLastBucket) {
+  ExchangeRequest speakers = request(2, 6 * kSecond);
+  speakers.headphones = false;
+  ok(speakers);
+  ok(request(3, 9 * kSecond));
+  ExchangeRequest lead = request(1, 3 * kSecond);
+  lead.controls.request_lead = true;
+  ok(lead);
+  tick();
+  speakers.read_clock += kN;
+  ok(speakers);
+  ASSERT_TRUE(result.delivered.delay_seconds.has_value());
+  const int last = *result.delivered.delay_seconds;
+  ok(request(3, 9 * kSecond));
+  ASSERT_TRUE(result.delivered.delay_seconds.has_value());
+  EXPECT_LT(*result.delivered.delay_seconds, last);
+  RoomSnapshot snap;
+  room->snapshot(snap);
+  for (const auto& s : snap.singers) EXPECT_EQ(s.headphones, s.id != 2) << s.id;
 }
 
 }  // namespace

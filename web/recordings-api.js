@@ -1,0 +1,44 @@
+// brigade: the recordings listing (GET /api/recordings), shared by the recordings page and the
+// singer page's "your song's recording" link. With --private the server wants an operator's
+// token: it is kept for the tab only and sent as a header, or as ?token= on audio links.
+
+const LIST_URL = '/api/recordings';
+export const OPERATOR_KEY = 'brigade.operatorToken';
+
+function token() {
+  return sessionStorage.getItem(OPERATOR_KEY) || sessionStorage.getItem('brigade.adminToken') || '';
+}
+
+/** `url` with the tab's operator token appended, when there is one. */
+export function withToken(url) {
+  const t = token();
+  return t ? `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(t)}` : url;
+}
+
+/** Resolves to {data} or {error, needsToken}. */
+export async function fetchRecordings() {
+  const headers = {};
+  if (token()) headers['X-Operator-Token'] = token();
+  let res;
+  try {
+    res = await fetch(LIST_URL, { headers, cache: 'no-store' });
+  } catch {
+    return { error: 'Could not reach the server.', needsToken: false };
+  }
+  if (res.status === 401 || res.status === 403) {
+    return {
+      error: res.status === 401
+        ? 'Recordings on this server are private: enter the operator token to see them.'
+        : 'That token was not accepted; check it with the operator.',
+      needsToken: true,
+    };
+  }
+  if (!res.ok) return { error: `The server answered HTTP ${res.status}.`, needsToken: false };
+  return { data: await res.json() };
+}
+
+/** 75.4 → "1:15". */
+export function formatDuration(seconds) {
+  const s = Math.max(0, Math.floor(Number(seconds) || 0));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
