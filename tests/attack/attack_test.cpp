@@ -207,6 +207,9 @@ class AttackTest : public ::testing::Test {
   std::unique_ptr<HttpClient> http_;
 };
 
+int connect_from(const char* source, std::uint16_t port);
+bool refused(int fd, std::chrono::milliseconds wait);
+
 /// A mono PCM WAV image of `seconds` of a tone at `rate`, `bits` 8 or 16.
 std::string wav(std::uint32_t rate, std::uint16_t bits, double seconds) {
   std::string out;
@@ -354,37 +357,38 @@ TEST_F(AttackTest, EventFlood) {
 
 // Issue 12 item 2: 1,000 concurrent 32 MiB uploads passed 8 GiB in flight. Now at most
 // --max-uploads and --max-upload-mib (here 1 and 32) are held; the rest get 503 before their
-// body is read.
+// body is read. The attacker sends 24 MiB of each of 8 bodies and holds the connections open.
 TEST_F(AttackTest, UploadFloodMemoryInFlight) {
   start({"--max-uploads", "1", "--max-upload-mib", "32"});
   auto w = watch();
-  const std::string body(32u << 20, 'x');  // not a WAV: refused after it was read
-  std::atomic<int> refused{0}, read{0}, other{0};
-  std::vector<std::thread> attackers;
-  for (int t = 0; t < 3; ++t) {  // 3 × 32 MiB = 96 MiB at once without the gate
-    attackers.emplace_back([&] {
-      HttpClient c("127.0.0.1", server_->port(), 20s);
-      const auto end = std::chrono::steady_clock::now() + kAttackTime;
-      while (std::chrono::steady_clock::now() < end) {
-        try {
-          const int status = c.post("/api/upload", body).status;
-          (status == 503 ? refused : status == 400 ? read : other)++;
-        } catch (const client::HttpError&) {
-          c.close();  // refused before the body was sent: the server closed on us
-          refused++;
-        }
-        std::this_thread::sleep_for(200ms);  // an attacker's pace, not a loop on our own cores
-      }
-    });
+  constexpr std::size_t kDeclared = 32u << 20, kSent = 24u << 20;
+  const std::string header = "POST /api/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                             std::to_string(kDeclared) + "\r\n\r\n";
+  const std::string part(kSent, 'x');
+  std::vector<int> fds;
+  for (int i = 0; i < 8; ++i) {  // 8 × 24 MiB = 192 MiB held without the gate
+    const int fd = connect_from("127.0.0.1", server_->port());
+    ASSERT_GE(fd, 0);
+    fds.push_back(fd);
+    if (::send(fd, header.data(), header.size(), MSG_NOSIGNAL) < 0) continue;
+    std::this_thread::sleep_for(50ms);  // the gate answers refused ones at once
+    for (std::size_t at = 0; at < part.size();) {
+      const ssize_t n = ::send(fd, part.data() + at, part.size() - at, MSG_NOSIGNAL);
+      if (n <= 0) break;  // refused: the server closed
+      at += static_cast<std::size_t>(n);
+    }
   }
-  for (auto& t : attackers) t.join();
-  std::printf("[attack] upload memory: %d bodies read and refused as not WAV, %d refused (503)\n",
-              read.load(), refused.load());
-  EXPECT_GT(refused.load(), 0);
-  EXPECT_GT(read.load(), 0);
-  EXPECT_EQ(other.load(), 0);
-  // One 32 MiB body in flight at a time: a singing room (~90 MiB) plus it, and some slack;
-  // without the gate the three bodies would pass this.
+  int refused_count = 0;
+  for (int fd : fds) refused_count += refused(fd, 20ms) ? 1 : 0;
+  std::this_thread::sleep_for(kAttackTime);  // hold them
+  for (int fd : fds) ::close(fd);
+  std::printf(
+      "[attack] upload memory: 8 uploads of 32 MiB declared, 24 MiB sent each and held, "
+      "%d refused (503)\n",
+      refused_count);
+  EXPECT_EQ(refused_count, 7);
+  // One body in flight: a singing room (~90 MiB) plus 24 MiB, and slack; without the gate the
+  // held bodies alone would pass this.
   EXPECT_LT(w->peak_rss_kb(), 160 * 1024);
   w->expect_bounds_held("upload flood (memory)");
 }
