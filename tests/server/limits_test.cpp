@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "api_request.hpp"
 #include "connection_limits.hpp"
 #include "session_token.hpp"
 #include "token_bucket.hpp"
@@ -78,6 +79,51 @@ TEST(SessionToken, IsLongHexAndUnique) {
   EXPECT_FALSE(session_token_equal(t, other));
   EXPECT_FALSE(session_token_equal(t, t.substr(1)));
   EXPECT_FALSE(session_token_equal(t, ""));
+}
+
+}  // namespace
+}  // namespace brigade::server
+
+namespace brigade::server {
+namespace {
+
+// Parses "userid=1&read_clock=2880&" + extra; returns the error or "".
+std::string parse(const std::string& extra, ExchangeRequest& out) {
+  Query q;
+  const std::string raw = "userid=1&read_clock=2880&" + extra;
+  if (const char* e = q.parse(raw)) return e;
+  std::size_t json_len = 0;
+  const char* e = parse_exchange(q, out, json_len);
+  return e ? e : "";
+}
+
+TEST(ExchangeParsing, ChatEventsAndBackingLevelAreBounded) {
+  ExchangeRequest r;
+  // 8 chat lines pass, 9 do not.
+  std::string chat = "chat=%5B";
+  for (int i = 0; i < 8; ++i) chat += (i ? "%2C%22x%22" : "%22x%22");
+  EXPECT_EQ(parse(chat + "%5D", r), "");
+  EXPECT_EQ(r.controls.chat.size(), 8u);
+  EXPECT_EQ(parse(chat + "%2C%22x%22%5D", r), "more than 8 chat lines in one request");
+  // 16 events pass, 17 do not; an id of 65 bytes does not.
+  std::string events = "event_data=%5B";
+  for (int i = 0; i < 16; ++i) {
+    events += (i ? "%2C" : "") + std::string("%7B%22evid%22%3A%22e") + std::to_string(i) +
+              "%22%2C%22clock%22%3A1%7D";
+  }
+  EXPECT_EQ(parse(events + "%5D", r), "");
+  EXPECT_EQ(r.controls.event_data.size(), 16u);
+  EXPECT_EQ(parse(events + "%2C%7B%22evid%22%3A%22f%22%2C%22clock%22%3A1%7D%5D", r),
+            "more than 16 events in one request");
+  EXPECT_EQ(parse("event_data=%5B%7B%22evid%22%3A%22" + std::string(65, 'x') +
+                      "%22%2C%22clock%22%3A1%7D%5D",
+                  r),
+            "event id longer than 64 bytes");
+  // user_backing_volume snaps to the 0.05 grid, so near-equal values share an encoder group.
+  EXPECT_EQ(parse("user_backing_volume=1.2345", r), "");
+  EXPECT_DOUBLE_EQ(*r.user_backing_volume, 1.25);
+  EXPECT_EQ(parse("user_backing_volume=0.01", r), "");
+  EXPECT_DOUBLE_EQ(*r.user_backing_volume, 0.0);
 }
 
 }  // namespace
