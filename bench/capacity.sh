@@ -18,7 +18,7 @@ json=${CAPACITY_JSON:-$(mktemp --suffix=.json)}
 taskset -c 0 "$build/server/brigade-server" --listen 127.0.0.1:0 --threads 1 --log-level warn \
   --web-root "$root/web" ${CAPACITY_SERVER_FLAGS:-} >"$out" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$out"' EXIT
+trap 'kill -INT $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$out"' EXIT
 port=
 for _ in $(seq 100); do
   port=$(sed -n 's|^brigade-server listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$out")

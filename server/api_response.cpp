@@ -59,8 +59,13 @@ void append_json_double(std::string& out, double v) {
 }
 
 ApiResponse error_response(unsigned status, std::string_view message) {
+  return error_response(status, message, reason_for_status(status));
+}
+
+ApiResponse error_response(unsigned status, std::string_view message, ErrorReason reason) {
   ApiResponse r;
   r.status = status;
+  r.reason = reason;
   r.content_type = "application/json";
   r.audio_metadata = "{\"kill_client\": true, \"message\": ";
   append_json_string(r.audio_metadata, message);

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "error_reason.hpp"
+
 namespace brigade::server {
 
 /// What the router answers; the HTTP session turns it into a Beast response.
@@ -23,11 +25,15 @@ struct ApiResponse {
   /// Add the API's CORS headers (Allow-Origin *, Max-Age, Expose-Headers).
   bool cors = true;
   std::vector<std::pair<std::string, std::string>> headers;
+  /// For brigade_errors_total; kNone on success.
+  ErrorReason reason = ErrorReason::kNone;
 };
 
 /// An error as every client understands it: X-Audio-Metadata {"kill_client": true, "message"},
 /// and the same JSON as a one-line body.
+/// `reason` defaults to the one the status implies (reason_for_status).
 ApiResponse error_response(unsigned status, std::string_view message);
+ApiResponse error_response(unsigned status, std::string_view message, ErrorReason reason);
 
 /// Appends `s` as a JSON string literal (quotes, escapes; UTF-8 passes through).
 void append_json_string(std::string& out, std::string_view s);

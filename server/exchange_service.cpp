@@ -7,6 +7,8 @@
 
 #include "api_request.hpp"
 #include "brigade/packet_container.hpp"
+#include "log.hpp"
+#include "room_log.hpp"
 #include "session_token.hpp"
 
 namespace brigade::server {
@@ -43,9 +45,28 @@ unsigned http_status(ExchangeStatus s) {
     case ExchangeStatus::kConflict:
       return 409;
     case ExchangeStatus::kRoomFull:
+    case ExchangeStatus::kDraining:
       return 503;
   }
   return 500;
+}
+
+ErrorReason error_reason(ExchangeStatus s) {
+  switch (s) {
+    case ExchangeStatus::kOk:
+      return ErrorReason::kNone;
+    case ExchangeStatus::kBadRequest:
+      return ErrorReason::kClock;
+    case ExchangeStatus::kForbidden:
+      return ErrorReason::kForbidden;
+    case ExchangeStatus::kConflict:
+      return ErrorReason::kConflict;
+    case ExchangeStatus::kRoomFull:
+      return ErrorReason::kRoomFull;
+    case ExchangeStatus::kDraining:
+      return ErrorReason::kDraining;
+  }
+  return ErrorReason::kBadRequest;
 }
 
 // Decodes the container into s.upload; returns the sample count or sets `error`.
@@ -215,7 +236,7 @@ std::optional<ApiResponse> ExchangeService::admit(Singer& singer, const Exchange
     return r;
   };
   // Checked before any is taken, so a refused request costs no budget of another kind.
-  TokenBucket r = singer.requests, e = singer.events, c = singer.chats;
+  RateBudget r = singer.requests, e = singer.events, c = singer.chats;
   if (!r.take(1, now, requests)) return slow_down("too many requests for this userid");
   const auto& controls = req.controls;
   if (!e.take(static_cast<double>(controls.event_data.size()), now, events)) {
@@ -256,6 +277,7 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   if (const char* e = parse_exchange(query, req, json_len)) return error_response(400, e);
   req.admin = is_admin(query.get("admin_token").value_or(extras.admin_token));
   req.holds_admin_token = req.admin && !config_.admin_token.empty();
+  req.admit_new_singers = !readiness_ || !readiness_->draining();
   req.controls.track_samples.reset();
   if (req.controls.track && req.admin) {
     std::string error;
@@ -277,15 +299,18 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   if (!extras.session_token.empty()) token = extras.session_token;
   if (auto refused = admit(*singer, req, token, room_.now())) return std::move(*refused);
   if (req.reset_user_state) singer->reset();
-  auto fail = [&](unsigned status, std::string_view message) {
+  auto fail = [&](unsigned status, std::string_view message,
+                  ErrorReason reason = ErrorReason::kBadAudio) {
     singer->reset();
-    return error_response(status, message);
+    return error_response(status, message, status >= 500 ? ErrorReason::kEncoder : reason);
   };
 
   // Decode (outside the room lock).
   Clock n = req.n_samples;
   if (audio_bytes.empty()) {
-    if (n == 0) return fail(400, "n_samples is required when no audio is sent");
+    if (n == 0) {
+      return fail(400, "n_samples is required when no audio is sent", ErrorReason::kBadRequest);
+    }
     std::fill_n(s.upload.begin(), n, 0.0f);
   } else {
     std::string error;
@@ -308,8 +333,10 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   const ExchangeBuffers buffers{std::span(s.audio).first(size), std::span(s.backing).first(size),
                                 std::span(s.writers).first(size)};
   if (auto outcome = room_.exchange(req, upload, buffers, result); !outcome.ok()) {
-    return fail(http_status(outcome.status), outcome.message);
+    singer->reset();
+    return refused(req, outcome);
   }
+  if (result.room_events) log_room_events(room_);
 
   // Produce the reply PCM from the copies, then encode it (outside the lock).
   switch (result.source) {
@@ -379,6 +406,26 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   append_json_int(response.audio_metadata, static_cast<long long>(metadata_len));
   response.audio_metadata += "}";
   return response;
+}
+
+ApiResponse ExchangeService::refused(const ExchangeRequest& req, const ExchangeOutcome& outcome) {
+  switch (outcome.status) {
+    case ExchangeStatus::kForbidden:
+      log_event(LogLevel::kInfo, "control_refused",
+                {{"id", req.user_id}, {"name", req.name}, {"reason", outcome.message}});
+      break;
+    case ExchangeStatus::kRoomFull:
+      log_event(LogLevel::kWarn, "limit_hit",
+                {{"limit", "max_users"}, {"value", room_.max_users()}, {"id", req.user_id}});
+      break;
+    case ExchangeStatus::kDraining:
+      log_event(LogLevel::kInfo, "singer_refused",
+                {{"id", req.user_id}, {"name", req.name}, {"reason", "draining"}});
+      break;
+    default:
+      break;
+  }
+  return error_response(http_status(outcome.status), outcome.message, error_reason(outcome.status));
 }
 
 ApiResponse ExchangeService::status() {

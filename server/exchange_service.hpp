@@ -8,6 +8,7 @@
 #include "brigade/track_library.hpp"
 #include "metrics.hpp"
 #include "query.hpp"
+#include "readiness.hpp"
 #include "shared_encoder.hpp"
 #include "singer_registry.hpp"
 
@@ -45,12 +46,15 @@ struct ExchangeExtras {
 
 class ExchangeService {
  public:
-  /// `tracks` and `metrics` may be null (no backing tracks / no counters).
-  ExchangeService(Room& room, ExchangeConfig config, const TrackLibrary* tracks, Metrics* metrics)
+  /// `tracks`, `metrics` and `readiness` may be null (no backing tracks / no counters / never
+  /// drains).
+  ExchangeService(Room& room, ExchangeConfig config, const TrackLibrary* tracks, Metrics* metrics,
+                  const Readiness* readiness = nullptr)
       : room_(room),
         config_(std::move(config)),
         tracks_(tracks),
         metrics_(metrics),
+        readiness_(readiness),
         singers_(static_cast<std::size_t>(room.max_users()) * kRecordsPerActiveSinger) {}
 
   /// POST with a userid: the whole exchange. Any error resets this singer's codecs and leaves
@@ -74,11 +78,14 @@ class ExchangeService {
                                    std::optional<std::string_view> token, Clock now) const;
   /// The requested backing track, read outside the room lock (cached: leaders resend it).
   std::shared_ptr<const std::vector<float>> load_track(const std::string& name, std::string& error);
+  /// The error reply for a refused room exchange, with its log line (refusals are rare).
+  ApiResponse refused(const ExchangeRequest& req, const ExchangeOutcome& outcome);
 
   Room& room_;
   const ExchangeConfig config_;
   const TrackLibrary* tracks_;
   Metrics* metrics_;
+  const Readiness* readiness_;
   SingerRegistry singers_;
   SharedEncoders shared_;
   std::mutex track_mutex_;

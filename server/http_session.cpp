@@ -169,7 +169,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   /// Answers a breached limit or malformed request, then closes.
   void reject(unsigned status, std::string_view message) {
-    send(make_message(error_response(status, message), 11, false, false), false);
+    const ErrorReason reason =
+        status == 400 ? ErrorReason::kMalformedHttp : reason_for_status(status);
+    router_.metrics().record_error(reason);
+    if (status != 400) {
+      log_event(LogLevel::kWarn, "limit_hit", {{"limit", to_string(reason)}, {"reason", message}});
+    }
+    send(make_message(error_response(status, message, reason), 11, false, false), false);
   }
 
   void fail(beast::error_code ec) {
@@ -183,7 +189,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec.category() == beast::http::make_error_code(http::error::bad_target).category()) {
       return reject(400, "malformed HTTP request");
     }
-    if (log_enabled(LogLevel::kDebug)) log_line(LogLevel::kDebug, "session: " + ec.message());
+    if (log_enabled(LogLevel::kDebug)) {
+      log_event(LogLevel::kDebug, "session_error", {{"error", ec.message()}});
+    }
     do_close();
   }
 

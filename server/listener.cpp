@@ -68,7 +68,8 @@ void Listener::do_accept() {
                              return;
                            if (ec) {
                              // Transient (e.g. out of descriptors): report and keep accepting.
-                             log_line(LogLevel::kWarn, "accept: " + ec.message());
+                             log_event(LogLevel::kWarn, "accept_failed", {{"error", ec.message()}});
+                             self->shared_.router.metrics().record_error(ErrorReason::kAccept);
                            } else {
                              s.set_option(tcp::no_delay(true), ec);
                              self->admit(std::move(s));

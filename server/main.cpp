@@ -5,7 +5,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <filesystem>
@@ -17,6 +16,7 @@
 #include "brigade/recording_store.hpp"
 #include "brigade/room.hpp"
 #include "brigade/track_library.hpp"
+#include "drain.hpp"
 #include "listener.hpp"
 #include "log.hpp"
 #include "options.hpp"
@@ -83,6 +83,10 @@ int main(int argc, char** argv) {
     std::cerr << "brigade-server: --log-level must be error, warn, info or debug\n";
     return 2;
   }
+  if (!server::set_log_format(options->log_format)) {
+    std::cerr << "brigade-server: --log-format must be text or json\n";
+    return 2;
+  }
   net::ip::tcp::endpoint endpoint;
   std::string error;
   if (!parse_listen(options->listen, endpoint, error)) {
@@ -133,7 +137,7 @@ int main(int argc, char** argv) {
           .private_data = options->private_data,
           .operator_token = options->operator_token,
       });
-  server::Recorder recorder(room, *recordings);
+  server::Recorder recorder(room, *recordings, &router.metrics());
   recorder.start();
 
   net::io_context ioc(static_cast<int>(options->threads));
@@ -157,21 +161,27 @@ int main(int argc, char** argv) {
     return 1;
   }
   listener->run();
+  router.readiness().set_listening(true);
 
-  net::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int) {
-    server::log_line(server::LogLevel::kInfo, "shutting down");
-    listener->stop();
-    ioc.stop();
-  });
+  server::Drain drain(ioc, room, router.readiness(),
+                      std::chrono::seconds(options->drain_timeout_seconds), [&] {
+                        router.readiness().set_listening(false);
+                        listener->stop();
+                        ioc.stop();
+                      });
+  drain.start();
 
   const auto local = listener->local_endpoint();
   const std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]"
                                                    : local.address().to_string();
   std::cout << "brigade-server listening on http://" << host << ":" << local.port() << "/"
             << std::endl;
-  server::log_line(server::LogLevel::kInfo, "web root " + web_root.string() + ", " +
-                                                std::to_string(options->threads) + " threads");
+  server::log_event(server::LogLevel::kInfo, "started",
+                    {{"version", BRIGADE_VERSION},
+                     {"listen", host + ":" + std::to_string(local.port())},
+                     {"web_root", web_root.string()},
+                     {"threads", options->threads},
+                     {"drain_timeout_s", options->drain_timeout_seconds}});
 
   std::vector<std::thread> workers;
   for (unsigned i = 1; i < options->threads; ++i) workers.emplace_back([&] { ioc.run(); });
@@ -179,5 +189,7 @@ int main(int argc, char** argv) {
   for (auto& t : workers) t.join();
   upload_worker.stop();
   upload_worker.join();
+  recorder.stop();  // finishes an open recording (a valid WAV header)
+  server::log_event(server::LogLevel::kInfo, "stopped");
   return 0;
 }

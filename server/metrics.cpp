@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "api_response.hpp"
+#include "brigade/constants.hpp"
 
 namespace brigade::server {
 namespace {
@@ -34,6 +35,60 @@ void header(std::string& out, std::string_view name, std::string_view type, std:
 
 double seconds(std::uint64_t ns) {
   return static_cast<double>(ns) / 1e9;
+}
+
+/// A gauge with one sample, omitted when the value could not be read (negative).
+void gauge(std::string& out, std::string_view name, std::string_view help, double value) {
+  if (value < 0) return;
+  header(out, name, "gauge", help);
+  line(out, name, "", value);
+}
+
+/// label="value" with the value escaped as the text format requires.
+std::string label(std::string_view key, std::string_view value) {
+  std::string out(key);
+  out += "=\"";
+  for (char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+void process_metrics(std::string& out, const ProcessStats& p) {
+  if (p.cpu_seconds >= 0) {
+    header(out, "process_cpu_seconds_total", "counter", "User and system CPU time, seconds.");
+    line(out, "process_cpu_seconds_total", "", p.cpu_seconds);
+  }
+  gauge(out, "process_resident_memory_bytes", "Resident memory size, bytes.", p.resident_bytes);
+  gauge(out, "process_virtual_memory_bytes", "Virtual memory size, bytes.", p.virtual_bytes);
+  gauge(out, "process_open_fds", "Open file descriptors.", p.open_fds);
+  gauge(out, "process_max_fds", "Limit on open file descriptors.", p.max_fds);
+  gauge(out, "process_start_time_seconds", "Process start time, Unix seconds.",
+        p.start_time_seconds);
+}
+
+void state_metrics(std::string& out, const Metrics::Gauges& g) {
+  header(out, "brigade_build_info", "gauge", "Always 1; the version is a label.");
+  line(out, "brigade_build_info", label("version", g.version), 1);
+  header(out, "brigade_ready", "gauge", "1 when /readyz answers 200.");
+  line(out, "brigade_ready", "", g.ready ? 1 : 0);
+  header(out, "brigade_draining", "gauge", "1 while shutting down (new singers refused).");
+  line(out, "brigade_draining", "", g.draining ? 1 : 0);
+  header(out, "brigade_song_state", "gauge", "1 for the song's current phase, 0 for the others.");
+  for (const SongPhase p : kSongPhases) {
+    line(out, "brigade_song_state", label("state", to_string(p)), p == g.song_phase ? 1 : 0);
+  }
+  header(out, "brigade_ring_occupied_frames", "gauge",
+         "Frames of 128 samples of the audio ring holding sound.");
+  line(out, "brigade_ring_occupied_frames", "", static_cast<double>(g.ring_occupied_frames));
+  header(out, "brigade_ring_frames", "gauge", "Frames of 128 samples in the audio ring.");
+  line(out, "brigade_ring_frames", "", static_cast<double>(kRingFrames));
 }
 
 }  // namespace
@@ -107,6 +162,13 @@ std::string Metrics::prometheus(const Gauges& g) const {
   line(out, "brigade_http_request_bytes_total", "", static_cast<double>(bytes_in_.load()));
   header(out, "brigade_http_response_bytes_total", "counter", "Response body bytes.");
   line(out, "brigade_http_response_bytes_total", "", static_cast<double>(bytes_out_.load()));
+  header(out, "brigade_errors_total", "counter", "Failures by reason (a fixed set).");
+  for (const ErrorReason r : kErrorReasons) {
+    line(out, "brigade_errors_total", label("reason", to_string(r)),
+         static_cast<double>(errors(r)));
+  }
+  state_metrics(out, g);
+  process_metrics(out, g.process);
   return out;
 }
 

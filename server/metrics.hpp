@@ -7,6 +7,11 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "brigade/song_phase.hpp"
+#include "error_reason.hpp"
+#include "process_stats.hpp"
 
 namespace brigade::server {
 
@@ -21,15 +26,28 @@ class Metrics {
                       std::size_t bytes_out);
   void add_decode(std::chrono::nanoseconds t) { add(decode_ns_, t); }
   void add_encode(std::chrono::nanoseconds t) { add(encode_ns_, t); }
+  /// One failure of kind `reason` (kNone is ignored).
+  void record_error(ErrorReason reason) {
+    errors_[static_cast<std::size_t>(reason)].fetch_add(1, std::memory_order_relaxed);
+  }
+  std::uint64_t errors(ErrorReason reason) const {
+    return errors_[static_cast<std::size_t>(reason)].load(std::memory_order_relaxed);
+  }
 
   /// Gauges and room counters sampled at render time.
   struct Gauges {
+    std::string_view version = "unknown";  ///< brigade_build_info{version}
     int active_singers = 0;
     std::uint64_t ring_clears = 0;
     std::uint64_t cleared_samples = 0;
     std::uint64_t shared_frames_encoded = 0;
     std::uint64_t shared_frames_reused = 0;
     std::uint64_t shared_frames_missed = 0;
+    std::int64_t ring_occupied_frames = 0;  ///< of kRingFrames
+    SongPhase song_phase = SongPhase::kIdle;
+    bool ready = false;     ///< what /readyz answers
+    bool draining = false;  ///< shutting down, refusing new singers
+    ProcessStats process;
   };
   /// The Prometheus text exposition (format 0.0.4).
   std::string prometheus(const Gauges& gauges) const;
@@ -51,6 +69,8 @@ class Metrics {
   std::atomic<std::uint64_t> bytes_out_{0};
   std::atomic<std::uint64_t> decode_ns_{0};
   std::atomic<std::uint64_t> encode_ns_{0};
+  /// Indexed by ErrorReason (kNone included, never exported).
+  std::array<std::atomic<std::uint64_t>, kErrorReasons.size() + 1> errors_{};
 };
 
 }  // namespace brigade::server

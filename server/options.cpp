@@ -55,7 +55,13 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       "longest recording of one song; the recording stops there");
   add("max-recordings-mb", po::value(&o.max_recordings_mb)->default_value(2048),
       "size cap of the recordings folder in MiB (oldest recordings deleted first)");
-  add("log-level", po::value(&o.log_level)->default_value(o.log_level), "error|warn|info|debug");
+  add("log-level", po::value(&o.log_level)->default_value(o.log_level),
+      "error|warn|info|debug (debug adds an access log line per request)");
+  add("log-format", po::value(&o.log_format)->default_value(o.log_format),
+      "text (timestamp level event key=value) or json (one object per line)");
+  add("drain-timeout", po::value(&o.drain_timeout_seconds)->default_value(o.drain_timeout_seconds),
+      "on SIGTERM, refuse new singers and let a running song finish for at most this many "
+      "seconds, then exit (a second signal exits at once)");
   add("no-shared-encoding",
       "encode every reply with the singer's own encoder (by default singers at the same delay "
       "whose reads sit on the 60 ms grid share one encoder stream)");
@@ -109,6 +115,11 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       o.max_connections_per_address < 1 || o.max_uploads < 1 || o.max_upload_mib < 32) {
     std::cerr << "brigade-server: --singer-requests-per-second must be >= 0, --max-connections, "
                  "--max-connections-per-address and --max-uploads >= 1, --max-upload-mib >= 32\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (o.drain_timeout_seconds < 0) {
+    std::cerr << "brigade-server: --drain-timeout must be 0 or more seconds\n";
     exit_code = 2;
     return std::nullopt;
   }

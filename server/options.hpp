@@ -26,6 +26,9 @@ struct Options {
   int max_recording_minutes = 60;      ///< one recording's longest length
   long long max_recordings_mb = 2048;  ///< the recordings folder's size cap, MiB
   std::string log_level = "info";
+  std::string log_format = "text";  ///< text|json
+  /// On SIGTERM, how long a running song may go on before the server exits anyway, seconds.
+  int drain_timeout_seconds = 60;
   bool share_encoders = true;  ///< false with --no-shared-encoding
   bool require_session_token = false;
   double singer_requests_per_second = 20.0;  ///< 0 = unlimited

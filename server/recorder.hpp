@@ -9,6 +9,7 @@
 
 #include "brigade/recording_store.hpp"
 #include "brigade/room.hpp"
+#include "metrics.hpp"
 
 namespace brigade::server {
 
@@ -22,21 +23,29 @@ class Recorder {
   /// Largest block taken from the room at once: 1 s.
   static constexpr std::size_t kBlockSamples = kSampleRate;
 
-  Recorder(Room& room, RecordingStore& store);
+  /// `metrics` may be null; write failures count as brigade_errors_total{reason="recording"}.
+  Recorder(Room& room, RecordingStore& store, Metrics* metrics = nullptr);
   ~Recorder();
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
 
   /// Starts the background thread.
   void start();
+  /// Stops the thread, writes what is final and finishes the open file (idempotent; the
+  /// destructor calls it).
+  void stop();
   /// One pass: takes and writes everything the room has ready. Returns samples written.
   std::size_t step();
 
  private:
   void run();
+  /// Finishes the open file and logs recording_finished with its size.
+  void finish_file();
+  void report(std::string_view what, const std::string& error);
 
   Room& room_;
   RecordingStore& store_;
+  Metrics* metrics_;
   std::uint64_t song_ = 0;  ///< song being written; 0 = none
   bool file_open_ = false;
   std::vector<float> audio_, backing_;
@@ -44,6 +53,7 @@ class Recorder {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool stopped_ = false;  ///< stop() ran (owner's thread only)
   std::thread thread_;
 };
 

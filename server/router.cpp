@@ -7,6 +7,8 @@
 
 #include "debug_state.hpp"
 #include "error_page.hpp"
+#include "log.hpp"
+#include "process_stats.hpp"
 #include "query.hpp"
 #include "static_files.hpp"
 
@@ -73,7 +75,8 @@ Router::Router(Room& room, TrackLibrary* tracks, RecordingStore* recordings, Rou
       tracks_(tracks),
       recordings_(recordings),
       config_(std::move(config)),
-      exchanges_(room, config_.exchange, tracks, &metrics_) {
+      readiness_(recordings ? recordings->dir() : std::filesystem::path{}),
+      exchanges_(room, config_.exchange, tracks, &metrics_, &readiness_) {
   if (tracks_) room_.set_tracks(tracks_->list());
 }
 
@@ -85,8 +88,19 @@ ApiResponse Router::handle(std::string_view method, std::string_view target, std
   const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
   ApiResponse r = route(method, path, query, body, extras);
   if (r.status >= 400 && !is_api_path(path) && wants_html(extras.accept)) r = html_error(r);
-  metrics_.record_request(r.status, std::chrono::steady_clock::now() - start,
-                          target.size() + body.size(), r.body.size());
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  metrics_.record_request(r.status, elapsed, target.size() + body.size(), r.body.size());
+  if (r.reason != ErrorReason::kNone) metrics_.record_error(r.reason);
+  if (log_enabled(LogLevel::kDebug)) {
+    // The access log: path only (a query may carry the admin token).
+    log_event(LogLevel::kDebug, "request",
+              {{"method", method},
+               {"path", path},
+               {"status", r.status},
+               {"ms", std::chrono::duration<double, std::milli>(elapsed).count()},
+               {"bytes_in", body.size()},
+               {"bytes_out", r.body.size()}});
+  }
   return r;
 }
 
@@ -99,6 +113,8 @@ ApiResponse Router::route(std::string_view method, std::string_view path, std::s
     if (auto refused = private_gate(query, extras)) return std::move(*refused);
   }
   if (path == "/metrics") return is_read(method) ? metrics_text() : method_not_allowed("GET, HEAD");
+  if (path == "/healthz") return is_read(method) ? healthz() : method_not_allowed("GET, HEAD");
+  if (path == "/readyz") return is_read(method) ? readyz() : method_not_allowed("GET, HEAD");
   if (path == kRecordingsPrefix || path.starts_with("/recordings/")) {
     return recordings(method, path);
   }
@@ -158,6 +174,34 @@ ApiResponse Router::clock() {
   r.audio_metadata += ", \"server_branch\": \"main\"}";
   r.body = "ok";
   return r;
+}
+
+ApiResponse Router::healthz() {
+  std::string body = "{\"status\": \"ok\", \"version\": ";
+  append_json_string(body, config_.version);
+  body += ", \"uptime_seconds\": ";
+  append_json_double(
+      body, std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+  body += "}\n";
+  ApiResponse r = json_response(std::move(body));
+  r.cors = false;
+  return r;
+}
+
+ApiResponse Router::readyz() {
+  const std::string_view reason = readiness_.not_ready_reason(room_.rings_allocated());
+  if (reason.empty()) {
+    ApiResponse r = json_response("{\"ready\": true}\n");
+    r.cors = false;
+    return r;
+  }
+  std::string body = "{\"ready\": false, \"reason\": ";
+  append_json_string(body, reason);
+  body += "}\n";
+  ApiResponse r = json_response(std::move(body));
+  r.status = 503;
+  r.cors = false;
+  return r;  // not an error of the request: no reason counted
 }
 
 ApiResponse Router::debug_state() {
@@ -248,12 +292,18 @@ ApiResponse Router::metrics_text() {
   r.content_type = "text/plain; version=0.0.4";
   r.cors = false;
   r.body = metrics_.prometheus(Metrics::Gauges{
+      .version = config_.version,
       .active_singers = static_cast<int>(snap.singers.size()),
       .ring_clears = snap.clears,
       .cleared_samples = snap.cleared_samples,
       .shared_frames_encoded = shared.encoded,
       .shared_frames_reused = shared.reused,
       .shared_frames_missed = shared.missed,
+      .ring_occupied_frames = snap.occupancy.count(),
+      .song_phase = snap.song_phase,
+      .ready = readiness_.not_ready_reason(room_.rings_allocated()).empty(),
+      .draining = readiness_.draining(),
+      .process = read_process_stats(),
   });
   return r;
 }
@@ -273,8 +323,12 @@ ApiResponse Router::upload(std::string_view body) {
   auto added = tracks_->add_upload(
       std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
   if (!added) {
-    return error_response(added.error().starts_with(kTrackStorageFull) ? 507 : 400, added.error());
+    log_event(LogLevel::kInfo, "upload_refused",
+              {{"bytes", body.size()}, {"reason", added.error()}});
+    if (added.error().starts_with(kTrackStorageFull)) return error_response(507, added.error());
+    return error_response(400, added.error(), ErrorReason::kBadUpload);
   }
+  log_event(LogLevel::kInfo, "upload_stored", {{"track", added.value()}, {"bytes", body.size()}});
   auto list = tracks_->list();
   room_.set_tracks(list);
   boost::json::array names(list.begin(), list.end());

@@ -14,6 +14,7 @@
 #include "brigade/track_library.hpp"
 #include "exchange_service.hpp"
 #include "metrics.hpp"
+#include "readiness.hpp"
 
 namespace brigade::server {
 
@@ -48,6 +49,8 @@ class Router {
 
   /// Counters, for the recorder and for tests.
   Metrics& metrics() { return metrics_; }
+  /// What /readyz reports; main sets listening and draining.
+  Readiness& readiness() { return readiness_; }
 
  private:
   ApiResponse route(std::string_view method, std::string_view path, std::string_view query,
@@ -55,6 +58,8 @@ class Router {
   ApiResponse api(std::string_view method, std::string_view path, std::string_view query,
                   std::string_view body, RequestExtras extras);
   ApiResponse clock();
+  ApiResponse healthz();
+  ApiResponse readyz();
   ApiResponse debug_state();
   ApiResponse telemetry();
   ApiResponse metrics_text();
@@ -71,6 +76,7 @@ class Router {
   RecordingStore* recordings_;
   RouterConfig config_;
   Metrics metrics_;
+  Readiness readiness_;
   ExchangeService exchanges_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   /// Requests-per-second estimate for the debug view: counts at the previous poll.

@@ -13,7 +13,7 @@
 
 #include "brigade/exchange.hpp"
 #include "brigade/opus_codec.hpp"
-#include "token_bucket.hpp"
+#include "rate_budget.hpp"
 
 namespace brigade::server {
 
@@ -30,7 +30,7 @@ struct Singer {
   /// Once bound, every request for this id must carry session_token (see ExchangeService).
   bool session_bound = false;
   /// Requests, events and chat lines this id may still send (guarded by `mutex`).
-  TokenBucket requests, events, chats;
+  RateBudget requests, events, chats;
 
   /// Fresh codec state (reset_user_state, or after any error on this singer's request). The
   /// session and the rate budgets survive it.

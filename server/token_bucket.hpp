@@ -1,41 +1,33 @@
-// brigade: a token bucket: at most `rate` per second on average, bursts up to `burst`.
+// brigade: a token bucket that bounds how often one kind of log line is written.
 #pragma once
 
-#include <algorithm>
-
-#include "brigade/constants.hpp"
+#include <chrono>
+#include <cstdint>
 
 namespace brigade::server {
 
-/// Rate and burst of one limit. A rate of 0 turns the limit off.
-struct RateLimit {
-  double per_second = 0.0;
-  double burst = 0.0;
-};
-
-/// Not thread-safe: the owner's lock guards it. Time is the server's sample clock.
+/// Holds up to `burst` tokens and gains `per_second` a second; each line takes one. Refusals
+/// are counted so the next line that passes can say how many were suppressed. Not thread-safe:
+/// the logger calls it under its own mutex. Time is passed in, so tests need no sleeping.
 class TokenBucket {
  public:
-  /// Takes `n` tokens if the bucket holds them; false (and nothing taken) otherwise.
-  bool take(double n, Clock now, const RateLimit& limit) {
-    if (limit.per_second <= 0.0) return true;
-    if (!started_) {
-      tokens_ = limit.burst;
-      started_ = true;
-    } else if (now > last_) {
-      const double seconds = static_cast<double>(now - last_) / kSampleRate;
-      tokens_ = std::min(limit.burst, tokens_ + seconds * limit.per_second);
-    }
-    last_ = std::max(last_, now);
-    if (tokens_ < n) return false;
-    tokens_ -= n;
-    return true;
-  }
+  using TimePoint = std::chrono::steady_clock::time_point;
+
+  TokenBucket(double burst, double per_second, TimePoint now)
+      : burst_(burst), per_second_(per_second), tokens_(burst), last_(now) {}
+
+  /// Takes a token at `now`; false (and one more suppression counted) when none is left.
+  bool take(TimePoint now);
+  /// Suppressions since the last call, reset to zero.
+  std::uint64_t take_suppressed();
+  std::uint64_t suppressed() const { return suppressed_; }
 
  private:
-  double tokens_ = 0.0;
-  Clock last_ = 0;
-  bool started_ = false;
+  double burst_;
+  double per_second_;
+  double tokens_;
+  TimePoint last_;
+  std::uint64_t suppressed_ = 0;
 };
 
 }  // namespace brigade::server

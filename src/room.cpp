@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "brigade/backing.hpp"
 #include "brigade/buckets.hpp"
@@ -103,6 +104,9 @@ ExchangeOutcome Room::validate(const ExchangeRequest& req, Clock now) const {
     }
   }
   const auto it = users_.find(req.user_id);
+  if (!req.admit_new_singers && (it == users_.end() || !is_active(it->second, now))) {
+    return {ExchangeStatus::kDraining, "the server is shutting down: no new singers"};
+  }
   if (it == users_.end()) {
     // A joiner is refused only when the room is full of active singers (exact count: rare path).
     int active = 0;
@@ -143,6 +147,7 @@ ExchangeOutcome Room::exchange(const ExchangeRequest& req, std::span<const float
       now >= song_.start + static_cast<Clock>(song_.track->size())) {
     // The backing track ran out: the song ends where it did.
     song_.end = song_.start + static_cast<Clock>(song_.track->size());
+    note(RoomEventKind::kSongEnded, nullptr);
     end_song(now);
   }
 
@@ -170,6 +175,7 @@ ExchangeOutcome Room::exchange(const ExchangeRequest& req, std::span<const float
   refresh_summary(now, false);
   result.n_connected_users = n_active_;
   result.summary = req.user_summary ? summary_ : nullptr;
+  result.room_events = !events_out_.empty();
   return {};
 }
 
@@ -186,6 +192,7 @@ Room::User& Room::admit(const ExchangeRequest& req, Clock now) {
         users_.begin(), users_.end(),
         [](const auto& a, const auto& b) { return a.second.last_heard < b.second.last_heard; });
     if (song_.leader == oldest->first) song_.leader.reset();
+    if (oldest->second.present) note(RoomEventKind::kSingerLeft, &oldest->second);
     users_.erase(oldest);
     summary_dirty_ = true;
   }
@@ -220,6 +227,10 @@ Room::User& Room::admit(const ExchangeRequest& req, Clock now) {
   if (u.name != kept) {
     u.name.assign(kept);
     summary_dirty_ = true;
+  }
+  if (!u.present) {
+    u.present = true;
+    note(RoomEventKind::kSingerJoined, &u);
   }
   u.spectator = req.spectator;
   u.muted = req.muted;
@@ -274,7 +285,7 @@ void Room::apply_controls(const ExchangeRequest& req, User& user, Clock now) {
     s.requested_track = *c.track;
     s.requested_samples = c.track_samples;
   }
-  if (c.mark_start_singing) start_song(req, now);
+  if (c.mark_start_singing) start_song(req, user, now);
   if (c.mark_stop_singing) stop_song(req, user, now);
   if (c.clear_events) events_ = std::make_shared<const EventList>();
   if (!c.event_data.empty()) {
@@ -356,6 +367,7 @@ void Room::request_lead(User& leader, Clock now) {
   s.leader = leader.id;
   s.keeper = leader.id;
   s.keeper_seen = now;
+  note(RoomEventKind::kLeadTaken, &leader);
   s.image.clear();
   s.lyrics.clear();
   for_each_active(now, [&](User& u) {
@@ -384,10 +396,11 @@ void Room::end_song_if_keeper_gone(Clock now) {
   if (s.start <= 1 || s.end != 0 || now - s.keeper_seen <= config_.leader_gone_samples) return;
   // The song ends where the keeper's audio ended (at its start if they never sang).
   s.end = std::max(s.start, s.keeper_last_write.value_or(s.start));
+  note(RoomEventKind::kSongEnded, nullptr);
   end_song(now);
 }
 
-void Room::start_song(const ExchangeRequest& req, Clock now) {
+void Room::start_song(const ExchangeRequest& req, const User& user, Clock now) {
   Song& s = song_;
   rings_.wipe();
   if (!s.keeper) s.keeper = req.user_id;
@@ -415,6 +428,7 @@ void Room::start_song(const ExchangeRequest& req, Clock now) {
   s.id = ++songs_;
   s.recording = true;
   s.record_next = s.start;
+  note(RoomEventKind::kSongStarted, &user);
   for_each_active(now, [&](User& u) { u.pending.backing_track_type = type; });
 }
 
@@ -439,7 +453,9 @@ void Room::stop_song(const ExchangeRequest& req, User& user, Clock now) {
   if (s.leader && *s.leader == user.id) {
     // The song ends where the leader's audio ends; a leader who never sang ends it here.
     s.end = user.last_write_any.value_or(req.read_clock);
+    note(RoomEventKind::kSongStopped, &user);
   } else {
+    note(RoomEventKind::kSongHalted, &user);
     s.start = 1;  // halted: no more reads or writes
     s.end = 1;
   }
@@ -548,9 +564,52 @@ void Room::refresh_summary(Clock now, bool force) {
 void Room::expire_users(Clock now) {
   if (now - last_expiry_sweep_ < kExpirySweepSamples) return;
   last_expiry_sweep_ = now;
+  sweep_departures(now);
   std::erase_if(users_,
                 [&](const auto& kv) { return now - kv.second.last_heard > kUserLifetimeSamples; });
   summary_dirty_ = true;
+}
+
+void Room::sweep_departures(Clock now) {
+  for (auto& [id, u] : users_) {
+    if (u.present && !is_active(u, now)) {
+      u.present = false;
+      note(RoomEventKind::kSingerLeft, &u);
+    }
+  }
+}
+
+void Room::sweep_departures() {
+  std::lock_guard lock(mutex_);
+  sweep_departures(clock_.now());
+}
+
+void Room::note(RoomEventKind kind, const User* user) {
+  if (events_out_.size() >= kMaxPendingRoomEvents) {
+    ++events_dropped_;
+    return;
+  }
+  const bool song_event = kind == RoomEventKind::kSongStarted ||
+                          kind == RoomEventKind::kSongStopped ||
+                          kind == RoomEventKind::kSongHalted || kind == RoomEventKind::kSongEnded;
+  events_out_.push_back(RoomEvent{.kind = kind,
+                                  .user = user ? user->id : 0,
+                                  .name = user ? user->name : std::string(),
+                                  .song = song_event ? song_.id : 0});
+}
+
+std::uint64_t Room::take_events(std::vector<RoomEvent>& out) {
+  out.clear();
+  std::lock_guard lock(mutex_);
+  out.swap(events_out_);
+  return std::exchange(events_dropped_, 0);
+}
+
+SongPhase Room::song_phase() const {
+  const Song& s = song_;
+  if (s.start > 1 && s.end == 0) return SongPhase::kSinging;
+  if (s.recording) return SongPhase::kFinishing;
+  return s.leader ? SongPhase::kLeading : SongPhase::kIdle;
 }
 
 std::size_t Room::user_records() {
@@ -563,7 +622,7 @@ RoomStatus Room::status() {
   const Clock now = clock_.now();
   int active = 0;
   for (const auto& [id, u] : users_) active += is_active(u, now) ? 1 : 0;
-  return {active, config_.max_users};
+  return {active, config_.max_users, song_phase()};
 }
 
 void Room::snapshot_occupancy(OccupancySnapshot& out) {
@@ -583,6 +642,7 @@ void Room::snapshot(RoomSnapshot& out) {
   out.requests = requests_;
   out.clears = clears_;
   out.cleared_samples = cleared_samples_;
+  out.song_phase = song_phase();
   out.singers.clear();
   for_each_active(now, [&](User& u) {
     out.singers.push_back(SingerView{

@@ -86,6 +86,9 @@ struct ExchangeRequest {
   /// `headphones=0`: this singer hears the choir through speakers, which leak into the
   /// microphone, so the server keeps them in the last bucket. Absent = wears headphones.
   bool headphones = true;
+  /// False while the server drains for shutdown: a singer not active in the room is refused
+  /// (kDraining); singers already singing go on.
+  bool admit_new_singers = true;
   RoomControls controls;
 };
 
@@ -131,6 +134,8 @@ struct ExchangeResult {
   ReplySource source = ReplySource::kSilence;
   ReplyLevels levels;
   float loopback_gain = 1.0f;
+  /// Room events (joins, lead, song start/stop) wait in the room: call Room::take_events().
+  bool room_events = false;
 };
 
 /// A block of the song recording, copied out of the rings (see Room::take_recording).
@@ -145,7 +150,7 @@ struct RecordingChunk {
 };
 
 /// Why an exchange was refused. Nothing of the request was applied.
-enum class ExchangeStatus { kOk, kBadRequest, kForbidden, kConflict, kRoomFull };
+enum class ExchangeStatus { kOk, kBadRequest, kForbidden, kConflict, kRoomFull, kDraining };
 
 struct ExchangeOutcome {
   ExchangeStatus status = ExchangeStatus::kOk;

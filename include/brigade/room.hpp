@@ -18,6 +18,8 @@
 #include "brigade/exchange.hpp"
 #include "brigade/ring_set.hpp"
 #include "brigade/song_control.hpp"
+#include "brigade/room_event.hpp"
+#include "brigade/song_phase.hpp"
 #include "brigade/user_summary.hpp"
 
 namespace brigade {
@@ -63,6 +65,7 @@ struct RoomConfig {
 struct RoomStatus {
   int n_connected_users = 0;
   int max_users = 0;
+  SongPhase song_phase = SongPhase::kIdle;
 };
 
 /// One singer as the operators' chart sees it.
@@ -92,7 +95,8 @@ struct RoomSnapshot {
   std::uint64_t requests = 0;         ///< exchanges served since start
   std::uint64_t clears = 0;           ///< clears of the span ahead of the leader
   std::uint64_t cleared_samples = 0;  ///< samples those clears zeroed
-  std::vector<SingerView> singers;    ///< active singers
+  SongPhase song_phase = SongPhase::kIdle;
+  std::vector<SingerView> singers;  ///< active singers
 };
 
 class Room {
@@ -109,6 +113,10 @@ class Room {
 
   RoomStatus status();
   int max_users() const { return config_.max_users; }
+  /// The rings' memory is in place (made once, in the constructor; readiness reports it).
+  bool rings_allocated() const {
+    return rings_.audio().data().size() == static_cast<std::size_t>(kRingSamples);
+  }
   /// User records kept, active or not (bounded by kRecordsPerActiveSinger × max_users).
   std::size_t user_records();
   /// The server clock, read the same way exchanges read it.
@@ -124,6 +132,13 @@ class Room {
 
   /// Track names offered to new singers.
   void set_tracks(std::vector<std::string> tracks);
+
+  /// Notes singers who fell silent (kSingerLeft). Exchanges do this once a second; call it
+  /// periodically too, so departures are noticed when nobody sends requests.
+  void sweep_departures();
+  /// Moves the collected events into `out` (cleared first) and returns how many were dropped
+  /// since the last call because more than kMaxPendingRoomEvents were waiting.
+  std::uint64_t take_events(std::vector<RoomEvent>& out);
 
  private:
   struct User {
@@ -145,6 +160,7 @@ class Room {
     bool soloed = false;
     bool listening = false;  ///< last request listened to the solo mix
     bool headphones = true;
+    bool present = false;    ///< joined and not yet reported as left
     PendingKeys pending;
   };
 
@@ -184,7 +200,7 @@ class Room {
   void request_lead(User& leader, Clock now);
   void hand_lead(User& to, Clock now);
   void end_song_if_keeper_gone(Clock now);
-  void start_song(const ExchangeRequest& req, Clock now);
+  void start_song(const ExchangeRequest& req, const User& user, Clock now);
   void stop_song(const ExchangeRequest& req, User& user, Clock now);
   void reposition_listeners(User* only, Clock now);
   void fill_backing(Interval span);
@@ -194,6 +210,10 @@ class Room {
             ExchangeResult& result);
   void refresh_summary(Clock now, bool force);
   void expire_users(Clock now);
+  void sweep_departures(Clock now);
+  SongPhase song_phase() const;
+  /// Queues an event for take_events() (bounded; `user` may be null).
+  void note(RoomEventKind kind, const User* user);
   bool is_active(const User& u, Clock now) const;
   template <class F>
   void for_each_active(Clock now, F&& f);
@@ -219,6 +239,8 @@ class Room {
   int n_active_ = 0;
   std::shared_ptr<const EventList> events_;
   std::shared_ptr<const std::vector<std::string>> tracks_;
+  std::vector<RoomEvent> events_out_;
+  std::uint64_t events_dropped_ = 0;
 };
 
 }  // namespace brigade

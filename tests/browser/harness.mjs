@@ -105,7 +105,7 @@ function stopProcess(proc) {
       clearTimeout(timer);
       resolve();
     });
-    proc.kill('SIGTERM');
+    proc.kill('SIGINT'); // SIGTERM would let a running song finish first (the drain)
   });
 }
 

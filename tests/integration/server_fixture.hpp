@@ -42,7 +42,7 @@ class ServerTest : public ::testing::Test {
   void TearDown() override {
     http_.reset();
     if (server_) {
-      // The server must shut down cleanly on SIGTERM: exit status 0, not a signal death.
+      // The server must shut down cleanly on SIGINT: exit status 0, not a signal death.
       const int status = server_->stop();
       EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
           << "server wait status " << status << "; stdout: " << server_->output();

@@ -5,15 +5,15 @@
 
 #include "api_request.hpp"
 #include "connection_limits.hpp"
+#include "rate_budget.hpp"
 #include "session_token.hpp"
-#include "token_bucket.hpp"
 #include "upload_gate.hpp"
 
 namespace brigade::server {
 namespace {
 
-TEST(TokenBucket, AllowsTheBurstThenTheRate) {
-  TokenBucket b;
+TEST(RateBudget, AllowsTheBurstThenTheRate) {
+  RateBudget b;
   const RateLimit limit{.per_second = 2.0, .burst = 4.0};
   const Clock t0 = 1'000 * Clock{kSampleRate};
   for (int i = 0; i < 4; ++i) EXPECT_TRUE(b.take(1, t0, limit)) << i;
@@ -26,7 +26,7 @@ TEST(TokenBucket, AllowsTheBurstThenTheRate) {
   EXPECT_TRUE(b.take(4, t0 + 100 * Clock{kSampleRate}, limit));
   EXPECT_FALSE(b.take(1, t0 + 100 * Clock{kSampleRate}, limit));
   // A rate of 0 turns the limit off.
-  TokenBucket off;
+  RateBudget off;
   for (int i = 0; i < 1000; ++i) ASSERT_TRUE(off.take(1, t0, RateLimit{}));
 }
 

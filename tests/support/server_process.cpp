@@ -71,6 +71,7 @@ ServerProcess::ServerProcess(ServerOptions options) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
     if (dup2(fds[1], STDOUT_FILENO) < 0) _exit(127);
+    if (options.capture_stderr && dup2(fds[1], STDERR_FILENO) < 0) _exit(127);
     execv(argv[0], argv.data());
     _exit(127);
   }
@@ -144,9 +145,22 @@ bool ServerProcess::running() {
   return true;
 }
 
+void ServerProcess::signal(int signal) {
+  if (pid_ > 0 && running()) kill(pid_, signal);
+}
+
+int ServerProcess::wait_exit(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (running()) {
+    if (std::chrono::steady_clock::now() > deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return wait_status_;
+}
+
 int ServerProcess::stop() {
   if (pid_ > 0 && !reaped_) {
-    if (running()) kill(pid_, SIGTERM);
+    if (running()) kill(pid_, SIGINT);  // SIGTERM would drain a running song first
     const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
     while (running()) {
       if (std::chrono::steady_clock::now() > deadline) {

@@ -20,6 +20,8 @@ struct ServerOptions {
   int max_users = 0;  ///< 0 → the server's default (flag not passed)
   std::string log_level = "warn";
   std::vector<std::string> extra_args;
+  /// Send the child's stderr (its log) into the same pipe as stdout, so output() has both.
+  bool capture_stderr = false;
   /// How long to wait for the "listening" line.
   std::chrono::milliseconds startup_timeout{15'000};
 };
@@ -27,10 +29,11 @@ struct ServerOptions {
 /// Starts `binary --listen 127.0.0.1:0 --web-root DIR …`, waits for the line
 /// `brigade-server listening on http://127.0.0.1:PORT/` on its stdout, then keeps draining
 /// stdout on a thread (so the child never blocks on a full pipe). The destructor stops it:
-/// SIGTERM, then SIGKILL after kStopGrace. Throws std::runtime_error when start-up fails.
+/// SIGINT (stop now; SIGTERM would wait for a running song), then SIGKILL after kStopGrace.
+/// Throws std::runtime_error when start-up fails.
 class ServerProcess {
  public:
-  /// Time the child gets to exit after SIGTERM before it is killed.
+  /// Time the child gets to exit after SIGINT before it is killed.
   static constexpr std::chrono::milliseconds kStopGrace{5'000};
 
   explicit ServerProcess(ServerOptions options);
@@ -44,7 +47,14 @@ class ServerProcess {
   /// Whether the child is still running (does not reap it).
   bool running();
 
-  /// Stops the child (SIGTERM, SIGKILL after kStopGrace) and returns its wait status as
+  /// Sends `signal` to the child (no-op once it has been reaped).
+  void signal(int signal);
+
+  /// Waits up to `timeout` for the child to exit by itself; its wait status, or -1 when it is
+  /// still running at the deadline.
+  int wait_exit(std::chrono::milliseconds timeout);
+
+  /// Stops the child (SIGINT, SIGKILL after kStopGrace) and returns its wait status as
   /// waitpid reports it. Idempotent: later calls return the same status.
   int stop();
 

@@ -807,5 +807,120 @@ TEST_F(RoomTest, SingersWithoutHeadphonesGoToTheLastBucket) {
   for (const auto& s : snap.singers) EXPECT_EQ(s.headphones, s.id != 2) << s.id;
 }
 
+// ---- events, song phase and the drain --------------------------------------------------------
+
+std::vector<RoomEvent> take(Room& room) {
+  std::vector<RoomEvent> events;
+  EXPECT_EQ(room.take_events(events), 0u);
+  return events;
+}
+
+TEST_F(RoomTest, JoinLeadStartStopAndLeaveAreEventsWithTheSingersIdAndName) {
+  ok(request(2, 6 * kSecond));
+  EXPECT_TRUE(result.room_events);
+  auto events = take(*room);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, RoomEventKind::kSingerJoined);
+  EXPECT_EQ(events[0].user, 2u);
+  EXPECT_EQ(events[0].name, "singer2");
+  EXPECT_EQ(to_string(events[0].kind), "singer_joined");
+
+  tick();
+  ok(request(2, 6 * kSecond));  // a singer already present: no event, no flag
+  EXPECT_FALSE(result.room_events);
+  EXPECT_TRUE(take(*room).empty());
+
+  EXPECT_EQ(room->status().song_phase, SongPhase::kIdle);
+  start_song(1);
+  EXPECT_TRUE(result.room_events);
+  events = take(*room);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].kind, RoomEventKind::kSingerJoined);
+  EXPECT_EQ(events[1].kind, RoomEventKind::kLeadTaken);
+  EXPECT_EQ(events[1].user, 1u);
+  EXPECT_EQ(events[2].kind, RoomEventKind::kSongStarted);
+  EXPECT_EQ(events[2].user, 1u);
+  EXPECT_EQ(events[2].name, "singer1");
+  EXPECT_EQ(events[2].song, 1u);
+  EXPECT_EQ(room->status().song_phase, SongPhase::kSinging);
+
+  tick();
+  ExchangeRequest stop = request(1, 3 * kSecond);
+  stop.controls.mark_stop_singing = true;
+  ok(stop);
+  events = take(*room);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, RoomEventKind::kSongStopped);
+  EXPECT_EQ(events[0].user, 1u);
+  EXPECT_EQ(events[0].song, 1u);
+  // Ended, but the later buckets still sing the end and the recorder has not reached it.
+  EXPECT_EQ(room->status().song_phase, SongPhase::kFinishing);
+
+  // Both fall silent: after 5 s each is reported as gone, once.
+  clock.advance(kUserActiveSamples + 1);
+  room->sweep_departures();
+  events = take(*room);
+  ASSERT_EQ(events.size(), 2u);
+  for (const auto& e : events) EXPECT_EQ(e.kind, RoomEventKind::kSingerLeft);
+  EXPECT_EQ(events[0].user + events[1].user, 3u);
+  room->sweep_departures();
+  EXPECT_TRUE(take(*room).empty());
+  // Coming back is a new join.
+  ExchangeRequest back = request(2, 6 * kSecond);
+  back.reset_user_state = true;
+  ok(back);
+  events = take(*room);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, RoomEventKind::kSingerJoined);
+}
+
+TEST_F(RoomTest, HaltingSomeoneElsesSongIsAnEventOfTheHalter) {
+  ok(request(2, 6 * kSecond));
+  start_song(1);
+  (void)take(*room);
+  tick();
+  ExchangeRequest halt = request(2, 6 * kSecond);
+  halt.controls.mark_stop_singing = true;
+  halt.holds_admin_token = true;  // only an operator may halt someone else's song
+  ok(halt);
+  const auto events = take(*room);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, RoomEventKind::kSongHalted);
+  EXPECT_EQ(events[0].user, 2u);
+}
+
+TEST_F(RoomTest, PendingEventsAreBoundedAndTheDroppedOnesCounted) {
+  room = make(RoomConfig{.max_users = 2000, .seed = 1});
+  const std::size_t extra = 5;
+  for (UserId id = 1; id <= kMaxPendingRoomEvents + extra; ++id) ok(request(id, 3 * kSecond));
+  std::vector<RoomEvent> events;
+  EXPECT_EQ(room->take_events(events), extra);
+  EXPECT_EQ(events.size(), kMaxPendingRoomEvents);
+  EXPECT_EQ(room->take_events(events), 0u);
+  EXPECT_TRUE(events.empty());
+}
+
+TEST_F(RoomTest, WhileDrainingOnlyActiveSingersAreAdmitted) {
+  ok(request(1, 3 * kSecond));
+  ok(request(2, 3 * kSecond));
+  clock.advance(kUserActiveSamples + 1);  // both go quiet; singer 1 comes back
+  ExchangeRequest back = request(1, 3 * kSecond);
+  back.reset_user_state = true;
+  ok(back);
+
+  tick();
+  ExchangeRequest known = request(1, 3 * kSecond);
+  known.admit_new_singers = false;
+  ok(known);
+  ExchangeRequest newcomer = request(9, 3 * kSecond);
+  newcomer.admit_new_singers = false;
+  EXPECT_EQ(exchange(newcomer).status, ExchangeStatus::kDraining);
+  ExchangeRequest returning = request(2, 3 * kSecond);
+  returning.reset_user_state = true;
+  returning.admit_new_singers = false;
+  EXPECT_EQ(exchange(returning).status, ExchangeStatus::kDraining);
+  EXPECT_EQ(room->status().n_connected_users, 1);
+}
+
 }  // namespace
 }  // namespace brigade
