@@ -1,24 +1,61 @@
 #!/usr/bin/env bash
-# Capacity of one server core: a Release brigade-server pinned to core 0 (`taskset -c 0`,
-# --threads 1), brigade-loadtest --ramp pinned to core 1, singing a song with server-assigned
-# buckets. Prints the largest singer count that held p99 <= 50 ms with 0 errors.
+# Capacity of one server core for the traffic real singers send: a Release brigade-server
+# pinned to core 0 (`taskset -c 0`, --threads 1), brigade-loadtest --ramp pinned to core 1,
+# --profile page (what the singer page sends, request for request) singing a song with
+# server-assigned buckets. Prints the largest singer count that held p99 <= 50 ms with 0
+# errors, the ceiling that Opus decoding alone sets (measured in the same run by the decode
+# microbenchmark at the profile's upload bitrate, on the same core), and capacity / ceiling.
+#
 # Usage: bench/capacity.sh [BUILD_DIR] [extra brigade-loadtest flags…]
-# Environment: CAPACITY_START/STEP/STEP_S/MAX shape the ramp; CAPACITY_SERVER_FLAGS adds server
-# flags (e.g. --no-shared-encoding).
+# Environment:
+#   CAPACITY_PROFILE=page|original   client profile (default page)
+#   CAPACITY_START/STEP/STEP_S/MAX   ramp shape (default 600 / 25 / 10 s / 1200)
+#   CAPACITY_THREADS=N               server threads; N > 1 runs server and tester unpinned
+#   CAPACITY_SERVER_FLAGS            extra server flags (e.g. --no-shared-encoding)
+#   CAPACITY_PERF=FILE               record `perf record -g` of the server during the ramp
+#   CAPACITY_JSON=FILE               keep the load tester's JSON there
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build/capacity}
 shift || true
-if [[ ! -x $build/server/brigade-server || ! -x $build/bench/brigade-loadtest ]]; then
+if [[ ! -x $build/server/brigade-server || ! -x $build/bench/brigade-loadtest ||
+      ! -x $build/bench/brigade-bench-exchange ]]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$build" -j2 --target brigade-server brigade-loadtest
+  cmake --build "$build" -j2 --target brigade-server brigade-loadtest brigade-bench-exchange
 fi
+profile=${CAPACITY_PROFILE:-page}
+threads=${CAPACITY_THREADS:-1}
+case $profile in
+  page) bitrate=64000 ;;
+  original) bitrate=256000 ;;
+  *) echo "CAPACITY_PROFILE must be page or original"; exit 2 ;;
+esac
+if [[ $threads -gt 1 ]]; then server_cpu=(); tester_cpu=(); where="$threads threads, unpinned"
+else server_cpu=(taskset -c 0); tester_cpu=(taskset -c 1); where="1 core"; fi
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
+
+# The decode floor: CPU time to decode one 600 ms upload at the profile's bitrate, on core 0.
+decode_us=$(taskset -c 0 "$build/bench/brigade-bench-exchange" \
+  --benchmark_filter="BM_Decode600ms/$bitrate\$" --benchmark_repetitions=3 \
+  --benchmark_report_aggregates_only=true --benchmark_format=json 2>/dev/null |
+  python3 -c 'import json,sys; b=[x for x in json.load(sys.stdin)["benchmarks"] if x.get("aggregate_name")=="median"][0]; print(b["cpu_time"])')
+ceiling=$(python3 -c "print(int(600000 / $decode_us))")
+printf 'decode:  %.0f us of CPU per 600 ms upload at %d kb/s: decoding alone caps one core at %d singers\n' \
+  "$decode_us" $((bitrate / 1000)) "$ceiling"
+
 out=$(mktemp)
 json=${CAPACITY_JSON:-$(mktemp --suffix=.json)}
-taskset -c 0 "$build/server/brigade-server" --listen 127.0.0.1:0 --threads 1 --log-level warn \
-  --web-root "$root/web" ${CAPACITY_SERVER_FLAGS:-} >"$out" 2>&1 &
+"${server_cpu[@]}" "$build/server/brigade-server" --listen 127.0.0.1:0 --threads "$threads" \
+  --log-level warn --max-users 5000 --web-root "$root/web" ${CAPACITY_SERVER_FLAGS:-} >"$out" 2>&1 &
 server=$!
-trap 'kill -INT $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$out"' EXIT
+perf_pid=
+cleanup() {
+  [[ -n $perf_pid ]] && kill -INT "$perf_pid" 2>/dev/null && wait "$perf_pid" 2>/dev/null
+  kill -INT $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$out"
+}
+trap cleanup EXIT
 port=
 for _ in $(seq 100); do
   port=$(sed -n 's|^brigade-server listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$out")
@@ -26,10 +63,36 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [[ -n $port ]] || { echo "server did not start:"; cat "$out"; exit 2; }
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
-taskset -c 1 "$build/bench/brigade-loadtest" --url "http://127.0.0.1:$port/api" --ramp \
-  --singers "${CAPACITY_MAX:-1000}" --ramp-start "${CAPACITY_START:-25}" \
+rss_kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
+rss0=$(rss_kb $server VmRSS)
+if [[ -n ${CAPACITY_PERF:-} ]]; then
+  command -v perf >/dev/null || { echo "perf is missing: apt-get install linux-perf"; exit 2; }
+  perf record -g -o "$CAPACITY_PERF" -p $server >/dev/null 2>&1 &
+  perf_pid=$!
+fi
+"${tester_cpu[@]}" "$build/bench/brigade-loadtest" --url "http://127.0.0.1:$port/api" --ramp \
+  --profile "$profile" --singers "${CAPACITY_MAX:-1200}" --ramp-start "${CAPACITY_START:-600}" \
   --ramp-step "${CAPACITY_STEP:-25}" --step-duration "${CAPACITY_STEP_S:-10}" \
-  --max-p99-ms 50 --max-error-rate 0 --json "$json" "$@"
-echo "capacity: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["capacity"])' "$json") singers (p99 <= 50 ms, 0 errors; server on 1 core); JSON: $json"
+  --max-p99-ms 50 --max-error-rate 0 --json "$json" "$@" || true
+peak=$(rss_kb $server VmHWM)
+if [[ -n $perf_pid ]]; then kill -INT $perf_pid; wait $perf_pid 2>/dev/null || true; perf_pid=; fi
+python3 - "$json" "$ceiling" "$profile" "$where" "$rss0" "$peak" <<'PY'
+import json, sys
+path, ceiling, profile, where, rss0, peak = sys.argv[1], int(sys.argv[2]), *sys.argv[3:5], int(sys.argv[5]), int(sys.argv[6])
+r = json.load(open(path))
+cap = r["capacity"]
+held = [s for s in r["steps"] if s["held"] and s["singers"] == cap]
+print(f"capacity: {cap} singers (profile {profile}, p99 <= 50 ms, 0 errors; server on {where})")
+print(f"ceiling:  {ceiling} singers (Opus decoding alone); capacity / ceiling = {cap / ceiling:.2f}")
+if held:
+    b = held[0]["bytes"]
+    print(f"bytes:    server out {b['out_per_singer_second']:.0f} B per singer-second at {cap} singers "
+          f"(reply audio {b['audio_out_per_singer_second']:.0f}, user summary {b['summary_out_per_singer_second']:.0f}); "
+          f"in {b['in_per_singer_second']:.0f}")
+print(f"memory:   server RSS {rss0 / 1024:.0f} MiB at 0 singers, peak {peak / 1024:.0f} MiB during the ramp")
+print(f"JSON:     {path}")
+PY
+if [[ -n ${CAPACITY_PERF:-} ]]; then
+  echo "profile of the server during the ramp ($CAPACITY_PERF), by shared object:"
+  perf report -i "$CAPACITY_PERF" --no-children --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -8 || true
+fi

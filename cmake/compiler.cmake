@@ -28,3 +28,13 @@ if(BRIGADE_SANITIZE)
   add_compile_options(-fsanitize=${BRIGADE_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${BRIGADE_SANITIZE})
 endif()
+
+# libFuzzer tree (clang only; scripts/fuzz): coverage instrumentation everywhere, the fuzzer's
+# main() only in the fuzz-* executables (tests/fuzz/CMakeLists.txt).
+option(BRIGADE_FUZZ "Build the libFuzzer targets (needs clang)" OFF)
+if(BRIGADE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "BRIGADE_FUZZ needs clang (CXX=clang++)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

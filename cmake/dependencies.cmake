@@ -16,6 +16,9 @@ find_package(PkgConfig QUIET)
 brigade_require(PKG_CONFIG_FOUND "pkg-config")
 pkg_check_modules(Opus QUIET IMPORTED_TARGET opus)
 brigade_require(Opus_FOUND "libopus-dev")
+# Uploaded backing tracks: WAV, MP3, FLAC, Ogg and AIFF (Debian 12's 1.2 reads MP3 via mpg123).
+pkg_check_modules(SndFile QUIET IMPORTED_TARGET sndfile>=1.1)
+brigade_require(SndFile_FOUND "libsndfile1-dev")
 
 find_package(Eigen3 3.3 QUIET NO_MODULE)
 brigade_require(Eigen3_FOUND "libeigen3-dev")

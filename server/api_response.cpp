@@ -46,6 +46,12 @@ void append_json_int(std::string& out, long long v) {
   out.append(buf, end);
 }
 
+void append_json_uint(std::string& out, unsigned long long v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
 void append_json_double(std::string& out, double v) {
   if (!std::isfinite(v)) {
     out += "null";

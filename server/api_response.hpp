@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "brigade/tar_archive.hpp"
 #include "error_reason.hpp"
 
 namespace brigade::server {
@@ -22,9 +23,13 @@ struct ApiResponse {
   std::string body;
   /// A static file to stream instead of `body`.
   std::optional<std::filesystem::path> file;
+  /// Open `file` only if its last component is not a symlink (O_NOFOLLOW): recordings.
+  bool no_symlink = false;
   /// Add the API's CORS headers (Allow-Origin *, Max-Age, Expose-Headers).
   bool cors = true;
   std::vector<std::pair<std::string, std::string>> headers;
+  /// An uncompressed tar of these files to stream instead of `body` (see TarStream).
+  std::optional<std::vector<TarMember>> archive;
   /// For brigade_errors_total; kNone on success.
   ErrorReason reason = ErrorReason::kNone;
 };
@@ -40,6 +45,7 @@ void append_json_string(std::string& out, std::string_view s);
 
 /// Appends an integer / a double in JSON form.
 void append_json_int(std::string& out, long long v);
+void append_json_uint(std::string& out, unsigned long long v);
 void append_json_double(std::string& out, double v);
 
 }  // namespace brigade::server

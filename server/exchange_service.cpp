@@ -7,17 +7,23 @@
 
 #include "api_request.hpp"
 #include "brigade/packet_container.hpp"
+#include "brigade/user_summary.hpp"
 #include "log.hpp"
+#include "reply_metadata.hpp"
 #include "room_log.hpp"
 #include "session_token.hpp"
 
 namespace brigade::server {
 namespace {
 
+/// Retry-After of a 503 "room is full", seconds.
+constexpr const char* kRoomFullRetryAfterSeconds = "10";
+
 /// Per-thread buffers, sized once for the largest exchange: a request is handled start to end
 /// on one thread, so nothing here is shared and nothing is allocated per request.
 struct Scratch {
   ExchangeRequest request;
+  Adjustments adjusted;
   ExchangeResult result;
   PacketList packets;
   std::vector<float> upload =
@@ -96,123 +102,36 @@ Clock decode_upload(Singer& singer, std::span<const std::uint8_t> audio, Scratch
   return static_cast<Clock>(total);
 }
 
-void append_key(std::string& out, std::string_view key) {
-  out += ", ";
-  append_json_string(out, key);
-  out += ": ";
-}
-
-void append_metadata(std::string& out, const ExchangeResult& r, std::string_view session_token) {
-  auto int_field = [&](std::string_view key, long long v) {
-    append_key(out, key);
-    append_json_int(out, v);
-  };
-  out += "{\"server_sample_rate\": ";
-  append_json_int(out, kSampleRate);
-  int_field("server_clock", r.server_clock);
-  int_field("last_request_clock", r.last_request_clock);
-  int_field("client_read_clock", r.client_read_clock);
-  if (r.client_write_clock) {
-    int_field("client_write_clock", *r.client_write_clock);
-  } else {
-    append_key(out, "client_write_clock");
-    out += "null";
-  }
-  int_field("song_start_clock", r.song_start_clock);
-  int_field("song_end_clock", r.song_end_clock);
-  int_field("n_samples", r.n_samples);
-  int_field("n_connected_users", r.n_connected_users);
-  append_key(out, "queue_size");
-  append_json_double(out, static_cast<double>(kRingFrames));
-  append_key(out, "leader");
-  if (r.leader) {
-    out.push_back('"');
-    append_json_int(out, static_cast<long long>(*r.leader));
-    out.push_back('"');
-  } else {
-    out += "null";
-  }
-  int_field("n_people_heard", r.n_people_heard);
-  append_key(out, "events");
-  out += "[";
-  if (r.events) {
-    bool first = true;
-    for (const auto& e : *r.events) {
-      out += first ? "{\"evid\": " : ", {\"evid\": ";
-      first = false;
-      append_json_string(out, e.evid);
-      out += ", \"clock\": ";
-      append_json_int(out, e.clock);
-      out += "}";
-    }
-  }
-  out += "]";
-  const PendingKeys& d = r.delivered;
-  append_key(out, "chats");
-  out += "[";
-  for (std::size_t i = 0; i < d.chats.size(); ++i) {
-    out += i ? ", [" : "[";
-    append_json_string(out, d.chats[i].first);
-    out += ", ";
-    append_json_string(out, d.chats[i].second);
-    out += "]";
-  }
-  out += "]";
-  auto int_key = [&](std::string_view key, const std::optional<int>& v) {
-    if (v) int_field(key, *v);
-  };
-  auto double_key = [&](std::string_view key, const std::optional<double>& v) {
-    if (!v) return;
-    append_key(out, key);
-    append_json_double(out, *v);
-  };
-  auto string_key = [&](std::string_view key, const std::optional<std::string>& v) {
-    if (!v) return;
-    append_key(out, key);
-    append_json_string(out, *v);
-  };
-  int_key("bpm", d.bpm);
-  int_key("repeats", d.repeats);
-  int_key("bpr", d.bpr);
-  int_key("first_bucket", d.first_bucket);
-  int_key("delay_seconds", d.delay_seconds);
-  double_key("globalVolume", d.global_volume);
-  double_key("backingVolume", d.backing_volume);
-  if (d.disable_song_video) {
-    append_key(out, "disableSongVideo");
-    out += *d.disable_song_video ? "true" : "false";
-  }
-  string_key("lyrics", d.lyrics);
-  string_key("image", d.image);
-  string_key("backing_track_type", d.backing_track_type);
-  if (r.tracks) {
-    append_key(out, "tracks");
-    out += "[";
-    for (std::size_t i = 0; i < r.tracks->size(); ++i) {
-      if (i) out += ", ";
-      append_json_string(out, (*r.tracks)[i]);
-    }
-    out += "]";
-  }
-  if (!session_token.empty()) {
-    append_key(out, "session_token");
-    append_json_string(out, session_token);
-  }
-  out += "}";
+/// Hands an upload's packets (views into the request body) to the stem recorder: one copy into
+/// its bounded queue, dropped there when full.
+void queue_stem(StemQueue& stems, const ExchangeRequest& req, const ExchangeResult& result,
+                const PacketList& packets) {
+  const std::string_view name = req.name.empty() ? std::string_view("<anonymous>") : req.name;
+  stems.push(StemUpload{.song = result.recorded_song,
+                        .song_start = result.song_start_clock,
+                        .user = req.user_id,
+                        .begin = *req.write_clock - req.n_samples,
+                        .name = truncate_utf8(name, kMaxNameBytes)},
+             packets.view());
 }
 
 }  // namespace
 
-bool ExchangeService::is_admin(std::string_view token) const {
-  const std::string& expected = config_.admin_token;
-  if (expected.empty()) return true;
-  if (token.size() != expected.size()) return false;
-  // Constant time in the token's content.
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < token.size(); ++i) {
-    diff |= static_cast<unsigned char>(token[i] ^ expected[i]);
+std::string_view ExchangeService::bind_session(Singer& singer, const ExchangeRequest& req,
+                                               std::optional<std::string_view> token) const {
+  if (req.reset_user_state) {
+    // A new connection: a new token, unless a bound session keeps its own (it just showed it).
+    if (singer.session_token.empty() || !singer.session_bound) {
+      singer.session_token = new_session_token();
+    }
+    // A client that sends session_token (the first time: "new") echoes it: bind at once.
+    singer.session_bound = singer.session_bound || token || config_.require_session_token;
+    return singer.session_token;
   }
-  return diff == 0;
+  if (token && session_token_equal(*token, singer.session_token)) {
+    singer.session_bound = true;  // the client echoes its token: from now on it must
+  }
+  return {};
 }
 
 std::optional<ApiResponse> ExchangeService::admit(Singer& singer, const ExchangeRequest& req,
@@ -258,40 +177,48 @@ std::shared_ptr<const std::vector<float>> ExchangeService::load_track(const std:
     return nullptr;
   }
   std::lock_guard lock(track_mutex_);
-  if (cached_track_ && cached_track_name_ == name) return cached_track_;
+  // A replaced upload ("User Upload") keeps its name: the generation tells the copies apart.
+  const std::uint64_t generation = tracks_->generation();
+  if (cached_track_ && cached_track_name_ == name && cached_generation_ == generation) {
+    return cached_track_;
+  }
   auto loaded = tracks_->load(name);
   if (!loaded) {
-    error = "cannot use track: " + loaded.error();
+    error = loaded.error();
     return nullptr;
   }
   cached_track_name_ = name;
+  cached_generation_ = generation;
   cached_track_ = loaded.value();
   return cached_track_;
+}
+
+void ExchangeService::select_track(ExchangeRequest& req, Adjustments& adjusted) {
+  req.controls.track_samples.reset();
+  if (!req.controls.track || !req.admin) return;  // a non-admin's choice is refused by the room
+  // An unknown track is ignored, as the original did; the rest of the exchange goes on.
+  std::string error;
+  req.controls.track_samples = load_track(*req.controls.track, error);
+  if (!req.controls.track_samples) {
+    adjusted.push_back({"track", "track ignored: " + error});
+    req.controls.track.reset();
+  }
 }
 
 ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
                                       ExchangeExtras extras) {
   Scratch& s = scratch();
   ExchangeRequest& req = s.request;
-  std::size_t json_len = 0;
-  if (const char* e = parse_exchange(query, req, json_len)) return error_response(400, e);
-  req.admin = is_admin(query.get("admin_token").value_or(extras.admin_token));
-  req.holds_admin_token = req.admin && !config_.admin_token.empty();
+  std::string_view audio;
+  if (const char* e = decode_exchange(query, body, req, audio, &s.adjusted)) {
+    return error_response(400, e);
+  }
+  req.admin = is_admin(query.get("admin_token"), extras.admin_token);
+  req.holds_admin_token = req.admin && !admin_token_.open();
   req.admit_new_singers = !readiness_ || !readiness_->draining();
-  req.controls.track_samples.reset();
-  if (req.controls.track && req.admin) {
-    std::string error;
-    req.controls.track_samples = load_track(*req.controls.track, error);
-    if (!req.controls.track_samples) return error_response(400, error);
-  }
-  if (body.size() < json_len) return error_response(400, "body is shorter than json_len");
-  if (json_len > 0) {
-    if (const char* e = parse_json_prefix(body.substr(0, json_len), req)) {
-      return error_response(400, e);
-    }
-  }
-  const auto audio_bytes = std::span(reinterpret_cast<const std::uint8_t*>(body.data()) + json_len,
-                                     body.size() - json_len);
+  select_track(req, s.adjusted);
+  const auto audio_bytes =
+      std::span(reinterpret_cast<const std::uint8_t*>(audio.data()), audio.size());
 
   const std::shared_ptr<Singer> singer = singers_.get(req.user_id, room_.now());
   std::lock_guard singer_lock(singer->mutex);
@@ -336,6 +263,9 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
     singer->reset();
     return refused(req, outcome);
   }
+  if (config_.stems && result.recorded_song != 0 && !audio_bytes.empty()) {
+    queue_stem(*config_.stems, req, result, s.packets);
+  }
   if (result.room_events) log_room_events(room_);
 
   // Produce the reply PCM from the copies, then encode it (outside the lock).
@@ -356,51 +286,18 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
 
   ApiResponse response;
   std::string& out = response.body;
-  const std::size_t packets = size / kOpusFrameSamples;
   const std::size_t summary_bytes = result.summary ? result.summary->size() : 2;
-  out.reserve(1024 + summary_bytes + packets * 512);
-  if (req.reset_user_state) {
-    // A new connection: a new token, unless a bound session keeps its own (it just showed it).
-    if (singer->session_token.empty() || !singer->session_bound) {
-      singer->session_token = new_session_token();
-    }
-    // A client that sends session_token (the first time: "new") echoes it: bind at once.
-    singer->session_bound = singer->session_bound || token || config_.require_session_token;
-  } else if (token && session_token_equal(*token, singer->session_token)) {
-    singer->session_bound = true;  // the client echoes its token: from now on it must
-  }
-  append_metadata(out, result, req.reset_user_state ? singer->session_token : "");
+  out.reserve(1024 + summary_bytes + size / kOpusFrameSamples * 512);
+  append_reply_metadata(out, result, s.adjusted, bind_session(*singer, req, token));
   const std::size_t metadata_len = out.size();
   if (result.summary) {
     out += *result.summary;
   } else {
     out.append(2, '\0');  // always present: the client parses it unconditionally
   }
+  if (metrics_ && req.user_summary) metrics_->add_summary(result.summary != nullptr, summary_bytes);
   const auto encode_start = std::chrono::steady_clock::now();
-  const bool shareable =
-      config_.share_encoders && req.read_clock % kOpusFrameSamples == 0 &&
-      (result.source == ReplySource::kMix || result.source == ReplySource::kSilence);
-  if (shareable) {
-    if (!singer->share_delay_seconds) {
-      singer->share_delay_seconds =
-          (result.server_clock - req.read_clock + kSampleRate / 2) / kSampleRate;
-    }
-    const ShareKey key{*singer->share_delay_seconds, result.levels.user_backing};
-    const std::int64_t first_frame = (req.read_clock - n) / kOpusFrameSamples;
-    if (!shared_.append_packets(key, first_frame, buffers.audio, singer->encoder, out,
-                                result.server_clock / kSampleRate)) {
-      return fail(500, "Opus encoder failed");
-    }
-  } else {
-    begin_container(out, packets);
-    for (std::size_t i = 0; i < packets; ++i) {
-      const int bytes = singer->encoder.encode(
-          std::span<const float>(buffers.audio).subspan(i * kOpusFrameSamples, kOpusFrameSamples),
-          s.packet);
-      if (bytes < 0) return fail(500, "Opus encoder failed: " + codec::error_text(bytes));
-      append_packet(out, std::span(s.packet).first(static_cast<std::size_t>(bytes)));
-    }
-  }
+  if (const char* e = encode_reply(req, result, *singer, buffers.audio, out)) return fail(500, e);
   if (metrics_) metrics_->add_encode(std::chrono::steady_clock::now() - encode_start);
   response.audio_metadata = "{\"metadata_len\": ";
   append_json_int(response.audio_metadata, static_cast<long long>(metadata_len));
@@ -425,7 +322,47 @@ ApiResponse ExchangeService::refused(const ExchangeRequest& req, const ExchangeO
     default:
       break;
   }
-  return error_response(http_status(outcome.status), outcome.message, error_reason(outcome.status));
+  ApiResponse r =
+      error_response(http_status(outcome.status), outcome.message, error_reason(outcome.status));
+  // A full room: clients that ignore action=status should at least wait before retrying.
+  if (outcome.status == ExchangeStatus::kRoomFull) {
+    r.headers.emplace_back("Retry-After", kRoomFullRetryAfterSeconds);
+  }
+  return r;
+}
+
+const char* ExchangeService::encode_reply(const ExchangeRequest& req, const ExchangeResult& result,
+                                          Singer& singer, std::span<const float> audio,
+                                          std::string& out) {
+  const Clock n = req.n_samples;
+  const std::size_t packets = audio.size() / kOpusFrameSamples;
+  const bool shareable =
+      config_.share_encoders && req.read_clock % kOpusFrameSamples == 0 &&
+      (result.source == ReplySource::kMix || result.source == ReplySource::kSilence);
+  if (shareable) {
+    if (!singer.share_delay_seconds) {
+      singer.share_delay_seconds =
+          (result.server_clock - req.read_clock + kSampleRate / 2) / kSampleRate;
+    }
+    const ShareKey key{*singer.share_delay_seconds, result.levels.user_backing};
+    const std::int64_t first_frame = (req.read_clock - n) / kOpusFrameSamples;
+    if (!shared_.append_packets(key, first_frame, audio, singer.own_encoder, out,
+                                result.server_clock / kSampleRate)) {
+      return "Opus encoder failed";
+    }
+    return nullptr;
+  }
+  shared_.count_unshared(packets);
+  std::array<std::uint8_t, codec::kMaxReplyPacketBytes>& packet = scratch().packet;
+  codec::Encoder& encoder = singer.encoder();
+  begin_container(out, packets);
+  for (std::size_t i = 0; i < packets; ++i) {
+    const int bytes =
+        encoder.encode(audio.subspan(i * kOpusFrameSamples, kOpusFrameSamples), packet);
+    if (bytes < 0) return "Opus encoder failed";
+    append_packet(out, std::span(packet).first(static_cast<std::size_t>(bytes)));
+  }
+  return nullptr;
 }
 
 ApiResponse ExchangeService::status() {
@@ -435,6 +372,10 @@ ApiResponse ExchangeService::status() {
   append_json_int(r.body, st.n_connected_users);
   r.body += ", \"max_users\": ";
   append_json_int(r.body, st.max_users);
+  if (!config_.instance_name.empty()) {
+    r.body += ", \"instance_name\": ";
+    append_json_string(r.body, config_.instance_name);
+  }
   r.body += "}";
   r.audio_metadata = "{\"metadata_len\": ";
   append_json_int(r.audio_metadata, static_cast<long long>(r.body.size()));

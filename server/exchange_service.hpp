@@ -3,6 +3,8 @@
 
 #include <string_view>
 
+#include "admin_token.hpp"
+#include "api_request.hpp"
 #include "api_response.hpp"
 #include "brigade/room.hpp"
 #include "brigade/track_library.hpp"
@@ -11,6 +13,7 @@
 #include "readiness.hpp"
 #include "shared_encoder.hpp"
 #include "singer_registry.hpp"
+#include "stem_queue.hpp"
 
 namespace brigade::server {
 
@@ -19,6 +22,11 @@ struct ExchangeConfig {
   bool share_encoders = true;
   /// When non-empty, room-wide controls need admin_token=<this> (or the X-Admin-Token header).
   std::string admin_token;
+  /// When set, the packets of every upload mixed into a recorded song are queued here for the
+  /// singers' stems (see Recorder).
+  StemQueue* stems = nullptr;
+  /// Reported by action=status as "instance_name" when non-empty (--instance-name).
+  std::string instance_name;
   /// Every request must carry its session's token (not only those of sessions that have
   /// presented it once); original clients, which never echo it, then cannot sing.
   bool require_session_token = false;
@@ -55,6 +63,7 @@ class ExchangeService {
         tracks_(tracks),
         metrics_(metrics),
         readiness_(readiness),
+        admin_token_(config_.admin_token),
         singers_(static_cast<std::size_t>(room.max_users()) * kRecordsPerActiveSinger) {}
 
   /// POST with a userid: the whole exchange. Any error resets this singer's codecs and leaves
@@ -62,8 +71,11 @@ class ExchangeService {
   /// session token or its rate (403, 429) touches nothing, not even the singer's codecs.
   ApiResponse exchange(const Query& query, std::string_view body, ExchangeExtras extras);
 
-  /// True when `token` (from the query or the header) grants room-wide controls.
-  bool is_admin(std::string_view token) const;
+  /// True when the admin_token query value or the X-Admin-Token header grants room-wide
+  /// controls (either one matching is enough; see AdminToken::matches_any).
+  bool is_admin(std::optional<std::string_view> query_token, std::string_view header_token) const {
+    return admin_token_.matches_any(query_token, header_token);
+  }
 
   /// POST ?action=status.
   ApiResponse status();
@@ -76,20 +88,33 @@ class ExchangeService {
   /// 403 when `singer`'s session needs a token this request lacks; 429 over a rate; else null.
   std::optional<ApiResponse> admit(Singer& singer, const ExchangeRequest& req,
                                    std::optional<std::string_view> token, Clock now) const;
+  /// Loads the requested track into req.controls.track_samples (admins only); an unknown or
+  /// unreadable track is dropped from the request and reported in `adjusted`.
+  void select_track(ExchangeRequest& req, Adjustments& adjusted);
+  /// Issues or binds `singer`'s session token after a successful exchange; returns the token
+  /// to send back (a connection's first reply only) or an empty view.
+  std::string_view bind_session(Singer& singer, const ExchangeRequest& req,
+                                std::optional<std::string_view> token) const;
   /// The requested backing track, read outside the room lock (cached: leaders resend it).
   std::shared_ptr<const std::vector<float>> load_track(const std::string& name, std::string& error);
   /// The error reply for a refused room exchange, with its log line (refusals are rare).
   ApiResponse refused(const ExchangeRequest& req, const ExchangeOutcome& outcome);
+  /// Appends the reply's Opus container (shared stream or the singer's own encoder); returns
+  /// an error text or null.
+  const char* encode_reply(const ExchangeRequest& req, const ExchangeResult& result, Singer& singer,
+                           std::span<const float> audio, std::string& out);
 
   Room& room_;
   const ExchangeConfig config_;
   const TrackLibrary* tracks_;
   Metrics* metrics_;
   const Readiness* readiness_;
+  const AdminToken admin_token_;
   SingerRegistry singers_;
   SharedEncoders shared_;
   std::mutex track_mutex_;
   std::string cached_track_name_;
+  std::uint64_t cached_generation_ = 0;
   std::shared_ptr<const std::vector<float>> cached_track_;
 };
 

@@ -1,6 +1,9 @@
 // brigade: HTTP session on Boost.Beast: keep-alive, limits, timeouts.
 #include "http_session.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
@@ -25,6 +28,40 @@ constexpr std::chrono::seconds kBodyTimeout{15};
 /// Writing a response.
 constexpr std::chrono::seconds kWriteTimeout{30};
 
+/// A tar streamed from files (TarStream) as a Beast body: the archive's size is known up front,
+/// and each get() reads the next piece into the writer's buffer.
+struct ArchiveBody {
+  /// Bytes read from the files per write.
+  static constexpr std::size_t kChunkBytes = 64 * 1024;
+
+  using value_type = TarStream;
+  static std::uint64_t size(const value_type& body) { return body.size(); }
+
+  class writer {
+   public:
+    using const_buffers_type = net::const_buffer;
+
+    template <bool isRequest, class Fields>
+    writer(http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+
+    void init(beast::error_code& ec) {
+      buffer_.resize(kChunkBytes);
+      ec = {};
+    }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      const std::size_t n = body_.read(buffer_);
+      if (n == 0) return boost::none;
+      return {{net::const_buffer(buffer_.data(), n), body_.remaining() > 0}};
+    }
+
+   private:
+    value_type& body_;
+    std::vector<std::uint8_t> buffer_;
+  };
+};
+
 template <class Body>
 void set_common_headers(http::response<Body>& res, const ApiResponse& r) {
   res.set(http::field::server, "brigade");
@@ -48,12 +85,44 @@ http::message_generator head_message(const ApiResponse& r, unsigned version, boo
   return res;
 }
 
+/// Opens a file to stream. With `no_symlink`, a symlink in the last component is refused by the
+/// kernel (O_NOFOLLOW), so no check-then-open race can swap one in.
+void open_file(const std::filesystem::path& path, bool no_symlink,
+               http::file_body::value_type& body, beast::error_code& ec) {
+  if (!no_symlink) return body.open(path.c_str(), beast::file_mode::scan, ec);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0) ::close(fd);
+    ec = beast::errc::make_error_code(beast::errc::no_such_file_or_directory);
+    return;
+  }
+  beast::file file;
+  file.native_handle(fd);  // owns it from here
+  body.reset(std::move(file), ec);
+}
+
 http::message_generator make_message(ApiResponse&& r, unsigned version, bool keep_alive,
                                      bool head) {
+  if (r.archive) {
+    auto stream = TarStream::open(std::move(*r.archive));
+    if (!stream) {
+      r = error_response(500, stream.error());
+    } else {
+      if (head) return head_message(r, version, keep_alive, stream.value().size());
+      http::response<ArchiveBody> res{std::piecewise_construct,
+                                      std::make_tuple(std::move(stream).value()),
+                                      std::make_tuple(http::status::ok, version)};
+      set_common_headers(res, r);
+      res.keep_alive(keep_alive);
+      res.prepare_payload();
+      return res;
+    }
+  }
   if (r.file) {
     http::file_body::value_type body;
     beast::error_code ec;
-    body.open(r.file->c_str(), beast::file_mode::scan, ec);
+    open_file(*r.file, r.no_symlink, body, ec);
     if (!ec) {
       if (head) return head_message(r, version, keep_alive, body.size());
       http::response<http::file_body> res{std::piecewise_construct,
@@ -78,11 +147,12 @@ http::message_generator make_message(ApiResponse&& r, unsigned version, bool kee
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket&& socket, SessionShared& shared,
-              std::unique_ptr<ConnectionLimits::Ticket> ticket)
+              std::unique_ptr<ConnectionLimits::Ticket> ticket, bool api_at_root)
       : stream_(std::move(socket)),
         router_(shared.router),
         shared_(shared),
-        connection_ticket_(std::move(ticket)) {}
+        connection_ticket_(std::move(ticket)),
+        api_at_root_(api_at_root) {}
 
   void run() {
     net::dispatch(stream_.get_executor(),
@@ -120,7 +190,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_read(beast::error_code ec, std::size_t) {
     if (ec) return fail(ec);
     if (is_upload()) {
-      // Converting a WAV may take seconds of CPU: on the upload worker, then back here.
+      // Decoding an upload (WAV/MP3/FLAC…) may take seconds of CPU: on the upload worker, then back
+      // here.
       return net::post(shared_.upload_worker, [self = shared_from_this()] {
         auto r = std::make_shared<ApiResponse>(self->handle());
         net::post(self->stream_.get_executor(), [self, r] { self->respond(std::move(*r)); });
@@ -136,7 +207,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                                         .operator_token = req["X-Operator-Token"],
                                         .authorization = req[http::field::authorization],
                                         .accept = req[http::field::accept],
-                                        .session_token = req[kSessionTokenHeader]});
+                                        .session_token = req[kSessionTokenHeader],
+                                        .api_at_root = api_at_root_});
   }
 
   void respond(ApiResponse&& r) {
@@ -160,7 +232,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   /// Track uploads may be larger than any API request.
-  bool is_upload() const { return parser_ && parser_->get().target().starts_with("/api/upload"); }
+  bool is_upload() const {
+    return parser_ && Router::is_upload_target(parser_->get().target(), api_at_root_);
+  }
 
   /// The 413 message for the route's body limit.
   std::string_view body_limit_message() const {
@@ -208,13 +282,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   SessionShared& shared_;
   std::unique_ptr<ConnectionLimits::Ticket> connection_ticket_;
   std::unique_ptr<UploadGate::Ticket> upload_ticket_;
+  const bool api_at_root_;
 };
 
 }  // namespace
 
 void start_http_session(tcp::socket socket, SessionShared& shared,
-                        std::unique_ptr<ConnectionLimits::Ticket> ticket) {
-  std::make_shared<HttpSession>(std::move(socket), shared, std::move(ticket))->run();
+                        std::unique_ptr<ConnectionLimits::Ticket> ticket, bool api_at_root) {
+  std::make_shared<HttpSession>(std::move(socket), shared, std::move(ticket), api_at_root)->run();
 }
 
 }  // namespace brigade::server

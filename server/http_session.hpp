@@ -14,10 +14,10 @@ namespace brigade::server {
 /// Limits of one connection, named where they are enforced.
 inline constexpr std::size_t kMaxRequestBodyBytes = 1024 * 1024;      ///< 1 MiB
 inline constexpr std::size_t kMaxRequestHeaderBytes = 16 * 1024;      ///< 16 KiB
-inline constexpr std::size_t kMaxUploadBodyBytes = 32 * 1024 * 1024;  ///< POST /api/upload
+inline constexpr std::size_t kMaxUploadBodyBytes = 32 * 1024 * 1024;  ///< upload routes
 
 /// What every session shares: the router, the upload gate and the worker that converts uploads
-/// (one thread, lowest priority: a WAV's decoding and resampling never runs on an I/O thread).
+/// (one thread, lowest priority: an upload's decoding and resampling never run on an I/O thread).
 struct SessionShared {
   Router& router;
   UploadGate& uploads;
@@ -25,8 +25,9 @@ struct SessionShared {
 };
 
 /// Starts serving an accepted socket (on its own strand); the session owns itself and the
-/// connection's ticket.
+/// connection's ticket. `api_at_root`: the socket came in on a --root-api-listen port
+/// (RequestExtras::api_at_root).
 void start_http_session(boost::asio::ip::tcp::socket socket, SessionShared& shared,
-                        std::unique_ptr<ConnectionLimits::Ticket> ticket);
+                        std::unique_ptr<ConnectionLimits::Ticket> ticket, bool api_at_root = false);
 
 }  // namespace brigade::server

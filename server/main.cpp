@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -32,14 +33,15 @@ using namespace brigade;
 
 namespace {
 
-/// Priority of the thread that converts uploaded WAVs: the lowest, below every singer.
+/// Priority of the thread that decodes uploaded audio: the lowest, below every singer.
 constexpr int kUploadWorkerNice = 19;
 
 // "host:port" → endpoint; false with a message when malformed.
-bool parse_listen(const std::string& text, net::ip::tcp::endpoint& out, std::string& error) {
+bool parse_listen(const std::string& text, net::ip::tcp::endpoint& out, std::string& error,
+                  const std::string& flag = "--listen") {
   const auto colon = text.rfind(':');
   if (colon == std::string::npos) {
-    error = "--listen must be host:port";
+    error = flag + " must be host:port";
     return false;
   }
   std::string host = text.substr(0, colon);
@@ -48,7 +50,7 @@ bool parse_listen(const std::string& text, net::ip::tcp::endpoint& out, std::str
   boost::system::error_code ec;
   const auto address = net::ip::make_address(host, ec);
   if (ec) {
-    error = "--listen: '" + host + "' is not an IP address";
+    error = flag + ": '" + host + "' is not an IP address";
     return false;
   }
   unsigned long port = 0;
@@ -57,11 +59,18 @@ bool parse_listen(const std::string& text, net::ip::tcp::endpoint& out, std::str
     port = std::stoul(text.substr(colon + 1), &used);
     if (used != text.size() - colon - 1 || port > 65535) throw std::out_of_range("port");
   } catch (const std::exception&) {
-    error = "--listen: bad port in '" + text + "'";
+    error = flag + ": bad port in '" + text + "'";
     return false;
   }
   out = {address, static_cast<unsigned short>(port)};
   return true;
+}
+
+// "http://host:port/" of a listener.
+std::string url_of(const net::ip::tcp::endpoint& local) {
+  const std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]"
+                                                   : local.address().to_string();
+  return "http://" + host + ":" + std::to_string(local.port()) + "/";
 }
 
 // Every singer holds a connection: lift the soft descriptor limit (often 1,024) to the hard one.
@@ -93,6 +102,13 @@ int main(int argc, char** argv) {
     std::cerr << "brigade-server: " << error << "\n";
     return 2;
   }
+  std::vector<net::ip::tcp::endpoint> root_endpoints(options->root_api_listen.size());
+  for (std::size_t i = 0; i < root_endpoints.size(); ++i) {
+    if (!parse_listen(options->root_api_listen[i], root_endpoints[i], error, "--root-api-listen")) {
+      std::cerr << "brigade-server: " << error << "\n";
+      return 2;
+    }
+  }
   std::error_code fs_error;
   const auto web_root = std::filesystem::canonical(options->web_root, fs_error);
   if (fs_error || !std::filesystem::is_directory(web_root)) {
@@ -101,6 +117,9 @@ int main(int argc, char** argv) {
   }
 
   raise_descriptor_limit();
+  // A file size limit (RLIMIT_FSIZE) must fail the write (EFBIG: the recording stops with a
+  // valid file), not kill the server with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   SystemSampleClock clock;
   Room room(clock,
             RoomConfig{
@@ -124,6 +143,9 @@ int main(int argc, char** argv) {
     std::cerr << "brigade-server: --recordings-dir: " << e.what() << "\n";
     return 1;
   }
+  // Declared before the router and the recorder, which both hold it.
+  std::unique_ptr<server::StemQueue> stems;
+  if (options->stems) stems = std::make_unique<server::StemQueue>();
   server::Router router(
       room, &tracks, recordings.get(),
       server::RouterConfig{
@@ -131,13 +153,15 @@ int main(int argc, char** argv) {
           .version = BRIGADE_VERSION,
           .exchange = {.share_encoders = options->share_encoders,
                        .admin_token = options->admin_token,
+                       .stems = stems.get(),
+                       .instance_name = options->instance_name,
                        .require_session_token = options->require_session_token,
                        .singer_requests_per_second = options->singer_requests_per_second},
           .threads = options->threads,
           .private_data = options->private_data,
           .operator_token = options->operator_token,
       });
-  server::Recorder recorder(room, *recordings, &router.metrics());
+  server::Recorder recorder(room, *recordings, &router.metrics(), stems.get());
   recorder.start();
 
   net::io_context ioc(static_cast<int>(options->threads));
@@ -145,7 +169,7 @@ int main(int argc, char** argv) {
                               .max_bytes_in_flight = options->max_upload_mib << 20});
   net::thread_pool upload_worker(1);
   net::post(upload_worker, [] {
-    // Converting WAVs yields the CPU to the singers' I/O threads (per-thread nice on Linux).
+    // Decoding uploads yields the CPU to the singers' I/O threads (per-thread nice on Linux).
     setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kUploadWorkerNice);
   });
   server::SessionShared shared{router, uploads, upload_worker};
@@ -153,35 +177,52 @@ int main(int argc, char** argv) {
       {.max_total = options->max_connections,
        .max_per_address = options->max_connections_per_address});
   std::shared_ptr<server::Listener> listener;
+  std::vector<std::shared_ptr<server::Listener>> root_listeners;
   try {
     listener = std::make_shared<server::Listener>(ioc, endpoint, shared, connection_limits);
+    for (const auto& e : root_endpoints) {
+      root_listeners.push_back(
+          std::make_shared<server::Listener>(ioc, e, shared, connection_limits, true));
+    }
   } catch (const boost::system::system_error& e) {
-    std::cerr << "brigade-server: cannot listen on " << options->listen << ": "
-              << e.code().message() << "\n";
+    const std::string which = root_listeners.size() < root_endpoints.size() && listener
+                                  ? options->root_api_listen[root_listeners.size()]
+                                  : options->listen;
+    std::cerr << "brigade-server: cannot listen on " << which << ": " << e.code().message() << "\n";
     return 1;
   }
   listener->run();
+  for (auto& l : root_listeners) l->run();
   router.readiness().set_listening(true);
 
   server::Drain drain(ioc, room, router.readiness(),
                       std::chrono::seconds(options->drain_timeout_seconds), [&] {
                         router.readiness().set_listening(false);
                         listener->stop();
+                        for (auto& l : root_listeners) l->stop();
                         ioc.stop();
                       });
   drain.start();
 
+  // Printed before the main line: whoever waits for that line has these too.
+  for (auto& l : root_listeners) {
+    std::cout << "brigade-server API at the root of " << url_of(l->local_endpoint()) << std::endl;
+  }
   const auto local = listener->local_endpoint();
   const std::string host = local.address().is_v6() ? "[" + local.address().to_string() + "]"
                                                    : local.address().to_string();
   std::cout << "brigade-server listening on http://" << host << ":" << local.port() << "/"
             << std::endl;
-  server::log_event(server::LogLevel::kInfo, "started",
-                    {{"version", BRIGADE_VERSION},
-                     {"listen", host + ":" + std::to_string(local.port())},
-                     {"web_root", web_root.string()},
-                     {"threads", options->threads},
-                     {"drain_timeout_s", options->drain_timeout_seconds}});
+  server::log_event(
+      server::LogLevel::kInfo, "started",
+      {{"version", BRIGADE_VERSION},
+       {"listen", host + ":" + std::to_string(local.port())},
+       {"web_root", web_root.string()},
+       {"threads", options->threads},
+       {"drain_timeout_s", options->drain_timeout_seconds},
+       {"config", options->config_file.empty() ? "none" : options->config_file},
+       // Where the admin token came from, never the token.
+       {"admin_token_from", options->admin_token.empty() ? "none" : options->admin_token_source}});
 
   std::vector<std::thread> workers;
   for (unsigned i = 1; i < options->threads; ++i) workers.emplace_back([&] { ioc.run(); });

@@ -147,13 +147,26 @@ std::string Metrics::prometheus(const Gauges& g) const {
   line(out, "brigade_opus_encode_seconds_total", "", seconds(encode_ns_.load()));
   header(out, "brigade_shared_frames_total", "counter",
          "Reply frames by how they were produced: encoded once for a group, reused from a "
-         "group, or encoded by the singer's own encoder after a miss.");
+         "group, encoded by the singer's own encoder after a miss, or by the singer's own "
+         "encoder because the reply cannot be shared (read off the 60 ms grid, solo mix, "
+         "loopback, or --no-shared-encoding).");
   line(out, "brigade_shared_frames_total", "kind=\"encoded\"",
        static_cast<double>(g.shared_frames_encoded));
   line(out, "brigade_shared_frames_total", "kind=\"reused\"",
        static_cast<double>(g.shared_frames_reused));
   line(out, "brigade_shared_frames_total", "kind=\"missed\"",
        static_cast<double>(g.shared_frames_missed));
+  line(out, "brigade_shared_frames_total", "kind=\"unshared\"",
+       static_cast<double>(g.unshared_frames));
+  header(out, "brigade_user_summaries_total", "counter",
+         "Replies to requests with user_summary: the summary sent, or left out because the "
+         "client's user_summary_version was current.");
+  line(out, "brigade_user_summaries_total", "kind=\"sent\"",
+       static_cast<double>(summaries_sent_.load()));
+  line(out, "brigade_user_summaries_total", "kind=\"unchanged\"",
+       static_cast<double>(summaries_unchanged_.load()));
+  header(out, "brigade_user_summaries_bytes_total", "counter", "User-summary bytes sent.");
+  line(out, "brigade_user_summaries_bytes_total", "", static_cast<double>(summary_bytes_.load()));
   header(out, "brigade_ring_clears_total", "counter", "Clears of the span ahead of the leader.");
   line(out, "brigade_ring_clears_total", "", static_cast<double>(g.ring_clears));
   header(out, "brigade_ring_cleared_samples_total", "counter", "Samples cleared ahead.");

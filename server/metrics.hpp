@@ -33,6 +33,12 @@ class Metrics {
   std::uint64_t errors(ErrorReason reason) const {
     return errors_[static_cast<std::size_t>(reason)].load(std::memory_order_relaxed);
   }
+  /// One reply to a request that asked for the user summary: sent in full, or left out because
+  /// the client already held its version.
+  void add_summary(bool sent, std::size_t bytes) {
+    (sent ? summaries_sent_ : summaries_unchanged_).fetch_add(1, std::memory_order_relaxed);
+    summary_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  }
 
   /// Gauges and room counters sampled at render time.
   struct Gauges {
@@ -48,6 +54,7 @@ class Metrics {
     bool ready = false;     ///< what /readyz answers
     bool draining = false;  ///< shutting down, refusing new singers
     ProcessStats process;
+    std::uint64_t unshared_frames = 0;
   };
   /// The Prometheus text exposition (format 0.0.4).
   std::string prometheus(const Gauges& gauges) const;
@@ -71,6 +78,9 @@ class Metrics {
   std::atomic<std::uint64_t> encode_ns_{0};
   /// Indexed by ErrorReason (kNone included, never exported).
   std::array<std::atomic<std::uint64_t>, kErrorReasons.size() + 1> errors_{};
+  std::atomic<std::uint64_t> summaries_sent_{0};
+  std::atomic<std::uint64_t> summaries_unchanged_{0};
+  std::atomic<std::uint64_t> summary_bytes_{0};
 };
 
 }  // namespace brigade::server

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace brigade::server {
 
@@ -16,6 +17,10 @@ struct Options {
   int keep_recordings = 20;
   std::string tracks_dir = "tracks";
   std::string admin_token;  ///< empty: room-wide controls are open to everyone
+  /// Where admin_token came from, for the log (never the token itself): "--admin-token",
+  /// "--admin-token-file PATH", "BRIGADE_ADMIN_TOKEN" or "" (no token).
+  std::string admin_token_source;
+  std::string config_file;  ///< --config FILE, or "" when none was given
   /// Read-only operators' token: sees what --private hides, controls nothing.
   std::string operator_token;
   /// Recordings, debug state, telemetry and metrics need the operator or admin token.
@@ -38,10 +43,20 @@ struct Options {
   std::size_t max_upload_mib = 64;    ///< body bytes in flight, MiB
   std::size_t max_tracks = 100;       ///< stored in --tracks-dir
   std::size_t max_tracks_mib = 2048;  ///< their total size, MiB
+  bool stems = true;                  ///< false with --no-stems
+  /// Extra host:port listeners that answer the API at "/" (the original page's localhost mode).
+  std::vector<std::string> root_api_listen;
+  std::string instance_name;  ///< reported by action=status
 };
 
-/// Parses argv. Returns nothing and sets `exit_code` when the program should exit now
-/// (--help, --version, or a bad flag, which prints one clear line).
+/// Environment variable that supplies the admin token when no flag does.
+inline constexpr const char* kAdminTokenEnv = "BRIGADE_ADMIN_TOKEN";
+
+/// Parses argv and, with --config FILE, that file (`key = value` lines named like the long
+/// flags; the command line wins). The admin token comes from the command line, else the config
+/// file, else BRIGADE_ADMIN_TOKEN; within one source --admin-token and --admin-token-file
+/// exclude each other. Returns nothing and sets `exit_code` when the program should exit now
+/// (--help, --version, or a bad flag, file or key, which prints one clear line).
 std::optional<Options> parse_options(int argc, char** argv, int& exit_code);
 
 }  // namespace brigade::server

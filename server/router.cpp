@@ -1,22 +1,28 @@
 // brigade: routing.
 #include "router.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
 #include <optional>
 
+#include "brigade/audio_file.hpp"
 #include "debug_state.hpp"
 #include "error_page.hpp"
 #include "log.hpp"
 #include "process_stats.hpp"
 #include "query.hpp"
 #include "static_files.hpp"
+#include "stems_http.hpp"
 
 namespace brigade::server {
 namespace {
 
 constexpr std::string_view kApiPrefix = "/api";
 constexpr std::string_view kRecordingsPrefix = "/recordings";
+/// The original's upload route, and where its page fetches the uploaded image.
+constexpr std::string_view kOriginalUploadPath = "/upload";
+constexpr std::string_view kUserUploadImagePath = "/user-upload-image";
 /// The recordings page (static, in the web root) and its JSON listing.
 constexpr std::string_view kRecordingsPage = "/recordings.html";
 constexpr std::string_view kRecordingsApi = "/api/recordings";
@@ -41,18 +47,24 @@ ApiResponse json_response(std::string body) {
   return r;
 }
 
-bool is_read(std::string_view method) {
-  return method == "GET" || method == "HEAD";
+/// True when the raw query has a parameter called `name` (any value).
+bool has_param(std::string_view query, std::string_view name) {
+  for (std::size_t at = 0; at <= query.size();) {
+    const std::size_t end = std::min(query.find('&', at), query.size());
+    const std::string_view pair = query.substr(at, end - at);
+    if (pair.substr(0, pair.find('=')) == name) return true;
+    at = end + 1;
+  }
+  return false;
 }
 
-/// Constant time in the content of `token` (its length may leak, which is harmless).
-bool same_token(std::string_view token, std::string_view expected) {
-  if (expected.empty() || token.size() != expected.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < token.size(); ++i) {
-    diff |= static_cast<unsigned char>(token[i] ^ expected[i]);
-  }
-  return diff == 0;
+/// A root-API port's upload: "/?type=…" (the original page's http://localhost:8082/).
+bool is_root_upload(std::string_view path, std::string_view query) {
+  return path == "/" && has_param(query, "type");
+}
+
+bool is_read(std::string_view method) {
+  return method == "GET" || method == "HEAD";
 }
 
 /// "2024-05-01-193000.wav" → "2024-05-01T19:30:00Z"; empty for other names.
@@ -104,8 +116,27 @@ ApiResponse Router::handle(std::string_view method, std::string_view target, std
   return r;
 }
 
+bool Router::is_upload_target(std::string_view target, bool api_at_root) {
+  const std::size_t q = target.find('?');
+  const std::string_view path = target.substr(0, q);
+  if (path == "/api/upload" || path == kOriginalUploadPath) return true;
+  return api_at_root && q != std::string_view::npos && is_root_upload(path, target.substr(q + 1));
+}
+
 ApiResponse Router::route(std::string_view method, std::string_view path, std::string_view query,
                           std::string_view body, RequestExtras extras) {
+  std::string mapped;  // a root-API port's path, below /api
+  if (extras.api_at_root) {
+    // The original page in localhost mode: API at http://localhost:8081/ and uploads at
+    // http://localhost:8082/?type=… — any other path P here is the API's /api + P, routed (and
+    // gated) as usual.
+    if (is_root_upload(path, query)) return original_upload(method, query, body, extras);
+    mapped = std::string(kApiPrefix) + std::string(path == "/" ? "" : path);
+    path = mapped;
+  } else {
+    if (path == kOriginalUploadPath) return original_upload(method, query, body, extras);
+    if (path == kUserUploadImagePath) return user_upload_image(method);
+  }
   const bool hidden = path == "/metrics" || path == "/api/debug/state" ||
                       path == "/api/telemetry" || path == kRecordingsApi ||
                       (path.starts_with("/recordings/") && path != "/recordings/");
@@ -148,7 +179,7 @@ ApiResponse Router::api(std::string_view method, std::string_view path, std::str
   if (const char* e = query.parse(raw_query)) return error_response(400, e);
   if (upload_path) {
     // With --admin-token, adding tracks is an operator's action like choosing them.
-    if (!exchanges_.is_admin(query.get("admin_token").value_or(extras.admin_token))) {
+    if (!exchanges_.is_admin(query.get("admin_token"), extras.admin_token)) {
       return error_response(403, "uploading tracks needs the admin token");
     }
     return upload(body);
@@ -231,7 +262,9 @@ ApiResponse Router::telemetry() {
   room_.snapshot(snap);
   const auto shared = exchanges_.shared_encoder_stats();
   json::object server{
+      {"server_startup_time", started_unix_},
       {"server_version", config_.version},
+      {"server_branch", "main"},
       {"server_uptime",
        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count()},
       {"server_clock", snap.server_clock},
@@ -304,7 +337,9 @@ ApiResponse Router::metrics_text() {
       .ready = readiness_.not_ready_reason(room_.rings_allocated()).empty(),
       .draining = readiness_.draining(),
       .process = read_process_stats(),
+      .unshared_frames = shared.unshared,
   });
+  if (config_.exchange.stems) append_stem_metrics(r.body, *config_.exchange.stems);
   return r;
 }
 
@@ -316,24 +351,76 @@ ApiResponse Router::tracks_list() {
   return json_response(boost::json::serialize(boost::json::object{{"tracks", std::move(names)}}));
 }
 
-ApiResponse Router::upload(std::string_view body) {
+ApiResponse Router::upload(std::string_view body, const std::string& name) {
   if (!tracks_) return error_response(404, "this server has no tracks directory");
   if (body.size() > kMaxTrackUploadBytes) return error_response(413, "upload larger than 32 MiB");
-  if (tracks_->storage_full()) return error_response(507, kTrackStorageFull);
-  auto added = tracks_->add_upload(
-      std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size()));
+  if (body.empty()) return error_response(400, "empty upload", ErrorReason::kBadUpload);
+  // Full already: refused before the decoding work (a replaced named track may still fit).
+  if (name.empty() && tracks_->storage_full()) return error_response(507, kTrackStorageFull);
+  const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size());
+  // The expensive part (decoding, resampling) is this one pure call, on the upload worker.
+  auto samples = decode_audio_file(bytes, kMaxTrackSeconds);
+  if (!samples) {
+    log_event(LogLevel::kInfo, "upload_refused",
+              {{"bytes", body.size()}, {"reason", samples.error()}});
+    return error_response(is_decodable(sniff_audio_container(bytes)) ? 400 : 415, samples.error(),
+                          ErrorReason::kBadUpload);
+  }
+  auto added = tracks_->add_samples(samples.value(), name);
   if (!added) {
     log_event(LogLevel::kInfo, "upload_refused",
               {{"bytes", body.size()}, {"reason", added.error()}});
     if (added.error().starts_with(kTrackStorageFull)) return error_response(507, added.error());
-    return error_response(400, added.error(), ErrorReason::kBadUpload);
+    return error_response(500, added.error(), ErrorReason::kBadUpload);
   }
   log_event(LogLevel::kInfo, "upload_stored", {{"track", added.value()}, {"bytes", body.size()}});
+  return track_added(added.value());
+}
+
+ApiResponse Router::track_added(const std::string& name) {
   auto list = tracks_->list();
   room_.set_tracks(list);
   boost::json::array names(list.begin(), list.end());
-  return json_response(boost::json::serialize(
-      boost::json::object{{"track", added.value()}, {"tracks", std::move(names)}}));
+  return json_response(
+      boost::json::serialize(boost::json::object{{"track", name}, {"tracks", std::move(names)}}));
+}
+
+ApiResponse Router::original_upload(std::string_view method, std::string_view raw_query,
+                                    std::string_view body, RequestExtras extras) {
+  if (method == "OPTIONS") return api(method, kApiPrefix, raw_query, body, extras);
+  if (method != "POST") return method_not_allowed("POST, OPTIONS");
+  thread_local Query query;
+  if (const char* e = query.parse(raw_query)) return error_response(400, e);
+  const auto type = query.get("type");
+  if (type != "backingTrack" && type != "image") {
+    return error_response(400, "type must be backingTrack or image");
+  }
+  if (!exchanges_.is_admin(query.get("admin_token"), extras.admin_token)) {
+    return error_response(403, "uploading needs the admin token");
+  }
+  if (type == "image") {
+    if (body.empty()) return error_response(400, "empty upload", ErrorReason::kBadUpload);
+    if (body.size() > kMaxImageUploadBytes) {
+      return error_response(413, "image larger than 16 MiB", ErrorReason::kBodyTooLarge);
+    }
+    if (auto e = image_.put(body)) return error_response(415, *e, ErrorReason::kBadUpload);
+    return json_response(boost::json::serialize(boost::json::object{
+        {"image", kUserUploadImagePath.substr(1)}, {"content_type", sniff_image_type(body)}}));
+  }
+  return upload(body, std::string(kUserUploadTrackName));
+}
+
+ApiResponse Router::user_upload_image(std::string_view method) {
+  if (!is_read(method)) return method_not_allowed("GET, HEAD");
+  const auto image = image_.get();
+  if (!image) return error_response(404, "no image has been uploaded");
+  ApiResponse r;
+  r.content_type = image->content_type;
+  r.body = *image->bytes;
+  r.cors = false;
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
 }
 
 std::optional<ApiResponse> Router::private_gate(std::string_view raw_query,
@@ -355,8 +442,10 @@ std::optional<ApiResponse> Router::private_gate(std::string_view raw_query,
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"brigade\"");
     return r;
   }
-  if (same_token(token, config_.operator_token) ||
-      same_token(token, config_.exchange.admin_token)) {
+  // Both digests are always compared (constant time, fixed size: no length leaks either).
+  const bool by_operator = operator_token_.matches(token) && !operator_token_.open();
+  const bool by_admin = admin_token_.matches(token) && !admin_token_.open();
+  if (by_operator || by_admin) {
     return std::nullopt;
   }
   return error_response(403, "this token does not open the operators' data");
@@ -368,7 +457,7 @@ ApiResponse Router::recordings_list() {
   if (recordings_) {
     for (const auto& e : recordings_->list()) {
       const std::string started = started_utc(e.name);
-      list.push_back(json::object{
+      json::object entry{
           {"name", e.name},
           {"url", std::string(kRecordingsPrefix) + "/" + e.name},
           {"started_utc", started.empty() ? json::value(nullptr) : json::value(started)},
@@ -377,9 +466,9 @@ ApiResponse Router::recordings_list() {
           {"finished", e.finished},
           {"leader", e.info.leader},
           {"song_start_clock", e.info.song_start_clock},
-          // Filled by the per-singer stems feature: [{name, url, ...}] per song.
-          {"stems", json::array{}},
-      });
+      };
+      add_stems_json(entry, e);
+      list.push_back(std::move(entry));
     }
   }
   return json_response(json::serialize(json::object{{"enabled", recordings_ != nullptr},
@@ -394,11 +483,13 @@ ApiResponse Router::recordings(std::string_view method, std::string_view path) {
   if (!recordings_) return error_response(404, "recording is off");
   const auto entries = recordings_->list();
   const std::string_view name = path.substr(kRecordingsPrefix.size() + 1);
+  if (auto r = stems_response(entries, recordings_->dir(), name)) return std::move(*r);
   for (const auto& e : entries) {
     if (e.name == name) {
       ApiResponse r;
       r.content_type = "audio/wav";
       r.file = recordings_->dir() / e.name;
+      r.no_symlink = true;  // list() skips symlinks; O_NOFOLLOW closes the race
       r.cors = false;
       r.headers.emplace_back("Cache-Control", "no-cache");
       return r;
@@ -416,9 +507,9 @@ ApiResponse Router::static_file(std::string_view method, std::string_view path) 
   r.file = std::move(*file);
   r.cors = false;
   r.headers.emplace_back("Cache-Control", "no-cache");
-  // Cross-origin isolation lets the page use SharedArrayBuffer between worklet and worker.
-  r.headers.emplace_back("Cross-Origin-Opener-Policy", "same-origin");
-  r.headers.emplace_back("Cross-Origin-Embedder-Policy", "require-corp");
+  // No Cross-Origin-Opener/Embedder-Policy: no page of ours uses SharedArrayBuffer (worklet and
+  // page talk by postMessage), and require-corp would block the third-party scripts and frames
+  // of other pages served from --web-root (the original's video SDK).
   return r;
 }
 

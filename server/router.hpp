@@ -1,5 +1,6 @@
-// brigade: which handler answers a request: the API under /api, metrics, recordings, and static
-// files. Beast-free, so it is unit-testable without sockets.
+// brigade: which handler answers a request: the API under /api (or at / on a root-API port),
+// the original's /upload, metrics, recordings, the uploaded image, and static files. Beast-free, so
+// it is unit-testable without sockets.
 #pragma once
 
 #include <chrono>
@@ -8,11 +9,13 @@
 #include <string>
 #include <string_view>
 
+#include "admin_token.hpp"
 #include "api_response.hpp"
 #include "brigade/recording_store.hpp"
 #include "brigade/room.hpp"
 #include "brigade/track_library.hpp"
 #include "exchange_service.hpp"
+#include "image_store.hpp"
 #include "metrics.hpp"
 #include "readiness.hpp"
 
@@ -36,6 +39,9 @@ struct RequestExtras {
   std::string_view authorization;   ///< Authorization header ("Bearer TOKEN")
   std::string_view accept;          ///< Accept header: errors become HTML for browsers
   std::string_view session_token;   ///< X-Session-Token header
+  /// It came in on a --root-api-listen port: the API answers at "/" (the original page's
+  /// localhost mode), and "/?type=…" is its upload route.
+  bool api_at_root = false;
 };
 
 class Router {
@@ -46,6 +52,10 @@ class Router {
   /// Answers one request. `target` is the request-target (path and query).
   ApiResponse handle(std::string_view method, std::string_view target, std::string_view body,
                      RequestExtras extras = {});
+
+  /// True when `target` goes to an upload route, whose body may be larger than an API request's
+  /// (/api/upload, /upload, and "/?type=" on a root-API port).
+  static bool is_upload_target(std::string_view target, bool api_at_root);
 
   /// Counters, for the recorder and for tests.
   Metrics& metrics() { return metrics_; }
@@ -64,7 +74,15 @@ class Router {
   ApiResponse telemetry();
   ApiResponse metrics_text();
   ApiResponse tracks_list();
-  ApiResponse upload(std::string_view body);
+  /// Decodes an uploaded audio file and stores it as a track: under `name` (replacing it), or
+  /// under a generated name when empty.
+  ApiResponse upload(std::string_view body, const std::string& name = {});
+  /// The original's upload route: POST /upload?type=backingTrack|image.
+  ApiResponse original_upload(std::string_view method, std::string_view query,
+                              std::string_view body, RequestExtras extras);
+  ApiResponse user_upload_image(std::string_view method);
+  /// The reply to a stored track: its name and the new list (also sent to the room).
+  ApiResponse track_added(const std::string& name);
   ApiResponse recordings(std::string_view method, std::string_view path);
   ApiResponse recordings_list();
   /// With --private: null when the request may see operator-only data, else the 401/403.
@@ -78,7 +96,15 @@ class Router {
   Metrics metrics_;
   Readiness readiness_;
   ExchangeService exchanges_;
+  ImageStore image_;
+  /// The tokens that open operator-only data with --private, kept as digests (AdminToken).
+  const AdminToken operator_token_{config_.operator_token};
+  const AdminToken admin_token_{config_.exchange.admin_token};
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  /// Unix seconds at start, telemetry's server_startup_time (the original's field).
+  const std::int64_t started_unix_ = std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count();
   /// Requests-per-second estimate for the debug view: counts at the previous poll.
   std::mutex rate_mutex_;
   std::chrono::steady_clock::time_point rate_time_{};

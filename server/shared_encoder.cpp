@@ -36,7 +36,7 @@ std::shared_ptr<SharedEncoders::Group> SharedEncoders::group(const ShareKey& key
 }
 
 bool SharedEncoders::append_packets(const ShareKey& key, std::int64_t first_frame,
-                                    std::span<const float> pcm, codec::Encoder& own,
+                                    std::span<const float> pcm, std::optional<codec::Encoder>& own,
                                     std::string& out, std::int64_t now_seconds) {
   const std::shared_ptr<Group> shared = group(key, now_seconds);
   const std::size_t frames = pcm.size() / kOpusFrameSamples;
@@ -73,10 +73,12 @@ bool SharedEncoders::append_packets(const ShareKey& key, std::int64_t first_fram
   return true;
 }
 
-bool SharedEncoders::encode_own(std::span<const float> pcm, codec::Encoder& own, std::string& out) {
+bool SharedEncoders::encode_own(std::span<const float> pcm, std::optional<codec::Encoder>& own,
+                                std::string& out) {
+  if (!own) own.emplace();
   std::array<std::uint8_t, codec::kMaxReplyPacketBytes> packet{};
   for (std::size_t i = 0; i < pcm.size() / kOpusFrameSamples; ++i) {
-    const int n = own.encode(pcm.subspan(i * kOpusFrameSamples, kOpusFrameSamples), packet);
+    const int n = own->encode(pcm.subspan(i * kOpusFrameSamples, kOpusFrameSamples), packet);
     if (n < 0) return false;
     append_packet(out, std::span(packet).first(static_cast<std::size_t>(n)));
   }
@@ -85,7 +87,8 @@ bool SharedEncoders::encode_own(std::span<const float> pcm, codec::Encoder& own,
 
 SharedEncoderStats SharedEncoders::stats() const {
   return {encoded_.load(std::memory_order_relaxed), reused_.load(std::memory_order_relaxed),
-          missed_.load(std::memory_order_relaxed), refused_.load(std::memory_order_relaxed)};
+          missed_.load(std::memory_order_relaxed), refused_.load(std::memory_order_relaxed),
+          unshared_.load(std::memory_order_relaxed)};
 }
 
 std::size_t SharedEncoders::group_count() {

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -29,10 +30,11 @@ struct ShareKey {
 
 /// Counters for telemetry.
 struct SharedEncoderStats {
-  std::uint64_t encoded = 0;  ///< frames encoded by group encoders
-  std::uint64_t reused = 0;   ///< frames served from a group's cache
-  std::uint64_t missed = 0;   ///< frames the singer's own encoder had to make
-  std::uint64_t refused = 0;  ///< requests that found kMaxGroups groups and no room for theirs
+  std::uint64_t encoded = 0;   ///< frames encoded by group encoders
+  std::uint64_t reused = 0;    ///< frames served from a group's cache
+  std::uint64_t missed = 0;    ///< frames the singer's own encoder had to make
+  std::uint64_t refused = 0;   ///< requests that found kMaxGroups groups and no room for theirs
+  std::uint64_t unshared = 0;  ///< frames of replies that cannot share (see count_unshared)
 };
 
 class SharedEncoders {
@@ -47,9 +49,16 @@ class SharedEncoders {
   /// Appends one packet per 60 ms frame of `pcm` to `out` in the API's container framing.
   /// `first_frame` is the absolute index (clock / 2880) of pcm's first frame. `own` encodes a
   /// frame on a miss, and every frame when kMaxGroups groups exist and `key` is not one of
-  /// them. Returns false (with `out` partly written) when an encoder fails.
+  /// them (made then if it does not exist yet). Returns false (with `out` partly written) when
+  /// an encoder fails.
   bool append_packets(const ShareKey& key, std::int64_t first_frame, std::span<const float> pcm,
-                      codec::Encoder& own, std::string& out, std::int64_t now_seconds);
+                      std::optional<codec::Encoder>& own, std::string& out,
+                      std::int64_t now_seconds);
+
+  /// Counts `frames` encoded by a singer's own encoder because the reply was not shareable.
+  void count_unshared(std::size_t frames) {
+    unshared_.fetch_add(frames, std::memory_order_relaxed);
+  }
 
   SharedEncoderStats stats() const;
   std::size_t group_count();
@@ -75,12 +84,13 @@ class SharedEncoders {
   /// Null when kMaxGroups groups exist and none is `key`'s.
   std::shared_ptr<Group> group(const ShareKey& key, std::int64_t now_seconds);
   /// Encodes every 60 ms frame of `pcm` with the singer's own encoder, appending packets.
-  static bool encode_own(std::span<const float> pcm, codec::Encoder& own, std::string& out);
+  static bool encode_own(std::span<const float> pcm, std::optional<codec::Encoder>& own,
+                         std::string& out);
 
   std::mutex mutex_;
   std::unordered_map<ShareKey, std::shared_ptr<Group>, KeyHash> groups_;
   std::int64_t last_sweep_ = 0;
-  std::atomic<std::uint64_t> encoded_{0}, reused_{0}, missed_{0}, refused_{0};
+  std::atomic<std::uint64_t> encoded_{0}, reused_{0}, missed_{0}, refused_{0}, unshared_{0};
 };
 
 }  // namespace brigade::server

@@ -20,7 +20,9 @@ namespace brigade::server {
 struct Singer {
   std::mutex mutex;
   codec::Decoder decoder;
-  codec::Encoder encoder;
+  /// The singer's own encoder, made when first needed (a shared-encoder miss or a reply that
+  /// cannot share): with shared encoding most singers never need one, and it is 43.6 KB.
+  std::optional<codec::Encoder> own_encoder;
   Clock last_used = 0;  ///< guarded by the registry's mutex
   /// This connection's delay in whole seconds, fixed at its first request: the group whose
   /// encoder stream it shares (see SharedEncoders).
@@ -32,11 +34,17 @@ struct Singer {
   /// Requests, events and chat lines this id may still send (guarded by `mutex`).
   RateBudget requests, events, chats;
 
+  /// The own encoder, made on first use (a one-time allocation per singer).
+  codec::Encoder& encoder() {
+    if (!own_encoder) own_encoder.emplace();
+    return *own_encoder;
+  }
+
   /// Fresh codec state (reset_user_state, or after any error on this singer's request). The
   /// session and the rate budgets survive it.
   void reset() {
     decoder.reset();
-    encoder.reset();
+    if (own_encoder) own_encoder->reset();
     share_delay_seconds.reset();
   }
 };

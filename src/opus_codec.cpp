@@ -50,6 +50,10 @@ int Encoder::encode(std::span<const float> frame, std::span<std::uint8_t> out) {
                            static_cast<opus_int32>(std::min(out.size(), kMaxReplyPacketBytes)));
 }
 
+void Encoder::set_bitrate(int bits_per_second) {
+  check("OPUS_SET_BITRATE", opus_encoder_ctl(handle_.get(), OPUS_SET_BITRATE(bits_per_second)));
+}
+
 void Encoder::reset() {
   check("OPUS_RESET_STATE", opus_encoder_ctl(handle_.get(), OPUS_RESET_STATE));
 }

@@ -67,7 +67,10 @@ std::vector<std::string> wav_files_oldest_first(const fs::path& dir) {
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code type_ec;
     const std::string file = it->path().filename().string();
-    if (is_wav_name(file) && it->is_regular_file(type_ec)) files.push_back(file);
+    // symlink_status: a symlink is never listed, served or pruned, wherever it points.
+    if (is_wav_name(file) && fs::is_regular_file(it->symlink_status(type_ec))) {
+      files.push_back(file);
+    }
   }
   std::sort(files.begin(), files.end(),
             [](const std::string& a, const std::string& b) { return age_key(a) < age_key(b); });
@@ -100,15 +103,39 @@ std::map<std::string, std::vector<std::pair<fs::path, std::uintmax_t>>> companio
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string file = it->path().filename().string();
     if (file.front() == '.' || is_wav_name(file) || file.find('.') == std::string::npos) continue;
+    std::error_code link_ec;
+    if (it->is_symlink(link_ec)) continue;  // never counted, read or pruned through
     out[stem_of(file)].emplace_back(it->path(), entry_bytes(*it));
   }
   return out;
+}
+
+bool is_stem_name(const std::string& file) {
+  return file.size() > 5 && file.front() != '.' && file.ends_with(".opus");
+}
+
+/// The song's stems, by name.
+std::vector<StemEntry> list_stems(const fs::path& stems_dir) {
+  std::vector<StemEntry> stems;
+  std::error_code ec;
+  for (fs::directory_iterator it(stems_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code entry_ec;
+    const std::string file = it->path().filename().string();
+    if (!is_stem_name(file) || !it->is_regular_file(entry_ec)) continue;
+    const std::uintmax_t bytes = it->file_size(entry_ec);
+    if (!entry_ec) stems.push_back({file, bytes});
+  }
+  std::sort(stems.begin(), stems.end(),
+            [](const StemEntry& a, const StemEntry& b) { return a.name < b.name; });
+  return stems;
 }
 
 constexpr std::string_view kLeaderKey = "leader=";
 constexpr std::string_view kStartKey = "song_start_clock=";
 
 void write_info(const fs::path& path, const RecordingInfo& info) {
+  std::error_code ec;
+  if (fs::is_symlink(path, ec)) return;  // never written through a link planted in the folder
   std::string leader = info.leader;
   for (char& c : leader) {
     if (static_cast<unsigned char>(c) < 0x20) c = ' ';  // one line per key
@@ -119,6 +146,8 @@ void write_info(const fs::path& path, const RecordingInfo& info) {
 
 RecordingInfo read_info(const fs::path& path) {
   RecordingInfo info;
+  std::error_code ec;
+  if (fs::is_symlink(path, ec)) return info;
   std::ifstream in(path, std::ios::binary);
   for (std::string line; std::getline(in, line);) {
     if (line.starts_with(kLeaderKey)) info.leader = line.substr(kLeaderKey.size());
@@ -134,6 +163,16 @@ RecordingInfo read_info(const fs::path& path) {
 }
 
 }  // namespace
+
+std::string song_name(std::string_view recording_name) {
+  return std::string(recording_name.substr(0, recording_name.size() - 4));
+}
+
+std::uintmax_t RecordingEntry::total_bytes() const {
+  std::uintmax_t total = bytes;
+  for (const auto& s : stems) total += s.bytes;
+  return total;
+}
 
 RecordingStore::RecordingStore(std::filesystem::path dir, int keep, std::uintmax_t max_bytes)
     : dir_(std::move(dir)),
@@ -165,7 +204,8 @@ Result<std::string> RecordingStore::start(std::chrono::system_clock::time_point 
     if (n > 1) name.append("-").append(std::to_string(n));
     name.append(".wav");
     std::error_code ec;
-    if (fs::exists(dir_ / name, ec)) continue;
+    // A stems directory of that name (left over) would mix someone else's stems into ours.
+    if (fs::exists(dir_ / name, ec) || fs::exists(stems_dir(name), ec)) continue;
     auto writer = WavWriter::create(dir_ / name);
     if (!writer) {
       if (fs::exists(dir_ / name, ec)) continue;  // created by someone else meanwhile
@@ -265,7 +305,7 @@ std::vector<RecordingEntry> RecordingStore::list() const {
                                ? static_cast<double>((bytes - kWavHeaderBytes) / 2) / kSampleRate
                                : 0.0;
     entries.push_back({*it, bytes, *it != open && header_matches_length(path, bytes), seconds,
-                       read_info(dir_ / (stem_of(*it) + ".info"))});
+                       read_info(dir_ / (stem_of(*it) + ".info")), list_stems(stems_dir(*it))});
   }
   return entries;
 }

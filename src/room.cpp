@@ -91,12 +91,15 @@ ExchangeOutcome Room::validate(const ExchangeRequest& req, Clock now) const {
   }
   const Clock n = req.n_samples;
   if (n <= 0 || n > kMaxExchangeSamples) return {ExchangeStatus::kBadRequest, "bad n_samples"};
+  // No arithmetic on the request's clocks until they are known to be near `now`: the engine
+  // stays defined for any int64 (the parser already bounds them, this is the second line).
+  const Clock oldest_end = now - kRingSamples + n;  // earliest clock whose interval is in the ring
   if (req.read_clock > now) return {ExchangeStatus::kBadRequest, "read clock is in the future"};
-  if (req.read_clock - n < now - kRingSamples) {
+  if (req.read_clock < oldest_end) {
     return {ExchangeStatus::kBadRequest, "read clock is older than the ring"};
   }
   if (req.write_clock) {
-    if (*req.write_clock - n < now - kRingSamples) {
+    if (*req.write_clock < oldest_end) {
       return {ExchangeStatus::kBadRequest, "write clock is too far in the past"};
     }
     if (*req.write_clock > now) {
@@ -116,10 +119,10 @@ ExchangeOutcome Room::validate(const ExchangeRequest& req, Clock now) const {
   }
   if (req.reset_user_state) return {};
   const User& u = it->second;
-  if (u.last_read && req.read_clock - n != *u.last_read) {
+  if (u.last_read && req.read_clock != *u.last_read + n) {
     return {ExchangeStatus::kBadRequest, "read clock desync"};
   }
-  if (req.write_clock && u.last_write && *req.write_clock - n != *u.last_write) {
+  if (req.write_clock && u.last_write && *req.write_clock != *u.last_write + n) {
     return {ExchangeStatus::kBadRequest, "write clock desync"};
   }
   return {};
@@ -158,7 +161,13 @@ ExchangeOutcome Room::exchange(const ExchangeRequest& req, std::span<const float
 
   User& user = admit(req, now);
   apply_controls(req, user, now);
-  if (req.write_clock) write(req, upload, user, now);
+  const bool mixed = req.write_clock && write(req, upload, user, now);
+  // Stems follow the mix recording: only uploads mixed while it runs, up to its cap.
+  result.recorded_song =
+      mixed && song_.recording &&
+              *req.write_clock - req.n_samples < song_.start + config_.max_recording_samples
+          ? song_.id
+          : 0;
   read(req, user, buffers, result);
 
   result.server_clock = now;
@@ -174,8 +183,10 @@ ExchangeOutcome Room::exchange(const ExchangeRequest& req, std::span<const float
   result.tracks = result.delivered.tracks ? tracks_ : nullptr;
   refresh_summary(now, false);
   result.n_connected_users = n_active_;
-  result.summary = req.user_summary ? summary_ : nullptr;
   result.room_events = !events_out_.empty();
+  result.summary_version = summary_version_;
+  result.summary_unchanged = req.user_summary && req.known_summary_version == summary_version_;
+  result.summary = req.user_summary && !result.summary_unchanged ? summary_ : nullptr;
   return {};
 }
 
@@ -482,7 +493,7 @@ void Room::reposition_listeners(User* only, Clock now) {
   }
 }
 
-void Room::write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now) {
+bool Room::write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now) {
   const Clock w = *req.write_clock;
   const Interval iv = ending_at(w, req.n_samples);
   user.last_write = w;
@@ -492,7 +503,7 @@ void Room::write(const ExchangeRequest& req, std::span<const float> upload, User
   user.rms = rms(upload);
   const Song& s = song_;
   const bool in_song = s.start != 0 && w > s.start && (s.end == 0 || iv.begin < s.end);
-  if (!in_song) return;
+  if (!in_song) return false;
   const float gain = user.gain * (s.leader == user.id ? leader_boost() : 1.0f);
   rings_.mix(iv, upload, gain, user.soloed);
   if (s.rounds.enabled()) {
@@ -502,6 +513,7 @@ void Room::write(const ExchangeRequest& req, std::span<const float> upload, User
       if (copy.end <= now) rings_.mix(copy, upload, gain, false);
     }
   }
+  return true;
 }
 
 void Room::read(const ExchangeRequest& req, User& user, ExchangeBuffers buffers,
@@ -556,6 +568,7 @@ void Room::refresh_summary(Clock now, bool force) {
   });
   auto bytes = std::make_shared<std::string>();
   encode_summary(scratch_entries_, *bytes);
+  if (!same_listing(*bytes, *summary_)) ++summary_version_;
   summary_ = std::move(bytes);
   summary_built_at_ = now;
   summary_dirty_ = false;

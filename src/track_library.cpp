@@ -6,6 +6,7 @@
 #include <ctime>
 #include <random>
 
+#include "brigade/audio_file.hpp"
 #include "brigade/wav.hpp"
 
 namespace brigade {
@@ -145,11 +146,16 @@ Result<std::string> TrackLibrary::add_upload(std::span<const std::uint8_t> bytes
   if (bytes.size() > kMaxTrackUploadBytes) {
     return Error{"upload larger than " + std::to_string(kMaxTrackUploadBytes >> 20) + " MiB"};
   }
-  // The duration limit is checked on the header, before any decoding or resampling work.
-  auto samples = read_wav(bytes, kMaxTrackSeconds);
-  if (!samples) return Error{"not a usable WAV file: " + samples.error()};
-  if (samples.value().empty()) return Error{"WAV file has no audio"};
+  auto samples = decode_audio_file(bytes, kMaxTrackSeconds);
+  if (!samples) return Error{samples.error()};
+  return add_samples(samples.value(), {}, now);
+}
 
+Result<std::string> TrackLibrary::add_samples(std::span<const float> samples,
+                                              const std::string& name,
+                                              std::chrono::system_clock::time_point now) {
+  if (samples.empty()) return Error{"no audio"};
+  if (!name.empty() && !is_safe_track_name(name)) return Error{"invalid track name"};
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return Error{"cannot create tracks directory: " + ec.message()};
@@ -159,30 +165,42 @@ Result<std::string> TrackLibrary::add_upload(std::span<const std::uint8_t> bytes
   {
     auto writer = WavWriter::create(temp);
     if (!writer) return Error{"cannot store upload: " + writer.error()};
-    if (auto r = writer.value().append(samples.value()); !r) {
+    if (auto r = writer.value().append(samples); !r) {
       return Error{"cannot store upload: " + r.error()};
     }
     if (auto r = writer.value().finish(); !r) return Error{"cannot store upload: " + r.error()};
   }
 
   std::lock_guard lock(mutex_);
-  const auto [stored_tracks, stored_bytes] = usage_locked();
+  auto [stored_tracks, stored_bytes] = usage_locked();
   const auto size = fs::file_size(temp, ec);
   if (ec) return Error{"cannot store upload: " + ec.message()};
+  if (!name.empty()) {  // a replaced track frees its own place and bytes
+    const auto old_size = fs::file_size(dir_ / (name + std::string(kWavExtension)), ec);
+    if (!ec && stored_tracks > 0) {
+      --stored_tracks;
+      stored_bytes -= std::min<std::uintmax_t>(stored_bytes, old_size);
+    }
+    ec.clear();
+  }
   if (stored_tracks + 1 > limits_.max_tracks || stored_bytes + size > limits_.max_bytes) {
     return Error{std::string(kTrackStorageFull) + " (" + std::to_string(stored_tracks) +
                  " tracks, " + std::to_string(stored_bytes >> 20) + " MiB stored)"};
   }
+  auto publish = [&](const std::string& track) -> Result<std::string> {
+    fs::rename(temp, dir_ / (track + std::string(kWavExtension)), ec);
+    if (ec) return Error{"cannot store upload: " + ec.message()};
+    cleanup.release();
+    generation_.fetch_add(1, std::memory_order_release);
+    return track;
+  };
+  if (!name.empty()) return publish(name);  // rename replaces an existing file atomically
   const std::string stamp = utc_stamp(now);
   constexpr int kNameAttempts = 16;
   for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
-    const std::string name = "upload-" + stamp + "-" + random_hex32();
-    const fs::path target = dir_ / (name + std::string(kWavExtension));
-    if (fs::exists(target, ec)) continue;
-    fs::rename(temp, target, ec);
-    if (ec) return Error{"cannot store upload: " + ec.message()};
-    cleanup.release();
-    return name;
+    const std::string generated = "upload-" + stamp + "-" + random_hex32();
+    if (fs::exists(dir_ / (generated + std::string(kWavExtension)), ec)) continue;
+    return publish(generated);
   }
   return Error{"cannot find a free name for the upload"};
 }

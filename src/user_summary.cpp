@@ -67,4 +67,18 @@ void encode_summary(std::span<SummaryEntry> entries, std::string& out) {
   }
 }
 
+bool same_listing(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  const std::size_t header = 2;
+  if (a.substr(0, header) != b.substr(0, header)) return false;
+  for (std::size_t at = header; at + kSummaryRecordBytes <= a.size(); at += kSummaryRecordBytes) {
+    const std::size_t rms = at + kSummaryRmsOffset;
+    const std::size_t after = rms + kSummaryRmsBytes;
+    if (a.substr(at, rms - at) != b.substr(at, rms - at)) return false;
+    const std::size_t end = at + kSummaryRecordBytes;
+    if (a.substr(after, end - after) != b.substr(after, end - after)) return false;
+  }
+  return true;
+}
+
 }  // namespace brigade

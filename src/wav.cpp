@@ -2,6 +2,8 @@
 // the streaming 16-bit writer.
 #include "brigade/wav.hpp"
 
+#include <stdio_ext.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -194,7 +196,9 @@ void phase_weights(double frac, double fc, std::span<float> w) {
   for (float& v : w) v = static_cast<float>(v / sum);
 }
 
-std::vector<float> resample_to_48k(const std::vector<float>& in, std::uint32_t rate) {
+}  // namespace
+
+std::vector<float> resample_to_48k(std::span<const float> in, std::uint32_t rate) {
   const auto in_len = static_cast<std::int64_t>(in.size());
   const std::int64_t out_rate = kSampleRate;
   const std::int64_t out_len = (in_len * out_rate + rate / 2) / rate;
@@ -238,8 +242,6 @@ std::vector<float> resample_to_48k(const std::vector<float>& in, std::uint32_t r
   }
   return out;
 }
-
-}  // namespace
 
 Result<std::vector<float>> read_wav(std::span<const std::uint8_t> bytes,
                                     std::uint32_t max_seconds) {
@@ -357,9 +359,29 @@ WavWriter::~WavWriter() {
 }
 
 Result<void> WavWriter::fail(const char* what) {
-  if (error_.empty())
+  if (error_.empty()) {
     error_ = path_.filename().string() + ": " + what + ": " + std::strerror(errno);
+    salvage();
+  }
   return Error{error_};
+}
+
+void WavWriter::salvage() {
+  if (!file_) return;
+  // What stdio still buffers would be written (or fail again) at fclose: drop it.
+  __fpurge(file_.get());
+  const int fd = ::fileno(file_.get());
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(kWavHeaderBytes)) return;
+  // Keep whole samples only (a partial write may end mid-sample), within the RIFF limit.
+  const std::uint64_t data = std::min<std::uint64_t>(
+      (static_cast<std::uint64_t>(st.st_size) - kWavHeaderBytes) & ~std::uint64_t{1},
+      kMaxWavDataBytes);
+  // Shrinking and rewriting the first bytes need no new space, so they work on a full disk.
+  if (::ftruncate(fd, static_cast<off_t>(kWavHeaderBytes + data)) != 0) return;
+  samples_on_disk_ = data / 2;
+  const auto h = header(samples_on_disk_);
+  if (::pwrite(fd, h.data(), h.size(), 0) == static_cast<ssize_t>(h.size())) (void)::fsync(fd);
 }
 
 Result<void> WavWriter::append(std::span<const float> samples) {
@@ -395,8 +417,8 @@ Result<void> WavWriter::write_block() {
   return patch_header();
 }
 
-Result<void> WavWriter::patch_header() {
-  const auto data_bytes = static_cast<std::uint32_t>(samples_on_disk_ * 2);
+std::array<std::uint8_t, kWavHeaderBytes> WavWriter::header(std::uint64_t samples) {
+  const auto data_bytes = static_cast<std::uint32_t>(samples * 2);
   std::array<std::uint8_t, kWavHeaderBytes> h{};
   std::memcpy(h.data(), "RIFF", 4);
   put32(h.data() + 4, 36 + data_bytes);
@@ -410,6 +432,11 @@ Result<void> WavWriter::patch_header() {
   put16(h.data() + 34, 16);
   std::memcpy(h.data() + 36, "data", 4);
   put32(h.data() + 40, data_bytes);
+  return h;
+}
+
+Result<void> WavWriter::patch_header() {
+  const auto h = header(samples_on_disk_);
   if (std::fseek(file_.get(), 0, SEEK_SET) != 0) return fail("seek");
   if (std::fwrite(h.data(), 1, h.size(), file_.get()) != h.size()) return fail("write header");
   if (std::fflush(file_.get()) != 0) return fail("flush");

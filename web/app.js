@@ -304,7 +304,8 @@ async function uploadTrack(file) {
     let res;
     try {
       // With --admin-token, uploads are an operator's action too.
-      const headers = { 'Content-Type': 'audio/wav' };
+      // The server recognises the format from the file's first bytes, not from this header.
+      const headers = { 'Content-Type': file.type || 'application/octet-stream' };
       const token = sessionStorage.getItem(ADMIN_KEY);
       if (token) headers['X-Admin-Token'] = token;
       res = await fetch(UPLOAD_URL, { method: 'POST', body: file, headers, cache: 'no-store' });
@@ -367,6 +368,8 @@ function initSongSetup() {
     roundsSent = { bpm, repeats, bpr };
   });
 }
+/** The room's rounds settings last written into the inputs ("bpm/repeats/bpr"). */
+let roundsShown = null;
 let roundsSent = null;
 
 function renderSongSetup() {
@@ -384,7 +387,13 @@ function renderSongSetup() {
     $('rounds-status').textContent = r.bpm > 0
       ? `Metronome at ${r.bpm} beats per minute${r.repeats > 0 && r.bpr > 0 ? `, ${r.repeats} rounds of ${r.bpr} beats` : ''}.`
       : 'No metronome.';
-    for (const key of ['bpm', 'repeats', 'bpr']) if (document.activeElement !== $(key)) $(key).value = String(r[key]);
+    // Show the room's values when they change, not on every render: a render between typing
+    // one field and pressing Apply must not undo what the leader typed in another.
+    const shown = `${r.bpm}/${r.repeats}/${r.bpr}`;
+    if (shown !== roundsShown) {
+      roundsShown = shown;
+      for (const key of ['bpm', 'repeats', 'bpr']) if (document.activeElement !== $(key)) $(key).value = String(r[key]);
+    }
   }
   const backing = $('backing-now');
   const type = BACKING_TYPE_LABELS[r.backingType];

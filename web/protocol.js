@@ -114,7 +114,8 @@ export function decodeUserSummary(bytes, offset) {
 /**
  * Parses a 200 reply of the audio exchange.
  * `metadataHeader` is the X-Audio-Metadata header text, `body` the reply bytes.
- * Returns {metadata, users, packets}.
+ * Returns {metadata, users, packets}; `users` is null when the server left the summary out
+ * because the client's user_summary_version is current.
  */
 export function parseAudioReply(metadataHeader, body) {
   if (!metadataHeader) throw new Error('reply lacks X-Audio-Metadata');
@@ -124,7 +125,7 @@ export function parseAudioReply(metadataHeader, body) {
   const metadata = JSON.parse(utf8.decode(body.subarray(0, len)));
   const { users, end } = decodeUserSummary(body, len);
   const packets = decodeContainer(body.subarray(end));
-  return { metadata, users, packets };
+  return { metadata, users: metadata.user_summary_unchanged === true ? null : users, packets };
 }
 
 /** Reads the error text of a non-200 reply: the kill_client message if any. */
@@ -148,6 +149,7 @@ export function errorMessageOf(status, metadataHeader, bodyText) {
  *         flags: {request_lead, mark_start_singing, mark_stop_singing}, chats: string[],
  *         params: {name: string} (other parameters, sent as given), micVolumes: [[userid, v]],
  *         jsonLen: byte length of the JSON prefix (0 = none), adminToken,
+ *         summaryVersion: the user-summary version held (null = send the whole summary),
  *         sessionToken: the server's session credential ('new' asks for one)}
  */
 export function audioQuery(req) {
@@ -158,6 +160,7 @@ export function audioQuery(req) {
   q.set('n_samples', String(req.nSamples));
   if (req.username) q.set('username', req.username);
   q.set('user_summary', '1');
+  if (req.summaryVersion !== null && req.summaryVersion !== undefined) q.set('user_summary_version', String(req.summaryVersion));
   if (req.reset) q.set('reset_user_state', 'true');
   if (req.spectator) q.set('spectator', '1');
   if (req.muted) q.set('muted', '1');

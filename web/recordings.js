@@ -42,6 +42,15 @@ function card(r) {
       item.append(link);
       stems.append(item);
     }
+    if (r.stems_archive) {
+      const item = document.createElement('li');
+      const link = document.createElement('a');
+      link.href = withToken(r.stems_archive);
+      link.download = '';
+      link.textContent = 'All stems (.tar)';
+      item.append(link);
+      stems.append(item);
+    }
     li.append(stems);
   }
   return li;

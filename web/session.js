@@ -3,7 +3,15 @@
 // Clock bookkeeping (all in 48 kHz samples):
 // - On connect, GET /api gives the server clock; the first read ends `offset` seconds behind it,
 //   rounded down to the 60 ms frame grid (so the server can share one Opus stream per delay).
-// - Every exchange reads n samples and, once uploading, writes the same n; both clocks advance by n.
+// - One exchange per 600 ms batch (n_samples = 28800 = 10 Opus packets of 60 ms), due in real
+//   time. The first exchange of a connection reads only (reset_user_state, no write_clock, empty
+//   body); exchanges stay read-only until the encoder holds a whole batch of microphone audio
+//   (about 1.1 s plus the latency after the first reply). From then on every exchange carries
+//   exactly 10 packets, and read_clock and write_clock both advance by 28800.
+// - The user summary is asked for on every exchange with the version the page holds
+//   (user_summary_version): the server leaves it out while the listing is unchanged. The page
+//   drops the version (to refresh the level meters) at a cadence that keeps summary bytes near
+//   SUMMARY_BYTES_PER_SECOND whatever the choir's size.
 // - Decoded reply audio, counted from the connection's first read sample, plays from local frame
 //   `playStart` on. A microphone sample taken at local frame f was sung along with what played at
 //   f - latency, so it is written at the server position of that audio (minus codec lookahead).
@@ -13,6 +21,7 @@ import {
   FRAME_SAMPLES,
   BATCH_SAMPLES,
   MAX_PACKETS_PER_REQUEST,
+  SUMMARY_RECORD_BYTES,
   ADMIN_PARAMS,
   audioQuery,
   parseAudioReply,
@@ -35,8 +44,16 @@ const EXCHANGE_TIMEOUT_MS = 8000;
 /** Reconnect back-off after failures: doubles from the first to the last value. */
 const BACKOFF_FIRST_MS = 1000;
 const BACKOFF_MAX_MS = 10000;
-/** Packets per request at most (the server's container holds 255). */
-const MAX_PACKETS = Math.min(20, MAX_PACKETS_PER_REQUEST);
+/** Packets per exchange: one 600 ms batch (the server's container holds up to 255). */
+const BATCH_PACKETS = Math.min(BATCH_SAMPLES / FRAME_SAMPLES, MAX_PACKETS_PER_REQUEST);
+/** A read-only exchange's packets. */
+const NO_PACKETS = Object.freeze([]);
+/** Level meters refresh at most this often... */
+const LEVELS_MIN_MS = 600;
+/** ...and no more often than keeps full summaries (51 bytes per singer) near this rate. */
+const SUMMARY_BYTES_PER_SECOND = 2000;
+/** Silence pushed to the encoder for a muted block or a capture gap (allocated once). */
+const ZEROS = new Float32Array(4096);
 /** Default position before anyone leads: the last bucket. */
 export const DEFAULT_OFFSET_SECONDS = 18;
 /** Notices kept for the page (refusals and confirmations of room-wide controls). */
@@ -128,6 +145,10 @@ export class Session {
     this.noticeId = 0;
     /** What the page shows. */
     this.users = [];
+    /** The listing as last received, and its version (null: ask for the whole summary). */
+    this.rawUsers = [];
+    this.summaryVersion = null;
+    this.summaryAt = 0;
     this.chats = [];
     this.leader = null;
     this.songStart = 0;
@@ -332,6 +353,7 @@ export class Session {
       reset: true,
     };
     if (this.userBackingVolume !== null) this.pendingParams.user_backing_volume = String(this.userBackingVolume);
+    this.summaryVersion = null;
     this.stats.offsetSeconds = this.offsetSeconds;
     this.stats.readClock = null;
     this.stats.writeClock = null;
@@ -347,19 +369,26 @@ export class Session {
     this.engine.flush();
   }
 
-  /** Feeds microphone blocks (from captureFrom on, contiguous) to the encoder. */
+  /**
+   * Feeds microphone blocks (from captureFrom on, contiguous) to the encoder. Runs per capture
+   * block: it copies nothing and allocates no sample storage (AudioData copies what it is given).
+   */
   capture(frame, buf) {
     const c = this.conn;
     if (!c || !c.encoder || c.captureFrom === null) return;
     if (c.captureNext === null) c.captureNext = c.captureFrom;
     const end = frame + buf.length;
     if (end <= c.captureNext) return;
-    if (frame > c.captureNext) {
-      c.encoder.push(new Float32Array(frame - c.captureNext)); // A gap: keep the stream contiguous.
-      c.captureNext = frame;
+    while (frame > c.captureNext) {
+      // A gap: keep the stream contiguous with silence.
+      const n = Math.min(frame - c.captureNext, ZEROS.length);
+      c.encoder.push(ZEROS.subarray(0, n));
+      c.captureNext += n;
     }
-    const part = buf.slice(c.captureNext - frame);
-    if (this.muted) part.fill(0);
+    const skip = c.captureNext - frame;
+    const length = buf.length - skip;
+    let part = skip === 0 ? buf : buf.subarray(skip);
+    if (this.muted) part = length === ZEROS.length ? ZEROS : ZEROS.subarray(0, Math.min(length, ZEROS.length));
     c.encoder.push(part);
     c.captureNext = end;
   }
@@ -411,19 +440,21 @@ export class Session {
     return bucketOf(this.offsetSeconds, this.firstBucket);
   }
 
-  /** The next exchange's parameters, or null when the microphone has not produced enough yet. */
+  /**
+   * The next exchange: always one 600 ms batch. Read-only until the encoder holds a whole batch;
+   * once uploading, exactly BATCH_PACKETS packets, or null while the microphone is behind.
+   */
   nextRequest(c) {
-    let packets = [];
-    if (c.encoder && c.captureFrom !== null) {
-      packets = c.encoder.packets.slice(0, MAX_PACKETS);
-      if (packets.length === 0) {
-        if (c.writeEnd !== null) return null;
-      } else if (c.writeEnd === null && packets.length < BATCH_SAMPLES / FRAME_SAMPLES) {
-        return null; // Start uploading with a full batch.
-      }
-    }
-    const nSamples = packets.length ? packets.length * FRAME_SAMPLES : BATCH_SAMPLES;
-    return { packets, nSamples };
+    const ready = c.encoder !== null && c.captureFrom !== null && c.encoder.packets.length >= BATCH_PACKETS;
+    if (!ready) return c.writeEnd === null ? { packets: NO_PACKETS, nSamples: BATCH_SAMPLES } : null;
+    return { packets: c.encoder.packets.slice(0, BATCH_PACKETS), nSamples: BATCH_SAMPLES };
+  }
+
+  /** The summary version to echo: null when the page wants the whole summary (levels too). */
+  summaryVersionToSend() {
+    if (this.summaryVersion === null) return null;
+    const everyMs = Math.max(LEVELS_MIN_MS, (this.rawUsers.length * SUMMARY_RECORD_BYTES * 1000) / SUMMARY_BYTES_PER_SECOND);
+    return performance.now() - this.summaryAt < everyMs ? this.summaryVersion : null;
   }
 
   async exchange(c, req) {
@@ -516,6 +547,7 @@ export class Session {
       micVolumes: outbox.micVolumes,
       jsonLen,
       adminToken: this.adminToken,
+      summaryVersion: this.summaryVersionToSend(),
       sessionToken: this.sessionToken,
     });
     this.stats.requests++;
@@ -596,7 +628,12 @@ export class Session {
     this.songEnd = m.song_end_clock || 0;
     for (const [name, text] of m.chats || []) this.chats.push({ name, text, own: false });
     if (this.chats.length > 200) this.chats.splice(0, this.chats.length - 200);
-    this.users = users.map((u) => ({ ...u, bucket: bucketOf(u.delaySeconds, this.firstBucket) }));
+    if (users !== null) {
+      this.rawUsers = users;
+      this.summaryAt = performance.now();
+    }
+    if (Number.isInteger(m.user_summary_version)) this.summaryVersion = m.user_summary_version;
+    this.users = this.rawUsers.map((u) => ({ ...u, bucket: bucketOf(u.delaySeconds, this.firstBucket) }));
     const me = this.users.find((u) => u.id === this.userid);
     this.stats.delaySeconds = me ? me.delaySeconds : this.offsetSeconds;
     this.stats.bucket = bucketOf(this.stats.delaySeconds, this.firstBucket);

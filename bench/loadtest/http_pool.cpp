@@ -6,81 +6,22 @@
 #include <utility>
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/read.hpp>
-#include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
 
 namespace brigade::loadtest {
 namespace {
 
 using boost::system::error_code;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
-/// The parts of a response head the load tester needs.
-struct Head {
-  int status = 0;
-  std::size_t content_length = 0;
-  bool has_length = false;
-  bool close = false;
-  bool chunked = false;
-  std::string_view x_audio_metadata;
-};
-
-/// Parses "HTTP/1.x SSS reason\r\n" and the header lines of `head` (without the final CRLF).
-bool parse_head(std::string_view head, Head& out) {
-  const auto eol = head.find("\r\n");
-  const std::string_view status_line = head.substr(0, eol);
-  if (status_line.size() < 12 || status_line.substr(0, 7) != "HTTP/1.") return false;
-  if (std::from_chars(status_line.data() + 9, status_line.data() + 12, out.status).ec !=
-      std::errc{})
-    return false;
-  out.close = status_line.substr(5, 3) == "1.0";
-  std::size_t at = eol == std::string_view::npos ? head.size() : eol + 2;
-  while (at < head.size()) {
-    auto end = head.find("\r\n", at);
-    if (end == std::string_view::npos) end = head.size();
-    const std::string_view line = head.substr(at, end - at);
-    at = end + 2;
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    const std::string_view name = line.substr(0, colon);
-    const std::string_view value = trim(line.substr(colon + 1));
-    if (iequals(name, "Content-Length")) {
-      if (std::from_chars(value.data(), value.data() + value.size(), out.content_length).ec !=
-          std::errc{})
-        return false;
-      out.has_length = true;
-    } else if (iequals(name, "Connection")) {
-      if (iequals(value, "close")) out.close = true;
-      if (iequals(value, "keep-alive")) out.close = false;
-    } else if (iequals(name, "Transfer-Encoding")) {
-      out.chunked = !iequals(value, "identity");
-    } else if (iequals(name, "X-Audio-Metadata")) {
-      out.x_audio_metadata = value;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 /// One keep-alive connection: connect on demand, write one request, read one response.
 class HttpPool::Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(HttpPool& pool) : pool_(pool), socket_(pool.io_), timer_(pool.io_) {}
+  Connection(HttpPool& pool)
+      : pool_(pool), socket_(pool.io_), timer_(pool.io_), reader_(kMaxResponseBytes) {}
 
   void start(Pending p) {
     pending_ = std::move(p);
@@ -104,7 +45,7 @@ class HttpPool::Connection : public std::enable_shared_from_this<Connection> {
     error_code ignored;
     socket_.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
-    buffer_.clear();
+    reader_.clear();
   }
 
   void stop() {
@@ -130,7 +71,7 @@ class HttpPool::Connection : public std::enable_shared_from_this<Connection> {
   void connect() {
     ++pool_.connections_opened_;
     socket_.async_connect(pool_.endpoint_, [self = shared_from_this()](error_code ec) {
-      if (ec) return self->fail(ec, "connect");
+      if (ec) return self->fail(ec, "connect", Failure::kConnect);
       self->socket_.set_option(net::ip::tcp::no_delay(true));
       self->do_write();
     });
@@ -145,41 +86,23 @@ class HttpPool::Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void do_read_head() {
-    net::async_read_until(socket_, net::dynamic_buffer(buffer_, kMaxResponseBytes), "\r\n\r\n",
-                          [self = shared_from_this()](error_code ec, std::size_t n) {
-                            if (ec) return self->fail(ec, "read header");
-                            self->on_head(n);
-                          });
-  }
-
-  void on_head(std::size_t head_bytes) {
-    if (!parse_head(std::string_view(buffer_).substr(0, head_bytes - 2), head_))
-      return fail_protocol("malformed response head");
-    if (head_.chunked || !head_.has_length) return fail_protocol("response without Content-Length");
-    head_bytes_ = head_bytes;
-    const std::size_t total = head_bytes + head_.content_length;
-    if (total > kMaxResponseBytes) return fail_protocol("response too large");
-    if (buffer_.size() >= total) return finish();
-    net::async_read(socket_, net::dynamic_buffer(buffer_, kMaxResponseBytes),
-                    net::transfer_exactly(total - buffer_.size()),
-                    [self = shared_from_this()](error_code ec, std::size_t) {
-                      if (ec) return self->fail(ec, "read body");
-                      self->finish();
-                    });
+    reader_.async_read(socket_, [self = shared_from_this()](error_code ec) {
+      if (ec) return self->fail(ec, "read response");
+      self->finish();
+    });
   }
 
   void finish() {
     timer_.cancel();
     HttpResult result;
-    result.status = head_.status;
-    // Re-parse the header view: buffer_ may have moved while the body was read.
-    Head head;
-    (void)parse_head(std::string_view(buffer_).substr(0, head_bytes_ - 2), head);
-    result.x_audio_metadata = head.x_audio_metadata;
-    result.body = std::string_view(buffer_).substr(head_bytes_, head_.content_length);
+    result.status = reader_.status();
+    result.x_audio_metadata = reader_.header("X-Audio-Metadata");
+    result.body = reader_.body();
+    result.wire_bytes = reader_.wire_bytes();
+    result.request_bytes = wire_.size();
+    const bool keep_alive = reader_.keep_alive();
     deliver(result);
-    buffer_.erase(0, head_bytes_ + head_.content_length);
-    if (head_.close) close();
+    if (!keep_alive) close();
     pool_.on_idle(this);
   }
 
@@ -193,20 +116,21 @@ class HttpPool::Connection : public std::enable_shared_from_this<Connection> {
     pool_.on_idle(this);
   }
 
-  void fail(error_code ec, const char* where) {
+  void fail(error_code ec, const char* where, Failure kind = Failure::kTransport) {
     if (pending_.done == nullptr) return;  // pool shut down
     // A keep-alive connection the server closed while it sat idle fails at once, before any
     // response byte: send the request again on a new connection, once, as browsers do.
-    const bool closed_while_idle = ec == net::error::eof || ec == net::error::connection_reset ||
-                                   ec == net::error::broken_pipe;
-    if (closed_while_idle && reused_ && !retried_ && !timed_out_ && buffer_.empty()) {
+    const bool closed_while_idle =
+        ec == net::error::eof || ec == boost::beast::http::error::end_of_stream ||
+        ec == net::error::connection_reset || ec == net::error::broken_pipe;
+    if (closed_while_idle && reused_ && !retried_ && !timed_out_ && reader_.nothing_received()) {
       retried_ = true;
       reused_ = false;
       close();
       return connect();
     }
     HttpResult result;
-    result.failure = timed_out_ ? Failure::kTimeout : Failure::kTransport;
+    result.failure = timed_out_ ? Failure::kTimeout : kind;
     result.detail = std::string(where) + ": " + (timed_out_ ? "timeout" : ec.message());
     timer_.cancel();
     close();
@@ -224,10 +148,8 @@ class HttpPool::Connection : public std::enable_shared_from_this<Connection> {
   net::ip::tcp::socket socket_;
   net::steady_timer timer_;  ///< the request's deadline; closes the socket when it fires
   Pending pending_;
-  std::string wire_;    ///< the request bytes being written
-  std::string buffer_;  ///< response bytes read so far (may hold the start of nothing else)
-  Head head_;
-  std::size_t head_bytes_ = 0;
+  std::string wire_;       ///< the request bytes being written
+  ResponseReader reader_;  ///< Beast's parser and the bytes read ahead
   bool timed_out_ = false;
   bool reused_ = false;           ///< this request went out on an already open connection
   bool retried_ = false;          ///< it was already sent again once

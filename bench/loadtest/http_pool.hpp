@@ -1,7 +1,8 @@
 // brigade-loadtest: a minimal asynchronous HTTP/1.1 client over Asio with a fixed pool of
 // keep-alive connections, as a browser keeps a few connections per origin and reuses them.
 // Requests wait in a FIFO queue for a free connection; one request per connection at a time
-// (no pipelining). Content-Length bodies only (what the Bucket Brigade API sends).
+// (no pipelining). Responses are read by Beast's parser (http_response.hpp): any HTTP/1.x
+// framing, so any Bucket Brigade server (e.g. the original behind uWSGI) can be measured.
 //
 // Threading: a pool and its callbacks run on one io_context driven by one thread.
 #pragma once
@@ -18,12 +19,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "http_response.hpp"
+
 namespace brigade::loadtest {
 
 namespace net = boost::asio;
 
 /// What went wrong with a request, apart from its HTTP status.
-enum class Failure { kNone, kTimeout, kTransport, kProtocol };
+/// kConnect: the TCP connection could not be opened (no request was sent, so no latency).
+enum class Failure { kNone, kTimeout, kConnect, kTransport, kProtocol };
 
 /// One request: method GET or POST, target (path and query), body (POST only).
 struct HttpRequest {
@@ -39,6 +43,8 @@ struct HttpResult {
   int status = 0;
   std::string_view x_audio_metadata;
   std::string_view body;
+  std::size_t wire_bytes = 0;     ///< the response as received (head and body)
+  std::size_t request_bytes = 0;  ///< the request as sent (head and body)
 };
 
 using HttpCallback = std::function<void(const HttpResult&)>;

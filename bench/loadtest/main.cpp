@@ -1,5 +1,7 @@
 // brigade-loadtest: simulated singers against any server that implements the Bucket Brigade
 // API. Exit status: 0 passed, 1 an SLO gate or the verify check failed, 2 usage or setup error.
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <exception>
 
@@ -18,6 +20,12 @@ int main(int argc, char** argv) {
   if (!parse_http_url(options->url, url)) {
     std::fprintf(stderr, "brigade-loadtest: --url must look like http://HOST:PORT/PATH\n");
     return 2;
+  }
+  // One keep-alive connection per singer by default: allow as many descriptors as permitted.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &files);
   }
   try {
     net::io_context io(1);

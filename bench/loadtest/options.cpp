@@ -12,23 +12,28 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   Options o;
   double max_p99 = 0.0, max_err = 0.0;
   int write_lag = 0;
+  std::string profile = "page";
   po::options_description d(
       "brigade-loadtest: simulated singers speaking the Bucket Brigade API\n"
-      "usage: brigade-loadtest --url http://127.0.0.1:8080/api --singers N [options]");
+      "usage: brigade-loadtest --url http://127.0.0.1:8080/api --singers N [options]\n"
+      "(--url is required: nothing is sent to a default address)");
   // clang-format off
   d.add_options()
     ("help,h", "this text")
-    ("url", po::value(&o.url)->default_value(o.url), "API base URL (http only)")
+    ("url", po::value(&o.url), "API base URL (http only), e.g. http://127.0.0.1:8080/api (required)")
+    ("profile", po::value(&profile)->default_value(profile), "client to imitate: page (brigade's singer page, request for request) or original (the original Bucket Brigade client)")
+    ("latency-ms", po::value(&o.latency_ms)->default_value(o.latency_ms), "the simulated singers' audio round-trip latency (delays their first upload as on the page)")
+    ("trace", po::value(&o.trace_path), "write one JSON line per request sent (method, target, body bytes, time) to this file")
     ("singers", po::value(&o.singers)->default_value(o.singers), "simulated singers (maximum with --ramp)")
     ("duration", po::value(&o.duration_s)->default_value(o.duration_s), "run length in seconds")
     ("batch-ms", po::value(&o.batch_ms)->default_value(o.batch_ms), "audio per exchange (the page's batch), ms")
-    ("connections", po::value(&o.connections)->default_value(o.connections), "keep-alive connections; 0 = min(singers, 64)")
+    ("connections", po::value(&o.connections)->default_value(o.connections), "keep-alive connections; 0 = one per singer, as each browser has its own")
     ("decode", po::bool_switch(&o.decode), "decode reply audio (on with --verify)")
     ("no-song", "no leader and no song: the original stress.py load (uploads not mixed)")
-    ("no-summary", "do not ask for the user summary (the page asks on every request but the first)")
+    ("no-summary", "never ask for the user summary (the profiles ask as their client does)")
     ("offset", po::value(&o.offset_s)->default_value(o.offset_s), "initial read offset behind the server clock, s")
     ("write-lag-ms", po::value(&write_lag), "write_clock = read_clock - lag (default 0; 1200 with --verify)")
-    ("timeout-ms", po::value(&o.timeout_ms)->default_value(o.timeout_ms), "per-request timeout")
+    ("timeout-ms", po::value(&o.timeout_ms)->default_value(o.timeout_ms), "per-request timeout; 0 = the client's (8000)")
     ("json", po::value(&o.json_path), "write the results as JSON to this file")
     ("max-p99-ms", po::value(&max_p99), "SLO: fail (exit 1) when p99 latency exceeds this")
     ("max-error-rate", po::value(&max_err), "SLO: fail (exit 1) when errors/requests exceeds this")
@@ -59,11 +64,18 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   if (vm.count("max-p99-ms")) o.max_p99_ms = max_p99;
   if (vm.count("max-error-rate")) o.max_error_rate = max_err;
   std::string bad;
+  if (const auto p = parse_profile(profile)) {
+    o.profile = *p;
+  } else {
+    bad = "--profile must be page or original";
+  }
+  if (o.url.empty()) bad = "--url is required (e.g. --url http://127.0.0.1:8080/api)";
+  if (o.latency_ms < 0 || o.latency_ms > 2'000) bad = "--latency-ms must be 0..2000";
   if (o.singers < 1 || o.singers > 100'000) bad = "--singers must be 1..100000";
   if (o.batch_ms < 60 || o.batch_ms > 5'000) bad = "--batch-ms must be 60..5000";
   if (o.duration_s <= 0 || o.duration_s > 86'400) bad = "--duration must be in (0, 86400]";
   if (o.offset_s < 1.0 || o.offset_s > 100.0) bad = "--offset must be 1..100 s";
-  if (o.timeout_ms < 10) bad = "--timeout-ms must be >= 10";
+  if (o.timeout_ms != 0 && o.timeout_ms < 10) bad = "--timeout-ms must be 0 or >= 10";
   if (o.ramp && (o.ramp_start < 1 || o.ramp_step < 1 || o.step_s < 1.0))
     bad = "--ramp-start, --ramp-step must be >= 1 and --step-duration >= 1 s";
   if (o.verify && o.ramp) bad = "--verify and --ramp are exclusive";
@@ -77,7 +89,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     return std::nullopt;
   }
   if (o.verify) o.decode = true;
-  if (o.connections <= 0) o.connections = std::min(o.singers, 64);
+  if (o.connections <= 0) o.connections = o.singers;
+  if (o.timeout_ms == 0) o.timeout_ms = spec(o.profile).default_timeout_ms;
   return o;
 }
 

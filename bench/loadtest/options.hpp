@@ -5,20 +5,25 @@
 #include <optional>
 #include <string>
 
+#include "profile.hpp"
+
 namespace brigade::loadtest {
 
 struct Options {
-  std::string url = "http://127.0.0.1:8080/api";  ///< API base, as the page's apiPath
-  int singers = 100;                              ///< simulated singers (the maximum, with --ramp)
+  std::string url;                   ///< API base, as the page's apiPath (required)
+  Profile profile = Profile::kPage;  ///< which client each singer imitates
+  int latency_ms = 120;      ///< the simulated singer's round-trip audio latency (page setting)
+  std::string trace_path;    ///< --trace FILE: one JSON line per request sent
+  int singers = 100;         ///< simulated singers (the maximum, with --ramp)
   double duration_s = 30.0;  ///< steady-state run length (not for --verify / --ramp)
   int batch_ms = 600;        ///< the page's batch, rounded to whole 60 ms packets
-  int connections = 0;       ///< keep-alive pool size; 0 → min(singers, 64)
+  int connections = 0;       ///< keep-alive pool size; 0 → one per singer (as browsers)
   bool decode = false;       ///< decode reply audio (always on with --verify)
   bool song = true;          ///< a leader leads and starts a song; --no-song: stress.py load
-  bool summary = true;       ///< ask for the user summary, as the page does after its 1st reply
+  bool summary = true;       ///< ask for the user summary as the client does
   double offset_s = 12.0;    ///< initial "time travel" offset before buckets are assigned
   std::optional<int> write_lag_ms;  ///< write_clock = read_clock - lag; default 0 (1200 in verify)
-  int timeout_ms = 5'000;           ///< per request, as a browser gives up on a stuck XHR
+  int timeout_ms = 0;               ///< per request; 0 → the profile's (the page: 8 s)
   std::string json_path;            ///< --json FILE
   std::optional<double> max_p99_ms;
   std::optional<double> max_error_rate;

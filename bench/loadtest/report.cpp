@@ -10,6 +10,12 @@ double ms(std::int64_t micros) {
   return static_cast<double>(micros) / 1000.0;
 }
 
+/// Bytes per singer and second of the measurement.
+double per_singer_second(const Measurement& m, std::uint64_t bytes) {
+  const double d = static_cast<double>(m.singers) * m.seconds;
+  return d > 0 ? static_cast<double>(bytes) / d : 0.0;
+}
+
 }  // namespace
 
 void apply_gates(const Options& o, Measurement& m) {
@@ -25,6 +31,9 @@ void apply_gates(const Options& o, Measurement& m) {
     m.violations.emplace_back(buf);
   }
   if (m.tally.requests() == 0) m.violations.emplace_back("no request completed");
+  if (m.tally.requests() > 0 && m.tally.exchanges_ok == 0) {
+    m.violations.emplace_back("no exchange succeeded");
+  }
   m.held = m.violations.empty();
 }
 
@@ -56,6 +65,16 @@ std::string describe(const Measurement& m, double batch_s) {
                 "latency ms   p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  mean %.2f\n",
                 ms(h.quantile(0.5)), ms(h.quantile(0.9)), ms(h.quantile(0.99)),
                 ms(h.quantile(0.999)), ms(h.max()), h.mean() / 1000.0);
+  out += buf;
+  const Transfer& b = t.bytes;
+  const double out_b = per_singer_second(m, b.response);
+  const double audio = per_singer_second(m, b.audio);
+  const double summary = per_singer_second(m, b.summary);
+  std::snprintf(buf, sizeof buf,
+                "bytes        server out %.0f B per singer-second (reply audio %.0f, user summary "
+                "%.0f, headers and metadata %.0f; %.2fx the audio), in %.0f\n",
+                out_b, audio, summary, out_b - audio - summary, audio > 0 ? out_b / audio : 0.0,
+                per_singer_second(m, b.request));
   out += buf;
   out += "errors      ";
   if (t.errors.empty()) out += " none";
@@ -103,6 +122,14 @@ boost::json::object to_json(const Measurement& m) {
   per["max_exchanges"] = m.max_exchanges;
   per["expected_exchanges"] = m.expected_exchanges;
   o["per_singer"] = std::move(per);
+  boost::json::object bytes;
+  bytes["out_per_singer_second"] = per_singer_second(m, t.bytes.response);
+  bytes["audio_out_per_singer_second"] = per_singer_second(m, t.bytes.audio);
+  bytes["summary_out_per_singer_second"] = per_singer_second(m, t.bytes.summary);
+  bytes["in_per_singer_second"] = per_singer_second(m, t.bytes.request);
+  bytes["out_total"] = t.bytes.response;
+  bytes["in_total"] = t.bytes.request;
+  o["bytes"] = std::move(bytes);
   o["held"] = m.held;
   boost::json::array v;
   for (const auto& s : m.violations) v.push_back(boost::json::string(s));

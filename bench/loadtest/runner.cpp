@@ -8,8 +8,7 @@
 #include <fstream>
 #include <iostream>
 
-#include <boost/json/serialize.hpp>
-
+#include "json_text.hpp"
 #include "verify.hpp"
 
 namespace brigade::loadtest {
@@ -51,7 +50,7 @@ Runner::Runner(net::io_context& io, const Options& options, net::ip::tcp::endpoi
     : io_(io),
       o_(options),
       n_samples_(samples_per_exchange(options.batch_ms)),
-      packets_(kPoolSeconds, options.seed),
+      packets_(kPoolSeconds, options.seed, spec(options.profile).upload_bitrate),
       pool_(io, endpoint, url.host + ":" + std::to_string(url.port),
             static_cast<std::size_t>(options.connections),
             std::chrono::milliseconds(options.timeout_ms)),
@@ -67,8 +66,17 @@ Runner::Runner(net::io_context& io, const Options& options, net::ip::tcp::endpoi
   ctx_.path = url.path;
   ctx_.n_samples = n_samples_;
   ctx_.batch = std::chrono::microseconds(n_samples_ * 1'000'000 / kSampleRate);
-  const int lag_ms = o_.write_lag_ms.value_or(o_.verify ? 1'200 : 0);
-  ctx_.write_lag = Clock{lag_ms} * kSampleRate / 1000;
+  // Verify mode writes every exchange 1.2 s behind its reads (so every singer's tone lands
+  // where the next buckets read it); otherwise the profile decides when uploads begin.
+  if (o_.write_lag_ms || o_.verify) {
+    ctx_.write_lag = Clock{o_.write_lag_ms.value_or(1'200)} * kSampleRate / 1000;
+  }
+  ctx_.profile = o_.profile;
+  ctx_.latency = std::chrono::milliseconds(o_.latency_ms);
+  if (!o_.trace_path.empty()) {
+    ctx_.trace = std::fopen(o_.trace_path.c_str(), "w");
+    if (ctx_.trace == nullptr) throw std::runtime_error("cannot write " + o_.trace_path);
+  }
   ctx_.offset_s = o_.offset_s;
   ctx_.summary = o_.summary;
   ctx_.decode = o_.decode;
@@ -76,25 +84,33 @@ Runner::Runner(net::io_context& io, const Options& options, net::ip::tcp::endpoi
   if (o_.verify) {
     ctx_.verify_freqs = verify_tones(o_.singers);
     ctx_.probe_freqs = verify_probes(o_.singers);
-    const VerifyWindow w = verify_window(ctx_.write_lag, n_samples_);
-    song_.stop_after = w.end + ctx_.write_lag + n_samples_;
+    const VerifyWindow w = verify_window(*ctx_.write_lag, n_samples_);
+    song_.stop_after = w.end + *ctx_.write_lag + n_samples_;
   }
   song_.enabled = o_.song;
 }
 
+Runner::~Runner() {
+  if (ctx_.trace != nullptr) std::fclose(ctx_.trace);
+}
+
 void Runner::start() {
   started_ = SteadyClock::now();
+  ctx_.origin = started_;
   const double batch_s = static_cast<double>(n_samples_) / kSampleRate;
+  const std::string writes =
+      ctx_.write_lag ? "write lag " + std::to_string(*ctx_.write_lag * 1000 / kSampleRate) + " ms"
+                     : "uploads from the page's first full batch";
   std::printf(
-      "brigade-loadtest: %s, %d singers%s, batch %.0f ms (%lld samples), %d connections, "
-      "%s, write lag %lld ms, audio: %zu voice packets of %.0f bytes (mean)\n",
+      "brigade-loadtest: %s, profile %s, %d singers%s, batch %.0f ms (%lld samples), %d "
+      "connections, %s, %s, audio: %zu voice packets of %.0f bytes (mean, %d kb/s)\n",
       o_.verify ? "verify"
       : o_.ramp ? "ramp"
                 : "load",
-      o_.singers, o_.ramp ? " max" : "", batch_s * 1000, static_cast<long long>(n_samples_),
-      o_.connections, o_.song ? "song (leader + server-assigned buckets)" : "no song",
-      static_cast<long long>(ctx_.write_lag * 1000 / kSampleRate), packets_.size(),
-      packets_.mean_packet_bytes());
+      std::string(spec(o_.profile).name).c_str(), o_.singers, o_.ramp ? " max" : "", batch_s * 1000,
+      static_cast<long long>(n_samples_), o_.connections,
+      o_.song ? "song (leader + server-assigned buckets)" : "no song", writes.c_str(),
+      packets_.size(), packets_.mean_packet_bytes(), spec(o_.profile).upload_bitrate / 1000);
   std::fflush(stdout);
   signals_.async_wait([this](boost::system::error_code ec, int) {
     if (ec) return;
@@ -113,6 +129,7 @@ void Runner::start() {
   } else {
     begin_window();
   }
+  last_progress_ = started_;
   tick_.expires_at(started_ + kTick);
   tick_.async_wait([this](boost::system::error_code ec) {
     if (!ec) tick();
@@ -161,18 +178,21 @@ void Runner::progress_line(double t) {
   const auto now = SteadyClock::now();
   int active = 0;
   for (const auto& s : singers_) active += now - s->last_ok() < kActiveBatches * ctx_.batch ? 1 : 0;
-  const Tally& tally = o_.ramp ? stats_.window() : stats_.total();
-  const std::uint64_t requests = stats_.total().requests();
+  // Everything on the line is about the last second; the summary has the totals.
+  const Tally& tally = stats_.interval();
   const auto& h = tally.latency;
+  const double seconds = std::max(1e-3, seconds_between(last_progress_, now));
   std::printf(
-      "[%5.1f s] singers %d/%zu active  %6.1f req/s  p50 %.2f ms  p99 %.2f ms  errors %llu"
-      "%s\n",
-      t, active, singers_.size(), static_cast<double>(requests - last_requests_),
+      "[%5.1f s] singers %d/%zu active  %6.1f req/s  p50 %.2f ms  p99 %.2f ms  errors %llu  "
+      "out %.1f KB/s%s\n",
+      t, active, singers_.size(), static_cast<double>(tally.requests()) / seconds,
       static_cast<double>(h.quantile(0.5)) / 1000.0, static_cast<double>(h.quantile(0.99)) / 1000.0,
       static_cast<unsigned long long>(tally.error_count()),
+      static_cast<double>(tally.bytes.response) / seconds / 1000.0,
       song_.start_clock > 1 ? (song_.end_clock > 1 ? "  [song ended]" : "  [song]") : "");
   std::fflush(stdout);
-  last_requests_ = requests;
+  stats_.reset_interval();
+  last_progress_ = now;
 }
 
 void Runner::tick() {
@@ -256,7 +276,10 @@ int Runner::finish_report() {
   root["n_samples"] = n_samples_;
   root["connections"] = o_.connections;
   root["connections_opened"] = pool_.connections_opened();
-  root["write_lag_ms"] = static_cast<double>(ctx_.write_lag) * 1000.0 / kSampleRate;
+  root["profile"] = std::string(spec(o_.profile).name);
+  if (ctx_.write_lag) {
+    root["write_lag_ms"] = static_cast<double>(*ctx_.write_lag) * 1000.0 / kSampleRate;
+  }
   root["user_summary"] = o_.summary;
   root["decode"] = o_.decode;
   root["tester_cpu_percent"] = wall > 0 ? 100.0 * cpu / wall : 0.0;
@@ -306,7 +329,7 @@ int Runner::finish_report() {
   if (o_.verify) {
     std::vector<const Singer*> view;
     for (const auto& s : singers_) view.push_back(s.get());
-    const VerifyResult v = analyse_verify(view, song_, ctx_.write_lag, n_samples_);
+    const VerifyResult v = analyse_verify(view, song_, *ctx_.write_lag, n_samples_);
     std::printf("%s", v.matrix_text.c_str());
     for (const auto& p : v.problems) std::printf("MISMATCH: %s\n", p.c_str());
     std::printf("verify: %s\n", v.ok ? "every singer hears exactly the earlier buckets" : "FAILED");
@@ -327,7 +350,7 @@ int Runner::finish_report() {
   root["passed"] = status == 0;
   if (!o_.json_path.empty()) {
     std::ofstream f(o_.json_path);
-    f << boost::json::serialize(root) << "\n";
+    f << to_json_text(root) << "\n";
     if (!f) {
       std::fprintf(stderr, "brigade-loadtest: cannot write %s\n", o_.json_path.c_str());
       status = 2;

@@ -24,6 +24,9 @@ class Runner {
  public:
   Runner(net::io_context& io, const Options& options, net::ip::tcp::endpoint endpoint,
          const ParsedUrl& url);
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
 
   /// Schedules the run on the io_context; io.run() returns when it is over.
   void start();
@@ -56,7 +59,7 @@ class Runner {
   SteadyClock::time_point started_;
   bool stopped_ = false;
   bool interrupted_ = false;
-  std::uint64_t last_requests_ = 0;
+  SteadyClock::time_point last_progress_;
 
   // Measurement window (the whole run, or the current ramp step).
   SteadyClock::time_point window_start_;

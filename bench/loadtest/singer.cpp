@@ -20,6 +20,21 @@ constexpr auto kClockRetry = std::chrono::seconds(1);
 constexpr auto kExchangeRetry = std::chrono::milliseconds(100);
 /// Verify tones: amplitude per singer (12 summed stay well below full scale).
 constexpr float kToneAmplitude = 0.05f;
+/// WebCodecs hands encoded packets over a little after the microphone samples arrive.
+constexpr auto kEncoderSlack = std::chrono::milliseconds(20);
+
+const char* failure_kind(Failure f) {
+  switch (f) {
+    case Failure::kTimeout:
+      return "timeout";
+    case Failure::kConnect:
+      return "connect";
+    case Failure::kTransport:
+      return "transport";
+    default:
+      return "protocol";
+  }
+}
 
 std::int64_t micros_since(SteadyClock::time_point t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - t).count();
@@ -78,15 +93,26 @@ void Singer::stop() {
 
 void Singer::connect() {
   const auto sent = SteadyClock::now();
-  ctx_.pool->submit(HttpRequest{false, ctx_.path, {}},
-                    [this, sent](const HttpResult& r) { on_clock(r, sent); });
+  HttpRequest req{false, ctx_.path, {}};
+  trace(req);
+  ctx_.pool->submit(std::move(req), [this, sent](const HttpResult& r) { on_clock(r, sent); });
+}
+
+void Singer::trace(const HttpRequest& req) const {
+  if (ctx_.trace == nullptr) return;
+  const double t = std::chrono::duration<double>(SteadyClock::now() - ctx_.origin).count();
+  // Targets are form-encoded: no character needs JSON escaping.
+  std::fprintf(ctx_.trace,
+               "{\"t\": %.4f, \"singer\": %d, \"method\": \"%s\", \"target\": \"%s\", "
+               "\"body_bytes\": %zu}\n",
+               t, index_, req.post ? "POST" : "GET", req.target.c_str(), req.body.size());
 }
 
 void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
   const auto micros = micros_since(sent);
   if (r.failure != Failure::kNone) {
-    return fail(r.failure == Failure::kTimeout ? "timeout" : "transport", micros,
-                "clock GET: " + r.detail, kClockRetry);
+    return fail(failure_kind(r.failure), micros, "clock GET: " + r.detail, kClockRetry,
+                r.failure != Failure::kConnect);
   }
   if (r.status != 200) {
     return fail("http_" + std::to_string(r.status), micros, "clock GET", kClockRetry);
@@ -95,15 +121,21 @@ void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
   if (auto s = client::parse_clock_reply(r.x_audio_metadata, clock); !s.ok()) {
     return fail("protocol", micros, "clock GET: " + s.message, kClockRetry);
   }
-  ctx_.stats->ok(micros, false);
+  ctx_.stats->ok(micros, false, Transfer{r.request_bytes, r.wire_bytes, 0, 0});
   if (!running_) return;
   // As the page does: half the round trip is the one-way latency.
   const Clock half_rtt = micros * kSampleRate / 2'000'000;
   server_ref_ = clock.server_clock + half_rtt;
   steady_ref_ = SteadyClock::now();
+  // The page's firstReadClock: offset behind the clock, down to the 60 ms grid.
   const Clock start = server_ref_ - static_cast<Clock>(offset_s_ * kSampleRate);
-  read_end_ = start - start % kOpusFrameSamples;
+  first_read_end_ = start - start % kOpusFrameSamples;
+  read_end_ = first_read_end_ - ctx_.n_samples;
   reset_next_ = true;
+  write_end_.reset();
+  first_reply_.reset();
+  connection_ok_ = 0;
+  summary_version_.reset();
   k_ = 0;
   base_ = steady_ref_;
   if (encoder_) encoder_->reset();
@@ -136,9 +168,9 @@ void Singer::exchange() {
     });
     return;
   }
-  const Clock write_clock = read_clock - ctx_.write_lag;
+  const std::optional<Clock> write_clock = next_write_clock(read_clock);
 
-  client::ExchangeParams p;
+  ExchangeFields p;
   p.userid = id_;
   p.read_clock = read_clock;
   p.write_clock = write_clock;
@@ -146,8 +178,8 @@ void Singer::exchange() {
   p.username = name_;
   p.reset_user_state = reset_next_;
   p.session_token = session_token_;  // "new" at first: a session bound from its first reply
-  // The page re-queues user_summary after every processed reply, so not on a connection's first.
-  p.user_summary = ctx_.summary && !reset_next_;
+  p.user_summary = ctx_.summary && (spec(ctx_.profile).summary_on_first || !reset_next_);
+  p.summary_version = summary_version_to_send();
   SongState& song = *ctx_.song;
   if (leader_ && song.enabled) {
     if (!song.lead_sent &&
@@ -159,15 +191,47 @@ void Singer::exchange() {
       p.mark_stop_singing = song.stop_sent = true;
     }
   }
-  HttpRequest req{true, client::exchange_target(p, ctx_.path), {}};
-  build_body(write_clock, req.body);
+  HttpRequest req{true, exchange_target(ctx_.profile, p, ctx_.path), {}};
+  if (write_clock) build_body(*write_clock, req.body);
+  trace(req);
   ++k_;
   const auto sent = SteadyClock::now();
-  ctx_.pool->submit(std::move(req),
-                    [this, sent, read_clock, lead = p.request_lead, start = p.mark_start_singing,
-                     stop = p.mark_stop_singing](const HttpResult& r) {
-                      on_exchange(r, sent, read_clock, lead, start, stop);
-                    });
+  ctx_.pool->submit(std::move(req), [this, sent, read_clock, write_clock, lead = p.request_lead,
+                                     start = p.mark_start_singing,
+                                     stop = p.mark_stop_singing](const HttpResult& r) {
+    if (r.failure == Failure::kNone && r.status == 200) write_end_ = write_clock;
+    on_exchange(r, sent, read_clock, lead, start, stop);
+  });
+}
+
+std::optional<Clock> Singer::next_write_clock(Clock read_clock) const {
+  if (ctx_.write_lag) return read_clock - *ctx_.write_lag;
+  if (write_end_) return *write_end_ + ctx_.n_samples;
+  // The page uploads once its microphone holds a whole batch: captured from the first
+  // reply's playback start (lead-in) plus the singer's latency on.
+  if (!first_reply_) return std::nullopt;
+  const auto ready = *first_reply_ + kLeadIn + ctx_.latency + ctx_.batch + kEncoderSlack;
+  if (SteadyClock::now() < ready) return std::nullopt;
+  return first_read_end_ - 2 * kCodecDelay;
+}
+
+std::optional<std::uint64_t> Singer::summary_version_to_send() const {
+  if (!spec(ctx_.profile).summary_version || !summary_version_) return std::nullopt;
+  if (SteadyClock::now() - summary_at_ >= summary_refresh_interval(listed_)) return std::nullopt;
+  return summary_version_;
+}
+
+void Singer::note_summary(const boost::json::object& meta, std::size_t records, bool present) {
+  std::int64_t version = 0;
+  if (meta.contains("user_summary_version") &&
+      client::get_int(meta, "user_summary_version", version).ok() && version >= 0) {
+    summary_version_ = static_cast<std::uint64_t>(version);
+  }
+  const auto* unchanged = meta.if_contains("user_summary_unchanged");
+  if (present && !(unchanged && unchanged->is_bool() && unchanged->get_bool())) {
+    listed_ = records;
+    summary_at_ = SteadyClock::now();
+  }
 }
 
 void Singer::build_body(Clock write_clock, std::string& body) {
@@ -203,10 +267,8 @@ void Singer::on_exchange(const HttpResult& r, SteadyClock::time_point sent, Cloc
   };
   if (r.failure != Failure::kNone) {
     undo_controls();
-    return fail(r.failure == Failure::kTimeout     ? "timeout"
-                : r.failure == Failure::kTransport ? "transport"
-                                                   : "protocol",
-                micros, r.detail, kExchangeRetry);
+    return fail(failure_kind(r.failure), micros, r.detail, kExchangeRetry,
+                r.failure != Failure::kConnect);
   }
   if (r.status != 200) {
     undo_controls();
@@ -222,9 +284,13 @@ void Singer::on_exchange(const HttpResult& r, SteadyClock::time_point sent, Cloc
     undo_controls();
     return fail("protocol", micros, problem, kExchangeRetry);
   }
-  ctx_.stats->ok(micros, true);
+  ctx_.stats->ok(
+      micros, true,
+      Transfer{r.request_bytes, r.wire_bytes, summary_block_, r.body.size() - reply_audio_offset_});
   ++exchanges_ok_;
+  ++connection_ok_;
   last_ok_ = SteadyClock::now();
+  if (!first_reply_) first_reply_ = last_ok_;
   if (!counted_active_) {
     counted_active_ = true;
     ++song.active;
@@ -246,6 +312,7 @@ void Singer::on_exchange(const HttpResult& r, SteadyClock::time_point sent, Cloc
       leader_reconnected_ = true;
     }
     ++reconnects_;
+    backoff_ = kBackoffFirst;
     return connect();
   }
   schedule_exchange();
@@ -305,11 +372,14 @@ bool Singer::check_reply(const HttpResult& r, Clock read_clock, std::string& pro
     return false;
   }
   const std::size_t records = (std::size_t{bytes[at]} << 8) | bytes[at + 1];
-  at += 2 + records * client::kSummaryRecordSize;
+  summary_block_ = 2 + records * client::kSummaryRecordSize;
+  at += summary_block_;
   if (r.body.size() < at) {
     problem = "user summary truncated";
     return false;
   }
+  reply_audio_offset_ = at;
+  note_summary(meta, records, records > 0 || !meta.contains("user_summary_unchanged"));
   PacketList list;
   if (const auto e = parse_container({bytes + at, r.body.size() - at}, list);
       e != ContainerError::kNone) {
@@ -353,10 +423,17 @@ bool Singer::check_reply(const HttpResult& r, Clock read_clock, std::string& pro
 }
 
 void Singer::fail(const std::string& kind, std::int64_t micros, const std::string& detail,
-                  SteadyClock::duration retry_after) {
-  ctx_.stats->error(kind, micros, name_ + ": " + detail);
+                  SteadyClock::duration retry_after, bool has_latency) {
+  ctx_.stats->error(kind, micros, name_ + ": " + detail, has_latency);
   if (!running_) return;
   ++reconnects_;
+  if (spec(ctx_.profile).backoff) {
+    // The page waits before it reconnects, doubling the wait while failures go on.
+    retry_after = backoff_;
+    backoff_ = std::min<SteadyClock::duration>(kBackoffMax, backoff_ * 2);
+    if (connection_ok_ > 0) backoff_ = kBackoffAfterOk;
+  }
+  connection_ok_ = 0;
   timer_.expires_after(retry_after);
   timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec && running_) connect();

@@ -1,8 +1,9 @@
 // brigade-loadtest: one simulated singer, a timer-driven state machine that speaks the API as
-// the page does (spec §10): GET the clock, read `offset` behind it, then one exchange per
-// batch in real time with read and write clocks advancing by exactly n_samples; the first
-// exchange of every connection carries reset_user_state; delay_seconds in a reply or any error
-// makes it reconnect (new GET, new read clock). Singer 0 of a song run is the leader: it asks
+// its profile's client does (profile.hpp): GET the clock, read `offset` behind it, then one
+// exchange per batch in real time, read-only until the client's microphone would hold a batch,
+// then with read and write clocks advancing together by exactly n_samples; the first exchange
+// of every connection carries reset_user_state; delay_seconds in a reply or any error makes it
+// reconnect (new GET, new read clock). Singer 0 of a song run is the leader: it asks
 // for the lead once everyone is active, starts the song after its own reconnect, and stops it
 // when asked.
 //
@@ -11,16 +12,19 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
 
 #include "brigade/constants.hpp"
 #include "brigade/opus_codec.hpp"
 #include "http_pool.hpp"
+#include "profile.hpp"
 #include "stats.hpp"
 #include "voice.hpp"
 
@@ -52,11 +56,15 @@ struct RunContext {
   Stats* stats = nullptr;
   SongState* song = nullptr;
   const PacketPool* packets = nullptr;
-  std::string path;          ///< API path, e.g. "/api"
-  Clock n_samples = 28'800;  ///< per exchange
+  std::string path;  ///< API path, e.g. "/api"
+  Profile profile = Profile::kPage;
+  SteadyClock::duration latency{};  ///< the singer's audio round trip (delays its first upload)
+  std::FILE* trace = nullptr;       ///< --trace: one JSON line per request
+  SteadyClock::time_point origin;   ///< the run's start (trace times)
+  Clock n_samples = 28'800;         ///< per exchange
   SteadyClock::duration batch{};
-  Clock write_lag = 0;     ///< samples
-  double offset_s = 12.0;  ///< initial offset
+  std::optional<Clock> write_lag;  ///< samples; set: write every exchange at read - lag
+  double offset_s = 12.0;          ///< initial offset
   bool summary = true;
   bool decode = false;
   bool verify = false;
@@ -102,8 +110,15 @@ class Singer {
                    bool carried_lead, bool carried_start, bool carried_stop);
   /// Error path: count it and reconnect (as the page does, without back-off for exchanges).
   void fail(const std::string& kind, std::int64_t micros, const std::string& detail,
-            SteadyClock::duration retry_after);
+            SteadyClock::duration retry_after, bool has_latency = true);
   void build_body(Clock write_clock, std::string& body);
+  /// The write clock of the next exchange, or nothing while it reads only.
+  std::optional<Clock> next_write_clock(Clock read_clock) const;
+  /// The user-summary version to echo, or nothing to ask for the whole summary.
+  std::optional<std::uint64_t> summary_version_to_send() const;
+  /// Reads user_summary_version / user_summary_unchanged and the summary's size.
+  void note_summary(const boost::json::object& meta, std::size_t records, bool present);
+  void trace(const HttpRequest& req) const;
   bool check_reply(const HttpResult& r, Clock read_clock, std::string& problem,
                    std::optional<int>& delay_seconds);
 
@@ -130,6 +145,16 @@ class Singer {
   std::uint64_t k_ = 0;              ///< exchanges sent on this connection
   std::size_t pool_pos_ = 0;         ///< next packet of the shared pool (load mode)
   bool leader_reconnected_ = false;  ///< the leader reconnected after taking the lead
+  Clock first_read_end_ = 0;         ///< the connection's first read clock
+  std::optional<Clock> write_end_;   ///< end of the last interval written on this connection
+  std::optional<SteadyClock::time_point> first_reply_;  ///< of this connection
+  std::uint64_t connection_ok_ = 0;                     ///< good exchanges on this connection
+  SteadyClock::duration backoff_ = kBackoffFirst;       ///< the page's next reconnect wait
+  std::optional<std::uint64_t> summary_version_;        ///< the listing's version held
+  SteadyClock::time_point summary_at_{};                ///< when the last whole summary came
+  std::size_t listed_ = 0;                              ///< singers in that summary
+  std::size_t summary_block_ = 2;                       ///< bytes of the last reply's summary block
+  std::size_t reply_audio_offset_ = 0;  ///< where the last reply's Opus container starts
 
   std::uint64_t exchanges_ok_ = 0;
   std::uint64_t reconnects_ = 0;

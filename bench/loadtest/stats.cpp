@@ -19,18 +19,27 @@ void Tally::merge(const Tally& other) {
   exchanges_ok += other.exchanges_ok;
   clock_gets_ok += other.clock_gets_ok;
   for (const auto& [kind, count] : other.errors) errors[kind] += count;
+  bytes.request += other.bytes.request;
+  bytes.response += other.bytes.response;
+  bytes.summary += other.bytes.summary;
+  bytes.audio += other.bytes.audio;
 }
 
-void Stats::ok(std::int64_t micros, bool exchange) {
-  for (Tally* t : {&total_, &window_}) {
+void Stats::ok(std::int64_t micros, bool exchange, const Transfer& bytes) {
+  for (Tally* t : {&total_, &window_, &interval_}) {
     t->latency.record(micros);
     ++(exchange ? t->exchanges_ok : t->clock_gets_ok);
+    t->bytes.request += bytes.request;
+    t->bytes.response += bytes.response;
+    t->bytes.summary += bytes.summary;
+    t->bytes.audio += bytes.audio;
   }
 }
 
-void Stats::error(const std::string& kind, std::int64_t micros, const std::string& detail) {
-  for (Tally* t : {&total_, &window_}) {
-    t->latency.record(micros);
+void Stats::error(const std::string& kind, std::int64_t micros, const std::string& detail,
+                  bool has_latency) {
+  for (Tally* t : {&total_, &window_, &interval_}) {
+    if (has_latency) t->latency.record(micros);
     ++t->errors[kind];
   }
   if (examples_.size() < kMaxExamples) examples_.push_back(kind + ": " + detail);

@@ -63,12 +63,19 @@ std::vector<float> voice_signal(std::size_t n, std::uint32_t seed) {
   return out;
 }
 
-PacketPool::PacketPool(double seconds, std::uint32_t seed) {
+PacketPool::PacketPool(double seconds, std::uint32_t seed, int bitrate) {
   const auto frames =
       std::max<std::size_t>(1, static_cast<std::size_t>(seconds * kSampleRate / kOpusFrameSamples));
   const auto pcm = voice_signal(frames * kOpusFrameSamples, seed);
-  client::OpusPipe pipe;
-  packets_ = pipe.encode(pcm);
+  codec::Encoder encoder;
+  encoder.set_bitrate(bitrate);
+  std::array<std::uint8_t, codec::kMaxReplyPacketBytes> packet{};
+  for (std::size_t f = 0; f < frames; ++f) {
+    const int n = encoder.encode(
+        std::span<const float>(pcm).subspan(f * kOpusFrameSamples, kOpusFrameSamples), packet);
+    if (n < 0) throw codec::OpusError("opus_encode_float", n);
+    packets_.emplace_back(packet.begin(), packet.begin() + n);
+  }
 }
 
 void PacketPool::append_container(std::string& out, std::size_t first, std::size_t count) const {

@@ -22,8 +22,9 @@ std::vector<float> voice_signal(std::size_t n, std::uint32_t seed);
 /// A fixed ring of encoded 60 ms packets, built once.
 class PacketPool {
  public:
-  /// Encodes `seconds` of voice_signal (rounded to whole packets) with one encoder.
-  explicit PacketPool(double seconds, std::uint32_t seed = 1);
+  /// Encodes `seconds` of voice_signal (rounded to whole packets) with one encoder at
+  /// `bitrate` bits per second.
+  PacketPool(double seconds, std::uint32_t seed, int bitrate);
 
   std::size_t size() const { return packets_.size(); }
   /// Appends an API container of `count` consecutive packets starting at `first` (mod size).

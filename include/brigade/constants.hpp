@@ -9,6 +9,12 @@ namespace brigade {
 /// a block of n samples "at" t covers [t - n, t).
 using Clock = std::int64_t;
 
+/// Largest clock any input may carry: 2^53 samples (5.9 million years at 48 kHz). Exact in a
+/// double and in a JavaScript number, and far enough from INT64_MAX that a clock plus or minus
+/// a ring length, an exchange length or a rounds offset never overflows. Parsers refuse clocks
+/// outside [0, kMaxClock] before any arithmetic.
+inline constexpr Clock kMaxClock = Clock{1} << 53;
+
 /// The only rate the API speaks (the browser client hard-wires it).
 inline constexpr int kSampleRate = 48'000;
 /// One Web Audio render quantum; the occupancy bitmap has one bit per frame.

@@ -72,6 +72,9 @@ struct ExchangeRequest {
   Clock n_samples = 0;  ///< length of the interval read and written
   bool reset_user_state = false;
   bool user_summary = false;
+  /// The summary version the client already holds: with user_summary, the reply omits the
+  /// summary (an empty block) when the listing has not changed since.
+  std::optional<std::uint64_t> known_summary_version;
   bool spectator = false;
   bool muted = false;
   bool hear_monitor = false;
@@ -131,7 +134,14 @@ struct ExchangeResult {
   std::shared_ptr<const std::vector<std::string>> tracks;
   /// The binary user summary (count + 51-byte records); null when not requested.
   std::shared_ptr<const std::string> summary;
+  /// The listing's version now; and whether the summary was left out because the client
+  /// already holds this version.
+  std::uint64_t summary_version = 0;
+  bool summary_unchanged = false;
   ReplySource source = ReplySource::kSilence;
+  /// The song this request's upload was mixed into while it is being recorded (0: none); the
+  /// upload's packets then belong to that song's stem.
+  std::uint64_t recorded_song = 0;
   ReplyLevels levels;
   float loopback_gain = 1.0f;
   /// Room events (joins, lead, song start/stop) wait in the room: call Room::take_events().

@@ -50,6 +50,8 @@ class Encoder {
   int encode(std::span<const float> frame, std::span<std::uint8_t> out);
   /// Back to the freshly-constructed state.
   void reset();
+  /// Target bitrate in bits per second (the load tester imitates clients' upload rates).
+  void set_bitrate(int bits_per_second);
 
  private:
   std::unique_ptr<::OpusEncoder, EncoderDeleter> handle_;

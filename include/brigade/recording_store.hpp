@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "brigade/result.hpp"
@@ -30,6 +31,16 @@ struct RecordingInfo {
   friend bool operator==(const RecordingInfo&, const RecordingInfo&) = default;
 };
 
+/// One singer's stem of a recording.
+struct StemEntry {
+  /// File name in the song's stems directory, e.g. "Ada-1000.opus".
+  std::string name;
+  /// Current size in bytes.
+  std::uintmax_t bytes = 0;
+
+  friend bool operator==(const StemEntry&, const StemEntry&) = default;
+};
+
 /// One file in the recordings directory.
 struct RecordingEntry {
   /// File name, e.g. "2024-05-01-193000.wav".
@@ -42,9 +53,17 @@ struct RecordingEntry {
   /// Length of the audio, from the file size (16-bit mono 48 kHz).
   double duration_seconds = 0.0;
   RecordingInfo info;
+  /// The song's stems (*.opus in its stems directory), by name; empty when it has none.
+  std::vector<StemEntry> stems{};
+
+  /// Bytes of the mix and its stems.
+  std::uintmax_t total_bytes() const;
 
   friend bool operator==(const RecordingEntry&, const RecordingEntry&) = default;
 };
+
+/// A recording's song name: its file name without ".wav" (the stems are in "<song>.stems/").
+std::string song_name(std::string_view recording_name);
 
 /// Writes song recordings as "YYYY-MM-DD-HHMMSS.wav" (UTC; "-2", "-3"… when taken) and keeps
 /// only the newest `keep` *.wav files (by name order, which is time order for our names), and
@@ -85,6 +104,13 @@ class RecordingStore {
   std::vector<RecordingEntry> list() const;
   /// The directory (for serving files).
   const std::filesystem::path& dir() const { return dir_; }
+  /// Where the stems of `recording_name` go: "<song>.stems", a companion (counted in the
+  /// folder's size and deleted with the recording).
+  std::filesystem::path stems_dir(std::string_view recording_name) const {
+    return dir_ / (song_name(recording_name) + std::string(kStemsSuffix));
+  }
+  /// The stems directory's suffix.
+  static constexpr std::string_view kStemsSuffix = ".stems";
 
  private:
   Result<void> finish_locked();

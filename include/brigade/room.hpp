@@ -17,8 +17,8 @@
 #include "brigade/clock.hpp"
 #include "brigade/exchange.hpp"
 #include "brigade/ring_set.hpp"
-#include "brigade/song_control.hpp"
 #include "brigade/room_event.hpp"
+#include "brigade/song_control.hpp"
 #include "brigade/song_phase.hpp"
 #include "brigade/user_summary.hpp"
 
@@ -43,7 +43,8 @@ inline constexpr std::size_t kMaxNameBytes = 64;
 /// A running song whose leader has sent no request for this long ends at the leader's last
 /// write (default of --leader-gone-seconds).
 inline constexpr Clock kLeaderGoneSamples = Clock{30} * kSampleRate;
-/// Longest recording of one song (default of --max-recording-minutes).
+/// Longest recording of one song, the mix and each singer's stem (default of
+/// --max-recording-minutes).
 inline constexpr Clock kMaxRecordingSamples = Clock{60} * 60 * kSampleRate;
 
 struct RoomConfig {
@@ -113,6 +114,8 @@ class Room {
 
   RoomStatus status();
   int max_users() const { return config_.max_users; }
+  /// The cap on one song's recording (mix and stems).
+  Clock max_recording_samples() const { return config_.max_recording_samples; }
   /// The rings' memory is in place (made once, in the constructor; readiness reports it).
   bool rings_allocated() const {
     return rings_.audio().data().size() == static_cast<std::size_t>(kRingSamples);
@@ -160,7 +163,7 @@ class Room {
     bool soloed = false;
     bool listening = false;  ///< last request listened to the solo mix
     bool headphones = true;
-    bool present = false;    ///< joined and not yet reported as left
+    bool present = false;  ///< joined and not yet reported as left
     PendingKeys pending;
   };
 
@@ -205,7 +208,8 @@ class Room {
   void reposition_listeners(User* only, Clock now);
   void fill_backing(Interval span);
   void end_song(Clock now);
-  void write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now);
+  /// Mixes the upload when it falls in the song; returns whether it did.
+  bool write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now);
   void read(const ExchangeRequest& req, User& user, ExchangeBuffers buffers,
             ExchangeResult& result);
   void refresh_summary(Clock now, bool force);
@@ -236,6 +240,8 @@ class Room {
   std::shared_ptr<const std::string> summary_;
   Clock summary_built_at_ = 0;
   bool summary_dirty_ = true;
+  /// Counts changes of the listing (who, names, mic volumes, delays, flags; not rms levels).
+  std::uint64_t summary_version_ = 1;
   int n_active_ = 0;
   std::shared_ptr<const EventList> events_;
   std::shared_ptr<const std::vector<std::string>> tracks_;

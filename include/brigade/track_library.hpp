@@ -1,6 +1,7 @@
 // brigade: the backing-track directory (--tracks-dir): listing, loading, and storing uploads.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -16,7 +17,7 @@
 
 namespace brigade {
 
-/// Largest upload add_upload accepts, in bytes of the WAV file as sent.
+/// Largest upload add_upload accepts, in bytes of the file as sent.
 inline constexpr std::size_t kMaxTrackUploadBytes = std::size_t{32} << 20;
 /// Longest backing track add_upload accepts (after conversion to 48 kHz).
 inline constexpr std::uint32_t kMaxTrackSeconds = 600;
@@ -34,6 +35,10 @@ struct TrackStorageLimits {
 
 /// Backing tracks are played at this gain (the original's ×0.8), leaving headroom for voices.
 inline constexpr float kBackingTrackGain = 0.8f;
+
+/// Name under which /upload?type=backingTrack stores its track (the original's fixed name,
+/// which its page then selects with track=User Upload).
+inline constexpr std::string_view kUserUploadTrackName = "User Upload";
 
 /// The tracks in one directory. A track is a regular, non-hidden file whose name ends in
 /// ".wav" (any case); its name is the file name without that extension. The directory is
@@ -56,13 +61,25 @@ class TrackLibrary {
   /// (empty, path separators, "..", not listed) or an unreadable file.
   Result<std::shared_ptr<const std::vector<float>>> load(const std::string& name) const;
 
-  /// Validates an uploaded WAV (size ≤ kMaxTrackUploadBytes, readable by read_wav, at most
-  /// kMaxTrackSeconds), stores it as "upload-YYYYMMDD-HHMMSS-<8 hex>.wav" (UTC `now`) via a
-  /// temporary hidden file and an atomic rename, and returns the new track name. Refused with
-  /// kTrackStorageFull when the stored file would pass the storage limits.
+  /// Validates and decodes an uploaded audio file (size ≤ kMaxTrackUploadBytes, any container
+  /// decode_audio_file reads, at most kMaxTrackSeconds), then stores it with add_samples under
+  /// a generated name and returns that name. Decoding is the expensive part and takes no lock.
+  /// Refused with kTrackStorageFull when the stored file would pass the storage limits.
   Result<std::string> add_upload(
       std::span<const std::uint8_t> bytes,
       std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+  /// Stores decoded mono 48 kHz samples as a track in the native form, via a temporary hidden
+  /// file and an atomic rename. An empty `name` generates "upload-YYYYMMDD-HHMMSS-<8 hex>" (UTC
+  /// `now`) and never overwrites; a given name (is_safe_track_name) replaces that track, as the
+  /// original's single "User Upload" track is replaced by every upload. Returns the name.
+  Result<std::string> add_samples(
+      std::span<const float> samples, const std::string& name = {},
+      std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+
+  /// Bumped by every stored upload: a cache of loaded samples is stale when it changed (a
+  /// replaced "User Upload" keeps its name).
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
   /// The directory.
   const std::filesystem::path& dir() const { return dir_; }
@@ -82,6 +99,7 @@ class TrackLibrary {
   TrackStorageLimits limits_;
   /// Serialises directory scans against the rename that publishes an upload.
   mutable std::mutex mutex_;
+  std::atomic<std::uint64_t> generation_{0};
 };
 
 /// True if `name` could name a track: non-empty, at most 255 bytes, no '/', '\\', NUL or

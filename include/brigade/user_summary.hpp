@@ -29,6 +29,14 @@ std::uint16_t summary_delay_seconds(std::int64_t delay_samples);
 /// character in two.
 std::string_view truncate_utf8(std::string_view name, std::size_t max_bytes);
 
+/// Byte offset of the rms field inside a record (it changes with every upload).
+inline constexpr std::size_t kSummaryRmsOffset = 44;
+inline constexpr std::size_t kSummaryRmsBytes = 4;
+
+/// True when two encoded blocks list the same singers in the same order with the same names,
+/// mic volumes, delays and flags: they may differ only in the rms levels.
+bool same_listing(std::string_view a, std::string_view b);
+
 /// Sorts entries as the original does (delay seconds, name, mic volume, id as text) and
 /// writes the block: `out` is replaced. At most 65,535 records.
 void encode_summary(std::span<SummaryEntry> entries, std::string& out);

@@ -3,6 +3,7 @@
 // and returns mono 48 kHz float; writing produces the native form: mono 16-bit PCM at 48 kHz.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -37,6 +38,10 @@ inline constexpr std::uint64_t kMaxWavDataBytes = (std::uint64_t{0xFFFF'FFFF} - 
 Result<std::vector<float>> read_wav(std::span<const std::uint8_t> bytes,
                                     std::uint32_t max_seconds = kMaxWavSeconds);
 
+/// Resamples mono audio at `rate` Hz to 48 kHz with the windowed-sinc interpolator read_wav
+/// uses (output clipped to [-1, 1]).
+std::vector<float> resample_to_48k(std::span<const float> in, std::uint32_t rate);
+
 /// Reads a file (at most max_bytes long) and decodes it with read_wav.
 Result<std::vector<float>> read_wav_file(const std::filesystem::path& path,
                                          std::uintmax_t max_bytes = kMaxWavFileBytes,
@@ -47,7 +52,8 @@ Result<std::vector<float>> read_wav_file(const std::filesystem::path& path,
 /// header is patched to describe exactly the samples already on disk (data first, header
 /// second), so a file whose process dies mid-way is a valid, shorter WAV followed by at most
 /// one block of unannounced bytes. finish() (or the destructor) writes the rest and leaves
-/// exact sizes. Not thread-safe; movable.
+/// exact sizes. On a write error the file is cut to what reached the disk and its header
+/// fixed to match; every later call reports that first error. Not thread-safe; movable.
 class WavWriter {
  public:
   /// Samples buffered before a write to disk (0.34 s, 32 KiB).
@@ -85,7 +91,14 @@ class WavWriter {
   WavWriter(std::unique_ptr<std::FILE, FileCloser> file, std::filesystem::path path);
   Result<void> write_block();
   Result<void> patch_header();
+  /// Records the first I/O error and salvages the file (see salvage()).
   Result<void> fail(const char* what);
+  /// After a write error (full disk, file size limit): drops unwritten data, cuts the file to
+  /// the whole samples really on disk and rewrites the header to describe exactly those, so
+  /// the file stays a valid WAV that agrees with its length.
+  void salvage();
+  /// The canonical header for `samples` 16-bit mono samples.
+  static std::array<std::uint8_t, kWavHeaderBytes> header(std::uint64_t samples);
 
   /// The open file; null after finish().
   std::unique_ptr<std::FILE, FileCloser> file_;

@@ -81,17 +81,17 @@ test('the leader picks an uploaded-folder backing track; the next bucket hears i
     await waitFor('the track list', async () => (await picker.locator('option').allTextContents()).includes('tone700'));
     assert.equal(await b.page.locator('#song-setup').isVisible(), false, 'only the leader sets up the song');
 
-    // Upload: a file that is not a WAV is refused with the server's reason; a WAV becomes a track.
+    // Upload: a file that is not audio is refused with the server's reason; a WAV becomes a track.
     const bogus = path.join(dir, 'notes.wav');
     fs.writeFileSync(bogus, 'these are not samples');
     const upload = async (file) => {
       const chooser = a.page.waitForEvent('filechooser');
-      await a.page.getByRole('button', { name: 'Upload a WAV…' }).click();
+      await a.page.getByRole('button', { name: 'Upload a track…' }).click();
       await (await chooser).setFiles(file);
     };
     await upload(bogus);
     const uploadStatus = a.page.locator('#upload-status');
-    await waitFor('the upload refusal', async () => /did not accept “notes\.wav”: not a usable WAV/.test(await uploadStatus.textContent()));
+    await waitFor('the upload refusal', async () => /did not accept “notes\.wav”: not an audio file/.test(await uploadStatus.textContent()));
     await upload(writeSineWav(path.join(dir, 'short.wav'), 500, { seconds: 2 }));
     await waitFor('the upload success', async () => /Uploaded “short\.wav” as “upload-/.test(await uploadStatus.textContent()));
     const uploaded = await picker.inputValue();

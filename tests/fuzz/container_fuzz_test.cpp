@@ -1,51 +1,28 @@
 // Fuzz-style test of the multi-packet container parser: tens of thousands of random and mutated
-// byte strings from a fixed seed. The parser must never read outside its input, and a success
-// must account for every byte.
+// byte strings from a fixed seed, through the libFuzzer target's handler (container_target.cpp).
 #include "brigade/packet_container.hpp"
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include <random>
 #include <string>
 #include <vector>
+
+#include "fuzz_target.hpp"
 
 namespace brigade {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-// Checks the parser's contract on one input; returns the result for statistics.
+// Runs the shared handler (fuzz_target.hpp) on a heap copy of exactly the input's size, so
+// ASan flags any read past its end.
 ContainerError check_invariants(const Bytes& input) {
-  // A heap copy of exactly the input's size, so ASan flags any read past its end.
   const auto heap = std::make_unique<std::uint8_t[]>(input.size() + (input.empty() ? 1 : 0));
   std::copy(input.begin(), input.end(), heap.get());
-  const std::span<const std::uint8_t> bytes(heap.get(), input.size());
-
-  PacketList list;
-  const ContainerError e = parse_container(bytes, list);
-  if (e != ContainerError::kNone) {
-    EXPECT_EQ(list.count, 0u);
-    EXPECT_EQ(list.view().size(), 0u);
-    return e;
-  }
-  EXPECT_FALSE(bytes.empty());
-  EXPECT_EQ(list.count, bytes[0]);
-  EXPECT_LE(list.count, kMaxContainerPackets);
-  // The header byte, one 2-byte length per packet and the packets themselves make up the input.
-  std::size_t total = 1;
-  const std::uint8_t* expected_at = bytes.data() + 1;
-  for (const auto& p : list.view()) {
-    EXPECT_GE(p.size(), 1u);
-    EXPECT_GE(p.data(), bytes.data());
-    EXPECT_LE(p.data() + p.size(), bytes.data() + bytes.size());
-    // Packets are contiguous and in order, each preceded by its big-endian length.
-    EXPECT_EQ(p.data(), expected_at + 2);
-    EXPECT_EQ((std::size_t{expected_at[0]} << 8) | expected_at[1], p.size());
-    expected_at = p.data() + p.size();
-    total += 2 + p.size();
-  }
-  EXPECT_EQ(total, bytes.size());
-  return e;
+  return fuzz::container_input(std::span<const std::uint8_t>(heap.get(), input.size()));
 }
 
 Bytes valid_container(std::mt19937_64& rng) {

@@ -207,7 +207,10 @@ TEST_F(ChoirTest, TheSizeCapDeletesTheOldestRecordingsFirst) {
   EXPECT_TRUE(fs::exists(recordings_.path() / (old[1] + ".wav")));
   EXPECT_TRUE(fs::exists(recordings_.path() / (old[2] + ".wav")));
   std::uintmax_t total = 0;
-  for (const auto& e : fs::directory_iterator(recordings_.path())) total += e.file_size();
+  // Everything counts, the songs' stems folders included.
+  for (const auto& e : fs::recursive_directory_iterator(recordings_.path())) {
+    if (e.is_regular_file()) total += e.file_size();
+  }
   EXPECT_LE(total, std::uintmax_t{1} << 20);
 }
 

@@ -81,6 +81,47 @@ TEST_F(Exchange, SummaryBlockIsPresentButEmptyWhenNotRequested) {
   EXPECT_EQ(r.reply.packets.size(), 2u);
 }
 
+TEST_F(Exchange, SummaryIsLeftOutWhileTheClientHoldsItsVersion) {
+  client::Singer ann(*http_, 21, "Ann");
+  ann.connect(3.0);
+  ExchangeParams p;
+  p.user_summary = true;
+  auto r = ann.exchange(kChunk, nullptr, p);
+  ASSERT_TRUE(r.ok()) << r.problem;
+  ASSERT_EQ(r.reply.summary.size(), 1u);
+  const std::int64_t version = r.reply.metadata.at("user_summary_version").as_int64();
+  EXPECT_FALSE(r.reply.metadata.contains("user_summary_unchanged"));
+
+  // Echoing the version: an empty block (the count 0), flagged as unchanged.
+  p.extra = {{"user_summary_version", std::to_string(version)}};
+  r = ann.exchange(kChunk, nullptr, p);
+  ASSERT_TRUE(r.ok()) << r.problem;
+  EXPECT_TRUE(r.reply.summary.empty());
+  EXPECT_TRUE(r.reply.metadata.at("user_summary_unchanged").as_bool());
+  EXPECT_EQ(r.reply.metadata.at("user_summary_version").as_int64(), version);
+  EXPECT_EQ(r.reply.packets.size(), static_cast<std::size_t>(kChunk / 2880));
+
+  // A stale version (someone joined since) gets the whole summary again.
+  client::Singer bob(*http_, 22, "Bob");
+  bob.connect(3.0);
+  ASSERT_TRUE(bob.exchange(kChunk).ok());
+  r = ann.exchange(kChunk, nullptr, p);
+  ASSERT_TRUE(r.ok()) << r.problem;
+  EXPECT_EQ(r.reply.summary.size(), 2u);
+  EXPECT_GT(r.reply.metadata.at("user_summary_version").as_int64(), version);
+
+  // Without user_summary_version (the original client): always the whole summary.
+  p.extra.clear();
+  r = ann.exchange(kChunk, nullptr, p);
+  ASSERT_TRUE(r.ok()) << r.problem;
+  EXPECT_EQ(r.reply.summary.size(), 2u);
+
+  // A malformed version is a clear 400.
+  p.extra = {{"user_summary_version", "-1"}};
+  const auto bad = ann.exchange(kChunk, nullptr, p);
+  EXPECT_EQ(bad.http.status, 400);
+}
+
 TEST_F(Exchange, ContinuousExchangesWithUploadsSucceed) {
   client::Singer ann(*http_, 11, "Ann");
   ann.connect(3.0);

@@ -6,6 +6,7 @@
 // server's past when it is read and the tests rarely wait. The clock model still holds: every
 // read ends at or before the server clock (client::Singer sleeps when it would not), and a
 // rounds copy is only written once it ends in the server's past.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -550,20 +551,74 @@ TEST_F(Features, FinishedSongIsRecordedAsTheLastBucketHeardIt) {
   EXPECT_EQ(http_->get("/recordings/no-such.wav").status, 404);
 }
 
+TEST_F(Features, AWriteErrorStopsTheRecordingWithAValidFileAndOneLogLine) {
+  // The server may write files of at most this size (RLIMIT_FSIZE, set on the running server):
+  // about 1.5 s of audio, while the song lasts 3 s. Odd, so the failing write ends mid-sample.
+  constexpr rlim_t kFileSizeLimit = 150'001;
+  capture_stderr_ = true;
+  start_server();
+  const rlimit limit{kFileSizeLimit, kFileSizeLimit};
+  ASSERT_EQ(::prlimit(server_->pid(), RLIMIT_FSIZE, &limit, nullptr), 0) << strerror(errno);
+  Choir choir(*http_, 12.0, 15.0);
+  open_room(choir, {}, /*leader_sings=*/true);
+  ExchangeParams start;
+  start.mark_start_singing = true;
+  choir.lead_tone(440.0, 0.0f, start);
+  for (int i = 0; i < 5; ++i) choir.lead_tone(440.0, 0.2f);
+  const Clock song_end = choir.leader_begin();
+  ExchangeParams stop;
+  stop.mark_stop_singing = true;
+  choir.lead(nullptr, stop);
+
+  // Wait until the recorder is past the song's end (last bucket 9 s + 3 s margin + polling).
+  while (client::local_clock_now() < song_end + 14 * kSampleRate) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(recordings_.path())) {
+    if (e.path().extension() == ".wav") files.push_back(e.path());
+  }
+  ASSERT_EQ(files.size(), 1u);
+  const auto size = fs::file_size(files[0]);
+  EXPECT_LE(size, kFileSizeLimit);
+  EXPECT_GT(size, kFileSizeLimit / 2);  // what reached the disk is kept
+  const auto samples = read_wav_file(files[0]);
+  ASSERT_TRUE(samples) << samples.error();
+  EXPECT_EQ(samples.value().size() * 2 + kWavHeaderBytes, size);  // header agrees with the data
+  // Listed as a finished recording (its header sizes match its length).
+  const auto listing = http_->get("/api/recordings");
+  ASSERT_EQ(listing.status, 200);
+  const auto list = boost::json::parse(listing.body).at("recordings").as_array();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].at("name").as_string(), files[0].filename().string());
+  EXPECT_EQ(list[0].at("finished"), true);
+  // One log line for the whole song, however many blocks failed after it.
+  const std::string log = server_->output();
+  std::size_t lines = 0;
+  for (std::size_t at = 0; (at = log.find("recording stopped", at)) != std::string::npos; ++at) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 1u) << log;
+  expect_serving();
+}
+
 // --- 6. Upload ----------------------------------------------------------------------------------
 
-TEST_F(Features, UploadRejectsNonWavAndOversizeAndPublishesValidTracks) {
+TEST_F(Features, UploadRejectsNonAudioAndOversizeAndPublishesValidTracks) {
   start_server();
   const auto before = http_->get("/api/tracks");
   ASSERT_EQ(before.status, 200);
   EXPECT_EQ(before.header("Content-Type"), "application/json");
   EXPECT_EQ(before.body, R"({"tracks":[]})");
 
-  // Not a WAV: 400 with a JSON message.
+  // Not audio: 415 with a JSON message; an MP3 signature without MP3 frames: 400.
+  const auto text = http_->post("/api/upload", "this is not audio");
+  EXPECT_EQ(text.status, 415);
+  EXPECT_EQ(text.header("Content-Type"), "application/json");
+  EXPECT_NE(error_message(text).find("not an audio file"), std::string::npos) << text.body;
   const auto junk = http_->post("/api/upload", "ID3 this is an mp3, honest");
   EXPECT_EQ(junk.status, 400);
-  EXPECT_EQ(junk.header("Content-Type"), "application/json");
-  EXPECT_NE(error_message(junk).find("WAV"), std::string::npos) << junk.body;
+  EXPECT_NE(error_message(junk).find("MP3"), std::string::npos) << junk.body;
   EXPECT_EQ(http_->post("/api/upload", "").status, 400);
 
   // Over 32 MiB: 413 from the announced length, before any body is read.
@@ -582,7 +637,7 @@ TEST_F(Features, UploadRejectsNonWavAndOversizeAndPublishesValidTracks) {
   // Over the API's 1 MiB but within the upload limit: refused for its content, not its size.
   // (Not a full 32 MiB: a Debug or sanitizer server needs seconds to read that much.)
   const auto mid = http_->post("/api/upload", std::string(std::size_t{2} << 20, 'x'));
-  EXPECT_EQ(mid.status, 400) << mid.body;
+  EXPECT_EQ(mid.status, 415) << mid.body;
   EXPECT_EQ(json::serialize(json::parse(http_->get("/api/tracks").body)), R"({"tracks":[]})");
 
   // A valid WAV (1 s, mono 16-bit 48 kHz): stored under a new name, listed at once, bit-exact.

@@ -104,6 +104,17 @@ class Ops : public ServerTest {
 
   /// The one recording, checked to be a complete WAV: the RIFF and data sizes in its header
   /// match the file's length, and it decodes. Returns its length in samples.
+  /// The recording opens when the song starts (its singers' stems begin then); its WAV has
+  /// audio on disk once the recorder has reached the last bucket.
+  bool mix_has_audio() {
+    if (events("recording_started").empty()) return false;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(recordings_.path(), ec)) {
+      if (e.path().extension() == ".wav" && e.file_size(ec) > 44) return true;
+    }
+    return false;
+  }
+
   std::size_t the_complete_recording() {
     std::vector<fs::path> wavs;
     for (const auto& e : fs::directory_iterator(recordings_.path())) {
@@ -254,8 +265,7 @@ TEST_F(Ops, DrainEndsAtTheTimeoutWhileTheSongGoesOn) {
   Leader leader(*http_);
   leader.start_song(2);
   // The recorder trails the last bucket by a few seconds: sing until it has opened the file.
-  ASSERT_TRUE(leader.sing_until([&] { return !events("recording_started").empty(); }, 20s))
-      << server_->output();
+  ASSERT_TRUE(leader.sing_until([&] { return mix_has_audio(); }, 20s)) << server_->output();
   server_->signal(SIGTERM);
   ASSERT_EQ(wait_for_readyz(503).status, 503);
   // Sing on until the server goes away (it must, 2 s after the signal; bounded here by 20 s).
@@ -280,8 +290,7 @@ TEST_F(Ops, ASecondSignalStopsAtOnceAndStillFinishesTheRecording) {
   start({"--drain-timeout", "600"});
   Leader leader(*http_);
   leader.start_song(3);
-  ASSERT_TRUE(leader.sing_until([&] { return !events("recording_started").empty(); }, 20s))
-      << server_->output();
+  ASSERT_TRUE(leader.sing_until([&] { return mix_has_audio(); }, 20s)) << server_->output();
   server_->signal(SIGTERM);
   ASSERT_EQ(wait_for_readyz(503).status, 503);
   ASSERT_TRUE(leader.sing().ok());  // still singing: the drain would wait for the song

@@ -35,6 +35,7 @@ class ServerTest : public ::testing::Test {
   /// Starts the server with extra flags (fixtures that need flags call this from their tests).
   void start_server(const std::vector<std::string>& extra_args = {}) {
     client::ServerOptions o = server_options();
+    o.capture_stderr = capture_stderr_;
     o.extra_args.insert(o.extra_args.end(), extra_args.begin(), extra_args.end());
     server_ = std::make_unique<client::ServerProcess>(o);
     http_ = make_client();
@@ -60,6 +61,8 @@ class ServerTest : public ::testing::Test {
     EXPECT_EQ(res.status, 200) << "server stopped serving";
   }
 
+  /// Set before start_server() to read the server's log lines from server_->output().
+  bool capture_stderr_ = false;
   std::unique_ptr<client::ServerProcess> server_;
   std::unique_ptr<client::HttpClient> http_;
 };

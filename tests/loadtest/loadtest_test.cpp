@@ -11,6 +11,9 @@
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/json.hpp>
 
 #include "support/server_process.hpp"
@@ -26,18 +29,17 @@ struct LoadtestRun {
   boost::json::object json;
 };
 
-/// Runs brigade-loadtest against `server` with `args`; returns its exit status, output, JSON.
-LoadtestRun run_loadtest(const ServerProcess& server, const std::string& args,
-                         const std::string& name) {
+/// Runs brigade-loadtest against 127.0.0.1:`port` with `args`; returns its exit status,
+/// output, JSON.
+LoadtestRun run_loadtest(int port, const std::string& args, const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path();
   const auto json_path =
       dir / ("brigade-loadtest-" + name + "-" + std::to_string(getpid()) + ".json");
   const auto out_path =
       dir / ("brigade-loadtest-" + name + "-" + std::to_string(getpid()) + ".out");
   const std::string cmd = std::string(BRIGADE_LOADTEST_BINARY) +
-                          " --url http://127.0.0.1:" + std::to_string(server.port()) + "/api " +
-                          args + " --json " + json_path.string() + " > " + out_path.string() +
-                          " 2>&1";
+                          " --url http://127.0.0.1:" + std::to_string(port) + "/api " + args +
+                          " --json " + json_path.string() + " > " + out_path.string() + " 2>&1";
   LoadtestRun run;
   const int rc = std::system(cmd.c_str());
   run.exit_status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
@@ -54,6 +56,11 @@ LoadtestRun run_loadtest(const ServerProcess& server, const std::string& args,
   std::filesystem::remove(json_path);
   std::filesystem::remove(out_path);
   return run;
+}
+
+LoadtestRun run_loadtest(const ServerProcess& server, const std::string& args,
+                         const std::string& name) {
+  return run_loadtest(server.port(), args, name);
 }
 
 ServerOptions server_options() {
@@ -115,8 +122,52 @@ TEST(LoadtestEndToEnd, HundredSingersTenSecondsWithoutErrors) {
   // Each singer reconnected exactly once: to the bucket the server assigned.
   EXPECT_EQ(run.json.at("reconnects").to_number<int>(), 100);
   EXPECT_TRUE(run.json.at("song_started").as_bool());
-  // Keep-alive connections were reused, not opened per request.
-  EXPECT_LE(run.json.at("connections_opened").to_number<int>(), 64);
+  // Keep-alive connections were reused, not opened per request (at most one per singer).
+  EXPECT_LE(run.json.at("connections_opened").to_number<int>(), 100);
+  // The page profile's bytes were counted: replies carry audio.
+  EXPECT_GT(run.json.at("bytes").as_object().at("audio_out_per_singer_second").to_number<double>(),
+            0.0);
+}
+
+TEST(LoadtestEndToEnd, OriginalProfileSingsWithoutErrors) {
+  ServerProcess server(server_options());
+  const LoadtestRun run = run_loadtest(
+      server, "--profile original --singers 20 --duration 6 --timeout-ms 30000", "original");
+  SCOPED_TRACE(run.output);
+  EXPECT_EQ(run.exit_status, 0);
+  EXPECT_EQ(run.json.at("profile").as_string(), "original");
+  EXPECT_EQ(at_int(run.json, "requests", "errors"), 0);
+  EXPECT_GE(at_int(run.json, "requests", "exchanges_ok"), 20 * 4);
+  // The original asks for the whole summary every time: no exchange left it out.
+  const auto& bytes = run.json.at("bytes").as_object();
+  EXPECT_GT(bytes.at("summary_out_per_singer_second").to_number<double>(), 0.0);
+  // Numbers are written plainly (600, not 6E2).
+  EXPECT_EQ(run.output.find("E2"), std::string::npos);
+  EXPECT_EQ(run.json.at("batch_ms").to_number<double>(), 600.0);
+}
+
+TEST(LoadtestEndToEnd, EveryRequestFailingExitsNonZeroAndCountsNoLatency) {
+  int port = 0;
+  {
+    // A port nobody listens on.
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor a(
+        io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+    port = a.local_endpoint().port();
+  }
+  const LoadtestRun run = run_loadtest(port, "--singers 3 --duration 2", "refused");
+  SCOPED_TRACE(run.output);
+  EXPECT_EQ(run.exit_status, 1);
+  EXPECT_EQ(at_int(run.json, "requests", "exchanges_ok"), 0);
+  EXPECT_GT(run.json.at("errors").as_object().at("connect").to_number<int>(), 0);
+  // A refused connect is not a latency.
+  EXPECT_EQ(run.json.at("latency_ms").as_object().at("max").to_number<double>(), 0.0);
+}
+
+TEST(LoadtestEndToEnd, WithoutUrlItSendsNothingAndExplains) {
+  const std::string cmd = std::string(BRIGADE_LOADTEST_BINARY) + " > /dev/null 2>&1";
+  const int rc = std::system(cmd.c_str());
+  EXPECT_EQ(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, 2);
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ void parse(const std::string& body, PacketList& out) {
 
 TEST(SharedEncoders, TheSecondListenerOfAFrameReusesTheFirstListenersPacket) {
   SharedEncoders shared;
-  codec::Encoder own_a, own_b;
+  std::optional<codec::Encoder> own_a, own_b;
   const ShareKey key{6, 1.0f};
   std::string a, b;
   ASSERT_TRUE(shared.append_packets(key, 100, tone(100), own_a, a, kNow));
@@ -36,11 +36,14 @@ TEST(SharedEncoders, TheSecondListenerOfAFrameReusesTheFirstListenersPacket) {
   EXPECT_EQ(stats.encoded, kFrames);
   EXPECT_EQ(stats.reused, kFrames);
   EXPECT_EQ(stats.missed, 0u);
+  // Nobody missed, so no singer needed an encoder of its own.
+  EXPECT_FALSE(own_a.has_value());
+  EXPECT_FALSE(own_b.has_value());
 }
 
 TEST(SharedEncoders, AnotherDelayOrBackingLevelIsAnotherStream) {
   SharedEncoders shared;
-  codec::Encoder own;
+  std::optional<codec::Encoder> own;
   std::string a, b, c;
   ASSERT_TRUE(shared.append_packets({6, 1.0f}, 100, tone(100), own, a, kNow));
   ASSERT_TRUE(shared.append_packets({9, 1.0f}, 100, tone(100), own, b, kNow));
@@ -52,13 +55,15 @@ TEST(SharedEncoders, AnotherDelayOrBackingLevelIsAnotherStream) {
 
 TEST(SharedEncoders, AFrameTheGroupSkippedComesFromTheSingersOwnEncoder) {
   SharedEncoders shared;
-  codec::Encoder own;
+  std::optional<codec::Encoder> own;
   const ShareKey key{6, 1.0f};
   std::string ahead, behind;
   // One listener jumps to frame 200; another then asks for 195..204: 195..199 were never
   // encoded by the group and it cannot go back, 200..204 are cached.
   ASSERT_TRUE(shared.append_packets(key, 200, tone(200), own, ahead, kNow));
+  EXPECT_FALSE(own.has_value());
   ASSERT_TRUE(shared.append_packets(key, 195, tone(195), own, behind, kNow));
+  EXPECT_TRUE(own.has_value());  // made for the misses
   EXPECT_EQ(shared.stats().missed, 5u);
   EXPECT_EQ(shared.stats().reused, 5u);
   PacketList packets;
@@ -68,7 +73,7 @@ TEST(SharedEncoders, AFrameTheGroupSkippedComesFromTheSingersOwnEncoder) {
 
 TEST(SharedEncoders, TheSharedStreamDecodesToTheTone) {
   SharedEncoders shared;
-  codec::Encoder own;
+  std::optional<codec::Encoder> own;
   client::OpusPipe listener;
   std::vector<float> heard;
   for (std::int64_t first = 100; first < 130; first += kFrames) {
@@ -88,7 +93,7 @@ TEST(SharedEncoders, TheSharedStreamDecodesToTheTone) {
 
 TEST(SharedEncoders, BeyondTheGroupCapASingerUsesItsOwnEncoder) {
   SharedEncoders shared;
-  codec::Encoder own;
+  std::optional<codec::Encoder> own;
   std::string out;
   for (std::size_t i = 0; i < SharedEncoders::kMaxGroups; ++i) {
     out.clear();
@@ -97,7 +102,7 @@ TEST(SharedEncoders, BeyondTheGroupCapASingerUsesItsOwnEncoder) {
   }
   EXPECT_EQ(shared.group_count(), SharedEncoders::kMaxGroups);
   // A new key: no new group, but a whole, decodable stream from the singer's own encoder.
-  codec::Encoder fresh;
+  std::optional<codec::Encoder> fresh;
   std::string beyond;
   ASSERT_TRUE(shared.append_packets({999, 0.5f}, 100, tone(100), fresh, beyond, kNow));
   EXPECT_EQ(shared.group_count(), SharedEncoders::kMaxGroups);

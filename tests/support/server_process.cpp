@@ -38,15 +38,13 @@ std::uint16_t parse_listening_line(std::string_view line) {
 }  // namespace
 
 ServerProcess::ServerProcess(ServerOptions options) {
-  std::vector<std::string> args = {options.binary,
-                                   "--listen",
-                                   "127.0.0.1:0",
-                                   "--web-root",
-                                   options.web_root,
-                                   "--threads",
-                                   std::to_string(options.threads),
-                                   "--log-level",
-                                   options.log_level};
+  std::vector<std::string> args = {options.binary, "--listen", "127.0.0.1:0"};
+  if (!options.web_root.empty()) {
+    args.emplace_back("--web-root");
+    args.push_back(options.web_root);
+  }
+  args.insert(args.end(),
+              {"--threads", std::to_string(options.threads), "--log-level", options.log_level});
   if (options.max_users > 0) {
     args.emplace_back("--max-users");
     args.push_back(std::to_string(options.max_users));

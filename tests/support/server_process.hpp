@@ -15,7 +15,7 @@ namespace brigade::client {
 /// How to start the server. `binary` and `web_root` usually come from compile definitions.
 struct ServerOptions {
   std::string binary;
-  std::string web_root;
+  std::string web_root;  ///< "" → no --web-root flag (the server's own default)
   int threads = 2;
   int max_users = 0;  ///< 0 → the server's default (flag not passed)
   std::string log_level = "warn";

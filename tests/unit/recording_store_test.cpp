@@ -130,6 +130,42 @@ TEST(RecordingStore, RetentionOnStartNeverDeletesTheOpenFile) {
   ASSERT_TRUE(store.append(std::vector<float>(10, 0.0f)).ok());
 }
 
+TEST(RecordingStore, ASongsStemsAreListedWithItAndDeletedWithIt) {
+  TempDir dir;
+  RecordingStore store(dir.path(), 2);
+  std::vector<std::string> songs;
+  for (int i = 0; i < 3; ++i) {
+    auto name = store.start(at(i * 60));
+    ASSERT_TRUE(name.ok());
+    songs.push_back(name.value());
+    const fs::path stems = store.stems_dir(name.value());
+    EXPECT_EQ(stems, dir.path() / (song_name(name.value()) + ".stems"));
+    fs::create_directories(stems);
+    { std::ofstream(stems / "Bo-2.opus") << "bbbb"; }
+    { std::ofstream(stems / "Ada-1.opus") << "aa"; }
+    { std::ofstream(stems / "notes.txt") << "not a stem"; }
+    ASSERT_TRUE(store.append(std::vector<float>(10, 0.0f)).ok());
+    ASSERT_TRUE(store.finish().ok());
+  }
+  const auto list = store.list();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].stems, (std::vector<StemEntry>{{"Ada-1.opus", 2}, {"Bo-2.opus", 4}}));
+  EXPECT_EQ(list[0].total_bytes(), list[0].bytes + 6);
+  // The oldest song went as a whole: its WAV and its stems directory.
+  EXPECT_FALSE(fs::exists(dir.path() / songs[0]));
+  EXPECT_FALSE(fs::exists(store.stems_dir(songs[0])));
+  EXPECT_TRUE(fs::exists(store.stems_dir(songs[1]) / "Ada-1.opus"));
+}
+
+TEST(RecordingStore, ALeftOverStemsDirectoryIsNotReused) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "2024-05-01-193000.stems");
+  RecordingStore store(dir.path());
+  auto name = store.start(at(0));
+  ASSERT_TRUE(name.ok());
+  EXPECT_EQ(name.value(), "2024-05-01-193000-2.wav");
+}
+
 TEST(RecordingStore, DestructorFinishesTheFile) {
   TempDir dir;
   {

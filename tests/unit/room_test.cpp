@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <numbers>
 #include <vector>
@@ -260,6 +261,34 @@ TEST_F(RoomTest, ClocksOutsideTheRingOrInTheFutureAreRefused) {
   tick();
   const auto outcome = exchange(upload_request(1, 0), std::vector<float>(kN - 1, 0.0f));
   EXPECT_EQ(outcome.status, ExchangeStatus::kBadRequest);
+}
+
+TEST_F(RoomTest, ExtremeClocksAreRefusedWithoutOverflow) {
+  // The parser bounds wire clocks to [0, kMaxClock]; the room must stay defined for any int64
+  // anyway (this test runs under UBSan in the ASan tree, where an overflow aborts).
+  ok(upload_request(1, 3 * kSecond));
+  constexpr Clock kMin = std::numeric_limits<Clock>::min();
+  constexpr Clock kMax = std::numeric_limits<Clock>::max();
+  for (const Clock c : {kMin, kMin + 1, Clock{-1}, Clock{0}, kMaxClock, kMax - 1, kMax}) {
+    SCOPED_TRACE(c);
+    for (const bool reset : {true, false}) {
+      ExchangeRequest read = request(1, 3 * kSecond);
+      read.read_clock = c;
+      read.reset_user_state = reset;
+      EXPECT_EQ(exchange(read).status, ExchangeStatus::kBadRequest);
+      ExchangeRequest write = upload_request(1, 3 * kSecond);
+      write.write_clock = c;
+      write.reset_user_state = reset;
+      EXPECT_EQ(exchange(write, tone(440, 0.5f)).status, ExchangeStatus::kBadRequest);
+    }
+  }
+  // None of them touched the singer: its delay is still 3 s and its clocks continue.
+  tick();
+  ok(upload_request(1, 3 * kSecond));
+  RoomSnapshot snap;
+  room->snapshot(snap);
+  ASSERT_EQ(snap.singers.size(), 1u);
+  EXPECT_EQ(snap.singers[0].delay_samples, 3 * kSecond);
 }
 
 TEST_F(RoomTest, NoSongMeansSilenceAndUploadsAreNotMixed) {
@@ -920,6 +949,72 @@ TEST_F(RoomTest, WhileDrainingOnlyActiveSingersAreAdmitted) {
   returning.admit_new_singers = false;
   EXPECT_EQ(exchange(returning).status, ExchangeStatus::kDraining);
   EXPECT_EQ(room->status().n_connected_users, 1);
+}
+
+}  // namespace
+}  // namespace brigade
+
+namespace brigade {
+namespace {
+
+// user_summary_version: the version counts changes of the listing, not of the levels; a client
+// holding the current version gets an empty block, anyone else (or an old client that sends no
+// version) gets the whole summary.
+TEST(RoomSummaryVersion, LeftOutWhileTheListingIsUnchanged) {
+  ManualSampleClock clock{kT0};
+  Room room(clock, RoomConfig{.max_users = 10, .seed = 1});
+  std::vector<float> audio(kN), backing(kN), silence(kN, 0.0f), loud = tone(440.0, 0.5f);
+  std::vector<WriterCount> writers(kN);
+  ExchangeResult result;
+  auto exchange = [&](UserId id, std::optional<std::uint64_t> version, std::span<const float> up,
+                      const std::string& name = "") {
+    ExchangeRequest r;
+    r.user_id = id;
+    r.name = name.empty() ? "singer" + std::to_string(id) : name;
+    r.read_clock = clock.now() - 3 * kSecond;
+    r.write_clock = r.read_clock;
+    r.n_samples = kN;
+    r.user_summary = true;
+    r.known_summary_version = version;
+    r.reset_user_state = true;  // the clock jumps between exchanges here
+    result = ExchangeResult{};
+    const auto outcome = room.exchange(r, up, ExchangeBuffers{audio, backing, writers}, result);
+    EXPECT_TRUE(outcome.ok()) << outcome.message;
+  };
+  exchange(1, std::nullopt, silence);
+  exchange(2, std::nullopt, silence);
+  ASSERT_TRUE(result.summary);
+  const std::uint64_t v = result.summary_version;
+  EXPECT_FALSE(result.summary_unchanged);
+
+  // Levels change (a loud upload) and the summary is rebuilt, but the listing is the same.
+  clock.advance(kSummaryRefreshSamples + kN);
+  exchange(1, v, loud);
+  clock.advance(kSummaryRefreshSamples + kN);
+  exchange(2, v, silence);
+  EXPECT_EQ(result.summary_version, v);
+  EXPECT_TRUE(result.summary_unchanged);
+  EXPECT_FALSE(result.summary);
+  // Without a version (the original client), the whole summary with the new level.
+  exchange(2, std::nullopt, silence);
+  ASSERT_TRUE(result.summary);
+  EXPECT_FALSE(result.summary_unchanged);
+  EXPECT_EQ(result.summary->size(), 2 + 2 * kSummaryRecordBytes);
+
+  // A rename changes the listing: a new version, and the summary comes back.
+  clock.advance(kN);
+  exchange(1, v, silence, "Renamed");
+  EXPECT_GT(result.summary_version, v);
+  EXPECT_FALSE(result.summary_unchanged);
+  ASSERT_TRUE(result.summary);
+  EXPECT_NE(result.summary->find("Renamed"), std::string::npos);
+  // So does a new singer joining.
+  const std::uint64_t v2 = result.summary_version;
+  clock.advance(kN);
+  exchange(3, v2, silence);
+  EXPECT_GT(result.summary_version, v2);
+  ASSERT_TRUE(result.summary);
+  EXPECT_EQ(result.summary->size(), 2 + 3 * kSummaryRecordBytes);
 }
 
 }  // namespace

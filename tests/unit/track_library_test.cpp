@@ -182,6 +182,27 @@ TEST(TrackLibrary, UploadsStopAtTheStorageLimits) {
   EXPECT_FALSE(by_count.add_upload(stereo_44k(100)).ok());
 }
 
+TEST(TrackLibrary, NamedSamplesReplaceTheTrackAndBumpTheGeneration) {
+  TempDir dir;
+  TrackLibrary lib(dir.path());
+  const std::uint64_t g0 = lib.generation();
+  auto first = lib.add_samples(std::vector<float>(4'800, 0.25f), "User Upload");
+  ASSERT_TRUE(first.ok()) << first.error();
+  EXPECT_EQ(first.value(), "User Upload");
+  const std::uint64_t g1 = lib.generation();
+  EXPECT_GT(g1, g0);
+  auto second = lib.add_samples(std::vector<float>(9'600, -0.5f), "User Upload");
+  ASSERT_TRUE(second.ok()) << second.error();
+  EXPECT_GT(lib.generation(), g1);
+  EXPECT_EQ(lib.list(), std::vector<std::string>{"User Upload"});
+  auto t = lib.load("User Upload");
+  ASSERT_TRUE(t.ok()) << t.error();
+  ASSERT_EQ(t.value()->size(), 9'600u);  // the second upload, not the first
+  EXPECT_FLOAT_EQ(t.value()->front(), -0.5f * kBackingTrackGain);
+  EXPECT_FALSE(lib.add_samples(std::vector<float>(10, 0.1f), "../escape").ok());
+  EXPECT_FALSE(lib.add_samples({}, "empty").ok());
+}
+
 TEST(TrackLibrary, UploadRejectsNonWavTooLargeAndTooLong) {
   TempDir dir;
   TrackLibrary lib(dir.path());

@@ -199,3 +199,27 @@ TEST(EncodeSummary, NamesSortByCodePoint) {
 
 }  // namespace
 }  // namespace brigade
+
+namespace brigade {
+namespace {
+
+TEST(SameListing, IgnoresOnlyTheLevels) {
+  auto block = [](float rms, std::string_view name, bool muted) {
+    std::vector<SummaryEntry> e{
+        {.user_id = 5, .name = name, .rms = rms, .delay_samples = 144000, .muted = muted},
+        {.user_id = 9, .name = "b", .rms = 0.5f, .delay_samples = 288000}};
+    std::string out;
+    encode_summary(e, out);
+    return out;
+  };
+  EXPECT_TRUE(same_listing(block(0.1f, "a", false), block(0.9f, "a", false)));
+  EXPECT_FALSE(same_listing(block(0.1f, "a", false), block(0.1f, "c", false)));
+  EXPECT_FALSE(same_listing(block(0.1f, "a", false), block(0.1f, "a", true)));
+  std::string one;
+  std::vector<SummaryEntry> single{{.user_id = 5, .name = "a"}};
+  encode_summary(single, one);
+  EXPECT_FALSE(same_listing(block(0.1f, "a", false), one));
+}
+
+}  // namespace
+}  // namespace brigade

@@ -5,8 +5,13 @@
 #include "support/temp_dir.hpp"
 #include "support/tone.hpp"
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -336,6 +341,52 @@ TEST(ReadWavFile, MissingAndTooLarge) {
 }
 
 // --- Writing ------------------------------------------------------------------------------
+
+TEST(WavWriter, AWriteErrorLeavesAFileWhoseHeaderAgreesWithItsData) {
+  TempDir dir;
+  const fs::path p = dir.path() / "limited.wav";
+  // An odd size limit, so the failing write stops mid-sample: the writer must cut it.
+  constexpr rlim_t kFileSizeLimit = 100'001;
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // Child: the limit makes writes past it fail with EFBIG (SIGXFSZ ignored, as the server).
+    std::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{kFileSizeLimit, kFileSizeLimit};
+    if (setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(2);
+    auto writer = WavWriter::create(p);
+    if (!writer) _exit(3);
+    const std::vector<float> block(WavWriter::kBlockSamples, 0.25f);
+    int appends = 0;
+    while (appends < 20 && writer.value().append(block)) ++appends;
+    // It failed before 20 blocks (640 KiB), keeps failing, and finish() reports it too.
+    const bool again = writer.value().append(block).ok();
+    const bool finished = writer.value().finish().ok();
+    _exit(appends < 20 && !again && !finished ? 0 : 4);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+
+  const auto size = fs::file_size(p);
+  EXPECT_LE(size, kFileSizeLimit);
+  EXPECT_GT(size, kFileSizeLimit - 2 * WavWriter::kBlockSamples * 2);  // kept what was written
+  EXPECT_EQ((size - kWavHeaderBytes) % 2, 0u);
+  std::ifstream in(p, std::ios::binary);
+  unsigned char h[kWavHeaderBytes];
+  ASSERT_TRUE(in.read(reinterpret_cast<char*>(h), sizeof h));
+  auto u32 = [&](std::size_t at) {
+    return std::uint32_t{h[at]} | std::uint32_t{h[at + 1]} << 8 | std::uint32_t{h[at + 2]} << 16 |
+           std::uint32_t{h[at + 3]} << 24;
+  };
+  EXPECT_EQ(u32(4) + 8, size);                 // RIFF size
+  EXPECT_EQ(u32(40) + kWavHeaderBytes, size);  // data size
+  const auto samples = read_wav_file(p);
+  ASSERT_TRUE(samples) << samples.error();
+  EXPECT_EQ(samples.value().size(), (size - kWavHeaderBytes) / 2);
+  EXPECT_FLOAT_EQ(samples.value().back(), 0.25f);
+}
 
 TEST(WavWriter, RoundTripIsExactAndHeaderSizesExact) {
   TempDir dir;
