@@ -105,6 +105,7 @@ const char* parse_chat(std::string_view text, std::vector<std::string>& out,
   if (ec || !v.is_array()) return "chat must be a JSON array of strings";
   for (const auto& line : v.get_array()) {
     if (!line.is_string()) return "chat must be a JSON array of strings";
+    if (out.size() >= kMaxChatLinesPerRequest) return "more than 8 chat lines in one request";
     const std::string_view s = line.get_string();
     const std::string_view kept = truncate_utf8(s, kMaxChatBytes);
     if (kept.size() < s.size()) {
@@ -153,6 +154,8 @@ const char* parse_events(std::string_view text, EventList& out) {
     if (!(c >= 0.0 && c <= static_cast<double>(kMaxClock))) {
       return "event clock must be a number from 0 to 9007199254740992";
     }
+    if (evid->get_string().size() > kMaxEventIdBytes) return "event id longer than 64 bytes";
+    if (out.size() >= kMaxEventsPerRequest) return "more than 16 events in one request";
     out.push_back(Event{std::string(evid->get_string()), static_cast<Clock>(c)});
   }
   return nullptr;
@@ -224,6 +227,11 @@ const char* parse_exchange(const Query& q, ExchangeRequest& out, std::size_t& js
                       friendly_volume(adjusted, "user_backing_volume"))) {
     return "user_backing_volume must be a number";
   }
+  if (out.user_backing_volume) {
+    *out.user_backing_volume =
+        std::round(*out.user_backing_volume / kUserBackingStep) * kUserBackingStep;
+  }
+
   if (!optional_param(q, "volume", c.volume, friendly_volume(adjusted, "volume"))) {
     return "volume must be a number";
   }

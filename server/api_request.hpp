@@ -22,6 +22,10 @@ inline constexpr int kMaxRepeats = 100;
 inline constexpr int kMaxBpr = 1000;
 /// Friendly volumes are 0..2 in every UI; we allow a little headroom and clamp beyond it.
 inline constexpr double kMaxFriendlyVolume = 3.0;
+/// user_backing_volume is rounded to this step (the page's slider step): the reply audio, and so
+/// the shared-encoder group, depends on it, and 61 levels are all anyone can hear apart.
+inline constexpr double kUserBackingStep = 0.05;
+
 /// A singer's microphone level on the mixing console (0..2, 1 = unchanged).
 inline constexpr double kMaxMicVolume = 2.0;
 

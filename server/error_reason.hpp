@@ -26,16 +26,18 @@ enum class ErrorReason {
   kEncoder,           ///< Opus encoder failure (500)
   kRecording,         ///< writing a recording failed
   kAccept,            ///< accepting a connection failed (e.g. out of descriptors)
+  kRateLimited,       ///< a singer over its request, event or chat rate (429)
+  kStorageFull,       ///< the tracks folder at --max-tracks or --max-tracks-mib (507)
 };
 
 /// Every reason but kNone, in metric order.
-inline constexpr std::array<ErrorReason, 16> kErrorReasons{
+inline constexpr std::array<ErrorReason, 18> kErrorReasons{
     ErrorReason::kBadRequest,       ErrorReason::kBadAudio,     ErrorReason::kClock,
     ErrorReason::kForbidden,        ErrorReason::kConflict,     ErrorReason::kNotFound,
     ErrorReason::kMethodNotAllowed, ErrorReason::kBodyTooLarge, ErrorReason::kHeaderTooLarge,
     ErrorReason::kMalformedHttp,    ErrorReason::kRoomFull,     ErrorReason::kDraining,
     ErrorReason::kBadUpload,        ErrorReason::kEncoder,      ErrorReason::kRecording,
-    ErrorReason::kAccept,
+    ErrorReason::kAccept,           ErrorReason::kRateLimited,  ErrorReason::kStorageFull,
 };
 
 /// The label value, e.g. "bad_request".
@@ -75,6 +77,10 @@ constexpr std::string_view to_string(ErrorReason r) {
       return "recording";
     case ErrorReason::kAccept:
       return "accept";
+    case ErrorReason::kRateLimited:
+      return "rate_limited";
+    case ErrorReason::kStorageFull:
+      return "storage_full";
   }
   return "none";
 }
@@ -90,10 +96,14 @@ constexpr ErrorReason reason_for_status(unsigned status) {
       return ErrorReason::kMethodNotAllowed;
     case 413:
       return ErrorReason::kBodyTooLarge;
+    case 429:
+      return ErrorReason::kRateLimited;
     case 431:
       return ErrorReason::kHeaderTooLarge;
     case 503:
       return ErrorReason::kRoomFull;
+    case 507:
+      return ErrorReason::kStorageFull;
     default:
       return status >= 500 ? ErrorReason::kEncoder
                            : (status >= 400 ? ErrorReason::kBadRequest : ErrorReason::kNone);

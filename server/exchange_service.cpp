@@ -11,6 +11,7 @@
 #include "log.hpp"
 #include "reply_metadata.hpp"
 #include "room_log.hpp"
+#include "session_token.hpp"
 
 namespace brigade::server {
 namespace {
@@ -116,6 +117,59 @@ void queue_stem(StemQueue& stems, const ExchangeRequest& req, const ExchangeResu
 
 }  // namespace
 
+std::string_view ExchangeService::bind_session(Singer& singer, const ExchangeRequest& req,
+                                               std::optional<std::string_view> token) const {
+  if (req.reset_user_state) {
+    // A new connection: a new token, unless a bound session keeps its own (it just showed it).
+    if (singer.session_token.empty() || !singer.session_bound) {
+      singer.session_token = new_session_token();
+    }
+    // A client that sends session_token (the first time: "new") echoes it: bind at once.
+    singer.session_bound = singer.session_bound || token || config_.require_session_token;
+    return singer.session_token;
+  }
+  if (token && session_token_equal(*token, singer.session_token)) {
+    singer.session_bound = true;  // the client echoes its token: from now on it must
+  }
+  return {};
+}
+
+std::optional<ApiResponse> ExchangeService::admit(Singer& singer, const ExchangeRequest& req,
+                                                  std::optional<std::string_view> token,
+                                                  Clock now) const {
+  if (!singer.session_token.empty() && (singer.session_bound || config_.require_session_token)) {
+    if (!token || !session_token_equal(*token, singer.session_token)) {
+      return error_response(403, "this singer's session needs its session_token");
+    }
+  } else if (singer.session_token.empty() && config_.require_session_token &&
+             !req.reset_user_state) {
+    return error_response(403, "start with reset_user_state to get a session_token");
+  }
+  const double rate = config_.singer_requests_per_second;
+  const RateLimit requests{rate, rate * ExchangeConfig::kBurstSeconds};
+  const RateLimit events{ExchangeConfig::kEventsPerSecond, ExchangeConfig::kEventBurst};
+  const RateLimit chats{ExchangeConfig::kChatLinesPerSecond, ExchangeConfig::kChatBurst};
+  auto slow_down = [](std::string_view what) {
+    ApiResponse r = error_response(429, what);
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  };
+  // Checked before any is taken, so a refused request costs no budget of another kind.
+  RateBudget r = singer.requests, e = singer.events, c = singer.chats;
+  if (!r.take(1, now, requests)) return slow_down("too many requests for this userid");
+  const auto& controls = req.controls;
+  if (!e.take(static_cast<double>(controls.event_data.size()), now, events)) {
+    return slow_down("too many events from this userid");
+  }
+  if (!c.take(static_cast<double>(controls.chat.size()), now, chats)) {
+    return slow_down("too many chat lines from this userid");
+  }
+  singer.requests = r;
+  singer.events = e;
+  singer.chats = c;
+  return std::nullopt;
+}
+
 std::shared_ptr<const std::vector<float>> ExchangeService::load_track(const std::string& name,
                                                                       std::string& error) {
   if (!tracks_) {
@@ -152,14 +206,14 @@ void ExchangeService::select_track(ExchangeRequest& req, Adjustments& adjusted) 
 }
 
 ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
-                                      std::string_view admin_header) {
+                                      ExchangeExtras extras) {
   Scratch& s = scratch();
   ExchangeRequest& req = s.request;
   std::string_view audio;
   if (const char* e = decode_exchange(query, body, req, audio, &s.adjusted)) {
     return error_response(400, e);
   }
-  req.admin = is_admin(query.get("admin_token"), admin_header);
+  req.admin = is_admin(query.get("admin_token"), extras.admin_token);
   req.holds_admin_token = req.admin && !admin_token_.open();
   req.admit_new_singers = !readiness_ || !readiness_->draining();
   select_track(req, s.adjusted);
@@ -168,6 +222,9 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
 
   const std::shared_ptr<Singer> singer = singers_.get(req.user_id, room_.now());
   std::lock_guard singer_lock(singer->mutex);
+  auto token = query.get("session_token");
+  if (!extras.session_token.empty()) token = extras.session_token;
+  if (auto refused = admit(*singer, req, token, room_.now())) return std::move(*refused);
   if (req.reset_user_state) singer->reset();
   auto fail = [&](unsigned status, std::string_view message,
                   ErrorReason reason = ErrorReason::kBadAudio) {
@@ -231,7 +288,7 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   std::string& out = response.body;
   const std::size_t summary_bytes = result.summary ? result.summary->size() : 2;
   out.reserve(1024 + summary_bytes + size / kOpusFrameSamples * 512);
-  append_reply_metadata(out, result, s.adjusted);
+  append_reply_metadata(out, result, s.adjusted, bind_session(*singer, req, token));
   const std::size_t metadata_len = out.size();
   if (result.summary) {
     out += *result.summary;

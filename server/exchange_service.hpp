@@ -27,6 +27,29 @@ struct ExchangeConfig {
   StemQueue* stems = nullptr;
   /// Reported by action=status as "instance_name" when non-empty (--instance-name).
   std::string instance_name;
+  /// Every request must carry its session's token (not only those of sessions that have
+  /// presented it once); original clients, which never echo it, then cannot sing.
+  bool require_session_token = false;
+  /// Exchanges per second one userid may send (0 = unlimited), burst of kBurstSeconds.
+  double singer_requests_per_second = kDefaultSingerRequestsPerSecond;
+
+  /// 20/s: a singer sends ~1.7 (600 ms batches), at most 16.7 with the smallest batch (60 ms).
+  static constexpr double kDefaultSingerRequestsPerSecond = 20.0;
+  static constexpr double kBurstSeconds = 2.0;
+  /// Events and chat lines one userid may add per second (bursts: kEventBurst, kChatBurst).
+  static constexpr double kEventsPerSecond = 2.0;
+  static constexpr double kEventBurst = 16.0;
+  static constexpr double kChatLinesPerSecond = 1.0;
+  static constexpr double kChatBurst = 8.0;
+};
+
+/// What the client sends back: query parameter session_token, or this header.
+inline constexpr std::string_view kSessionTokenHeader = "X-Session-Token";
+
+/// Credentials and headers of a request that are not in its query.
+struct ExchangeExtras {
+  std::string_view admin_token;    ///< X-Admin-Token header
+  std::string_view session_token;  ///< X-Session-Token header
 };
 
 class ExchangeService {
@@ -44,9 +67,9 @@ class ExchangeService {
         singers_(static_cast<std::size_t>(room.max_users()) * kRecordsPerActiveSinger) {}
 
   /// POST with a userid: the whole exchange. Any error resets this singer's codecs and leaves
-  /// the room untouched (the room validates before it mutates). `admin_header` is the value of
-  /// the X-Admin-Token header, if any.
-  ApiResponse exchange(const Query& query, std::string_view body, std::string_view admin_header);
+  /// the room untouched (the room validates before it mutates). A request refused for its
+  /// session token or its rate (403, 429) touches nothing, not even the singer's codecs.
+  ApiResponse exchange(const Query& query, std::string_view body, ExchangeExtras extras);
 
   /// True when the admin_token query value or the X-Admin-Token header grants room-wide
   /// controls (either one matching is enough; see AdminToken::matches_any).
@@ -59,11 +82,19 @@ class ExchangeService {
 
   std::size_t singer_count() { return singers_.size(); }
   SharedEncoderStats shared_encoder_stats() const { return shared_.stats(); }
+  std::size_t shared_encoder_groups() { return shared_.group_count(); }
 
  private:
+  /// 403 when `singer`'s session needs a token this request lacks; 429 over a rate; else null.
+  std::optional<ApiResponse> admit(Singer& singer, const ExchangeRequest& req,
+                                   std::optional<std::string_view> token, Clock now) const;
   /// Loads the requested track into req.controls.track_samples (admins only); an unknown or
   /// unreadable track is dropped from the request and reported in `adjusted`.
   void select_track(ExchangeRequest& req, Adjustments& adjusted);
+  /// Issues or binds `singer`'s session token after a successful exchange; returns the token
+  /// to send back (a connection's first reply only) or an empty view.
+  std::string_view bind_session(Singer& singer, const ExchangeRequest& req,
+                                std::optional<std::string_view> token) const;
   /// The requested backing track, read outside the room lock (cached: leaders resend it).
   std::shared_ptr<const std::vector<float>> load_track(const std::string& name, std::string& error);
   /// The error reply for a refused room exchange, with its log line (refusals are rare).

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <memory>
@@ -145,8 +146,13 @@ http::message_generator make_message(ApiResponse&& r, unsigned version, bool kee
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, Router& router, bool api_at_root)
-      : stream_(std::move(socket)), router_(router), api_at_root_(api_at_root) {}
+  HttpSession(tcp::socket&& socket, SessionShared& shared,
+              std::unique_ptr<ConnectionLimits::Ticket> ticket, bool api_at_root)
+      : stream_(std::move(socket)),
+        router_(shared.router),
+        shared_(shared),
+        connection_ticket_(std::move(ticket)),
+        api_at_root_(api_at_root) {}
 
   void run() {
     net::dispatch(stream_.get_executor(),
@@ -169,8 +175,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec) return fail(ec);
     const std::size_t limit = is_upload() ? kMaxUploadBodyBytes : kMaxRequestBodyBytes;
     parser_->body_limit(limit);
-    if (const auto length = parser_->content_length(); length && *length > limit) {
-      return reject(413, body_limit_message());
+    const auto length = parser_->content_length();
+    if (length && *length > limit) return reject(413, body_limit_message());
+    if (is_upload()) {
+      // Admitted before its body is read: the gate bounds the bytes uploads hold in memory.
+      upload_ticket_ = shared_.uploads.admit(length ? static_cast<std::size_t>(*length) : limit);
+      if (!upload_ticket_) return reject(503, "too many uploads in flight; try again later");
     }
     stream_.expires_after(kBodyTimeout);
     http::async_read(stream_, buffer_, *parser_,
@@ -179,14 +189,31 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void on_read(beast::error_code ec, std::size_t) {
     if (ec) return fail(ec);
+    if (is_upload()) {
+      // Decoding an upload (WAV/MP3/FLAC…) may take seconds of CPU: on the upload worker, then back
+      // here.
+      return net::post(shared_.upload_worker, [self = shared_from_this()] {
+        auto r = std::make_shared<ApiResponse>(self->handle());
+        net::post(self->stream_.get_executor(), [self, r] { self->respond(std::move(*r)); });
+      });
+    }
+    respond(handle());
+  }
+
+  ApiResponse handle() {
+    auto& req = parser_->get();
+    return router_.handle(req.method_string(), req.target(), req.body(),
+                          RequestExtras{.admin_token = req["X-Admin-Token"],
+                                        .operator_token = req["X-Operator-Token"],
+                                        .authorization = req[http::field::authorization],
+                                        .accept = req[http::field::accept],
+                                        .session_token = req[kSessionTokenHeader],
+                                        .api_at_root = api_at_root_});
+  }
+
+  void respond(ApiResponse&& r) {
     auto& req = parser_->get();
     const bool head = req.method() == http::verb::head;
-    ApiResponse r = router_.handle(req.method_string(), req.target(), req.body(),
-                                   RequestExtras{.admin_token = req["X-Admin-Token"],
-                                                 .operator_token = req["X-Operator-Token"],
-                                                 .authorization = req[http::field::authorization],
-                                                 .accept = req[http::field::accept],
-                                                 .api_at_root = api_at_root_});
     send(make_message(std::move(r), req.version(), req.keep_alive(), head), req.keep_alive());
   }
 
@@ -198,6 +225,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+    upload_ticket_.reset();
     if (ec) return fail(ec);
     if (!keep_alive) return do_close();
     do_read();
@@ -251,13 +279,17 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Router& router_;
+  SessionShared& shared_;
+  std::unique_ptr<ConnectionLimits::Ticket> connection_ticket_;
+  std::unique_ptr<UploadGate::Ticket> upload_ticket_;
   const bool api_at_root_;
 };
 
 }  // namespace
 
-void start_http_session(tcp::socket socket, Router& router, bool api_at_root) {
-  std::make_shared<HttpSession>(std::move(socket), router, api_at_root)->run();
+void start_http_session(tcp::socket socket, SessionShared& shared,
+                        std::unique_ptr<ConnectionLimits::Ticket> ticket, bool api_at_root) {
+  std::make_shared<HttpSession>(std::move(socket), shared, std::move(ticket), api_at_root)->run();
 }
 
 }  // namespace brigade::server

@@ -2,8 +2,12 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <memory>
 
+#include "connection_limits.hpp"
 #include "router.hpp"
+#include "upload_gate.hpp"
 
 namespace brigade::server {
 
@@ -12,9 +16,18 @@ inline constexpr std::size_t kMaxRequestBodyBytes = 1024 * 1024;      ///< 1 MiB
 inline constexpr std::size_t kMaxRequestHeaderBytes = 16 * 1024;      ///< 16 KiB
 inline constexpr std::size_t kMaxUploadBodyBytes = 32 * 1024 * 1024;  ///< upload routes
 
-/// Starts serving an accepted socket (on its own strand); the session owns itself.
-/// `api_at_root`: the socket came in on a --root-api-listen port (RequestExtras::api_at_root).
-void start_http_session(boost::asio::ip::tcp::socket socket, Router& router,
-                        bool api_at_root = false);
+/// What every session shares: the router, the upload gate and the worker that converts uploads
+/// (one thread, lowest priority: an upload's decoding and resampling never run on an I/O thread).
+struct SessionShared {
+  Router& router;
+  UploadGate& uploads;
+  boost::asio::thread_pool& upload_worker;
+};
+
+/// Starts serving an accepted socket (on its own strand); the session owns itself and the
+/// connection's ticket. `api_at_root`: the socket came in on a --root-api-listen port
+/// (RequestExtras::api_at_root).
+void start_http_session(boost::asio::ip::tcp::socket socket, SessionShared& shared,
+                        std::unique_ptr<ConnectionLimits::Ticket> ticket, bool api_at_root = false);
 
 }  // namespace brigade::server

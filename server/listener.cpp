@@ -22,12 +22,13 @@ constexpr std::chrono::milliseconds kAcceptRetryMax{1000};
 constexpr std::chrono::seconds kAcceptLogInterval{10};
 }  // namespace
 
-Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, Router& router,
-                   bool api_at_root)
+Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, SessionShared& shared,
+                   ConnectionLimits& limits, bool api_at_root)
     : ioc_(ioc),
       acceptor_(net::make_strand(ioc)),
       retry_timer_(acceptor_.get_executor()),
-      router_(router),
+      shared_(shared),
+      limits_(limits),
       api_at_root_(api_at_root) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
@@ -47,6 +48,27 @@ void Listener::stop() {
   });
 }
 
+void Listener::admit(tcp::socket s) {
+  boost::system::error_code ec;
+  const auto peer = s.remote_endpoint(ec);
+  if (ec) return;  // already gone
+  if (auto ticket = limits_.admit(peer.address().to_string())) {
+    return start_http_session(std::move(s), shared_, std::move(ticket), api_at_root_);
+  }
+  // Over a limit: one short answer (it fits an empty send buffer, so this never blocks), close.
+  static const std::string kRefusal = [] {
+    const ApiResponse r = error_response(503, "too many connections");
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+           "Access-Control-Allow-Origin: *\r\nConnection: close\r\nX-Audio-Metadata: " +
+           r.audio_metadata + "\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n\r\n" +
+           r.body;
+  }();
+  s.non_blocking(true, ec);
+  s.write_some(net::buffer(kRefusal), ec);
+  s.shutdown(tcp::socket::shutdown_both, ec);
+  s.close(ec);
+}
+
 void Listener::do_accept() {
   acceptor_.async_accept(net::make_strand(ioc_),
                          [self = shared_from_this()](boost::system::error_code ec, tcp::socket s) {
@@ -63,14 +85,14 @@ void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
   }
   retry_delay_ = std::chrono::milliseconds{0};
   socket.set_option(tcp::no_delay(true), ec);
-  start_http_session(std::move(socket), router_, api_at_root_);
+  admit(std::move(socket));
   do_accept();
 }
 
 void Listener::retry_later(const boost::system::error_code& ec) {
   ++failures_in_episode_;
   ++unlogged_failures_;
-  router_.metrics().record_error(ErrorReason::kAccept);
+  shared_.router.metrics().record_error(ErrorReason::kAccept);
   const auto now = std::chrono::steady_clock::now();
   if (failures_in_episode_ == 1 || now - last_log_ >= kAcceptLogInterval) {
     log_event(LogLevel::kWarn, "accept_failed",

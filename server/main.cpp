@@ -1,8 +1,11 @@
 // brigade-server: the Bucket Brigade HTTP API, the singer page and the operators' chart on one
 // port.
 #include <sys/resource.h>
+#include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <csignal>
 #include <filesystem>
@@ -29,6 +32,9 @@ namespace net = boost::asio;
 using namespace brigade;
 
 namespace {
+
+/// Priority of the thread that decodes uploaded audio: the lowest, below every singer.
+constexpr int kUploadWorkerNice = 19;
 
 // "host:port" → endpoint; false with a message when malformed.
 bool parse_listen(const std::string& text, net::ip::tcp::endpoint& out, std::string& error,
@@ -124,7 +130,10 @@ int main(int argc, char** argv) {
                 .leader_gone_samples = Clock{options->leader_gone_seconds} * kSampleRate,
                 .max_recording_samples = Clock{options->max_recording_minutes} * 60 * kSampleRate,
             });
-  TrackLibrary tracks(options->tracks_dir);
+  TrackLibrary tracks(
+      options->tracks_dir,
+      TrackStorageLimits{.max_tracks = options->max_tracks,
+                         .max_bytes = std::uintmax_t{options->max_tracks_mib} << 20});
   std::unique_ptr<RecordingStore> recordings;
   try {
     recordings = std::make_unique<RecordingStore>(
@@ -137,28 +146,43 @@ int main(int argc, char** argv) {
   // Declared before the router and the recorder, which both hold it.
   std::unique_ptr<server::StemQueue> stems;
   if (options->stems) stems = std::make_unique<server::StemQueue>();
-  server::Router router(room, &tracks, recordings.get(),
-                        server::RouterConfig{
-                            .web_root = web_root,
-                            .version = BRIGADE_VERSION,
-                            .exchange = {.share_encoders = options->share_encoders,
-                                         .admin_token = options->admin_token,
-                                         .stems = stems.get(),
-                                         .instance_name = options->instance_name},
-                            .threads = options->threads,
-                            .private_data = options->private_data,
-                            .operator_token = options->operator_token,
-                        });
+  server::Router router(
+      room, &tracks, recordings.get(),
+      server::RouterConfig{
+          .web_root = web_root,
+          .version = BRIGADE_VERSION,
+          .exchange = {.share_encoders = options->share_encoders,
+                       .admin_token = options->admin_token,
+                       .stems = stems.get(),
+                       .instance_name = options->instance_name,
+                       .require_session_token = options->require_session_token,
+                       .singer_requests_per_second = options->singer_requests_per_second},
+          .threads = options->threads,
+          .private_data = options->private_data,
+          .operator_token = options->operator_token,
+      });
   server::Recorder recorder(room, *recordings, &router.metrics(), stems.get());
   recorder.start();
 
   net::io_context ioc(static_cast<int>(options->threads));
+  server::UploadGate uploads({.max_concurrent = options->max_uploads,
+                              .max_bytes_in_flight = options->max_upload_mib << 20});
+  net::thread_pool upload_worker(1);
+  net::post(upload_worker, [] {
+    // Decoding uploads yields the CPU to the singers' I/O threads (per-thread nice on Linux).
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kUploadWorkerNice);
+  });
+  server::SessionShared shared{router, uploads, upload_worker};
+  server::ConnectionLimits connection_limits(
+      {.max_total = options->max_connections,
+       .max_per_address = options->max_connections_per_address});
   std::shared_ptr<server::Listener> listener;
   std::vector<std::shared_ptr<server::Listener>> root_listeners;
   try {
-    listener = std::make_shared<server::Listener>(ioc, endpoint, router);
+    listener = std::make_shared<server::Listener>(ioc, endpoint, shared, connection_limits);
     for (const auto& e : root_endpoints) {
-      root_listeners.push_back(std::make_shared<server::Listener>(ioc, e, router, true));
+      root_listeners.push_back(
+          std::make_shared<server::Listener>(ioc, e, shared, connection_limits, true));
     }
   } catch (const boost::system::system_error& e) {
     const std::string which = root_listeners.size() < root_endpoints.size() && listener
@@ -204,6 +228,8 @@ int main(int argc, char** argv) {
   for (unsigned i = 1; i < options->threads; ++i) workers.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : workers) t.join();
+  upload_worker.stop();
+  upload_worker.join();
   recorder.stop();  // finishes an open recording (a valid WAV header)
   server::log_event(server::LogLevel::kInfo, "stopped");
   return 0;

@@ -63,8 +63,8 @@ class Metrics {
 
  private:
   /// Status codes we answer with; anything else counts as "other".
-  static constexpr std::array<unsigned, 12> kStatuses{200, 400, 403, 404, 405, 408,
-                                                      413, 415, 431, 500, 503, 0};
+  static constexpr std::array<unsigned, 14> kStatuses{200, 400, 403, 404, 405, 408, 413,
+                                                      415, 429, 431, 500, 503, 507, 0};
   static void add(std::atomic<std::uint64_t>& a, std::chrono::nanoseconds t) {
     a.fetch_add(static_cast<std::uint64_t>(t.count()), std::memory_order_relaxed);
   }

@@ -147,7 +147,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       "backing tracks (WAV, MP3, FLAC, AIFF); uploads land here");
   add("admin-token", po::value<std::string>(),
       "when set, room-wide controls (volume, backing volume, auto-gain, track, halting "
-      "someone else's song, clearing events) need admin_token=TOKEN or an X-Admin-Token header "
+      "someone else's song, clearing events) and controls over other singers (their "
+      "microphone level, solo) need admin_token=TOKEN or an X-Admin-Token header "
       "(visible in ps: prefer --admin-token-file or BRIGADE_ADMIN_TOKEN)");
   add("admin-token-file", po::value<std::string>(),
       "read the admin token from the first line of FILE (never logged)");
@@ -183,6 +184,26 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   add("no-shared-encoding", po::bool_switch(&no_shared_encoding),
       "encode every reply with the singer's own encoder (by default singers at the same delay "
       "whose reads sit on the 60 ms grid share one encoder stream)");
+  add("require-session-token", po::bool_switch(&o.require_session_token),
+      "refuse every exchange that lacks its session's token (by default only singers whose "
+      "client has echoed the token once must keep sending it; original clients never do)");
+  add("singer-requests-per-second",
+      po::value(&o.singer_requests_per_second)->default_value(o.singer_requests_per_second),
+      "exchanges per second one userid may send (bursts of 2 s; 0 = unlimited); beyond: 429");
+  add("max-connections", po::value(&o.max_connections)->default_value(o.max_connections),
+      "most connections open at once; beyond: 503 and close");
+  add("max-connections-per-address",
+      po::value(&o.max_connections_per_address)->default_value(o.max_connections_per_address),
+      "most connections from one client address (behind a reverse proxy all clients share its "
+      "address: raise this)");
+  add("max-uploads", po::value(&o.max_uploads)->default_value(o.max_uploads),
+      "track uploads received or converted at once; beyond: 503");
+  add("max-upload-mib", po::value(&o.max_upload_mib)->default_value(o.max_upload_mib),
+      "MiB of upload bodies held in memory at once; beyond: 503");
+  add("max-tracks", po::value(&o.max_tracks)->default_value(o.max_tracks),
+      "most tracks in --tracks-dir an upload may add to; beyond: 507");
+  add("max-tracks-mib", po::value(&o.max_tracks_mib)->default_value(o.max_tracks_mib),
+      "most MiB of tracks in --tracks-dir an upload may add to; beyond: 507");
   bool no_stems = false;
   add("no-stems", po::bool_switch(&no_stems),
       "record only the mix (by default each singer's uploaded Opus packets are also kept as "
@@ -226,6 +247,13 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   }
   o.share_encoders = !no_shared_encoding;
   o.stems = !no_stems;
+  if (!(o.singer_requests_per_second >= 0.0) || o.max_connections < 1 ||
+      o.max_connections_per_address < 1 || o.max_uploads < 1 || o.max_upload_mib < 32) {
+    std::cerr << "brigade-server: --singer-requests-per-second must be >= 0, --max-connections, "
+                 "--max-connections-per-address and --max-uploads >= 1, --max-upload-mib >= 32\n";
+    exit_code = 2;
+    return std::nullopt;
+  }
   if (o.drain_timeout_seconds < 0) {
     std::cerr << "brigade-server: --drain-timeout must be 0 or more seconds\n";
     exit_code = 2;

@@ -1,6 +1,7 @@
 // brigade: command-line flags of brigade-server.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,7 +35,15 @@ struct Options {
   /// On SIGTERM, how long a running song may go on before the server exits anyway, seconds.
   int drain_timeout_seconds = 60;
   bool share_encoders = true;  ///< false with --no-shared-encoding
-  bool stems = true;           ///< false with --no-stems
+  bool require_session_token = false;
+  double singer_requests_per_second = 20.0;  ///< 0 = unlimited
+  std::size_t max_connections = 4096;
+  std::size_t max_connections_per_address = 256;
+  std::size_t max_uploads = 4;        ///< in flight at once
+  std::size_t max_upload_mib = 64;    ///< body bytes in flight, MiB
+  std::size_t max_tracks = 100;       ///< stored in --tracks-dir
+  std::size_t max_tracks_mib = 2048;  ///< their total size, MiB
+  bool stems = true;                  ///< false with --no-stems
   /// Extra host:port listeners that answer the API at "/" (the original page's localhost mode).
   std::vector<std::string> root_api_listen;
   std::string instance_name;  ///< reported by action=status

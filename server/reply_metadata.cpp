@@ -29,7 +29,8 @@ void append_adjusted(std::string& out, const Adjustments& adjusted) {
 
 }  // namespace
 
-void append_reply_metadata(std::string& out, const ExchangeResult& r, const Adjustments& adjusted) {
+void append_reply_metadata(std::string& out, const ExchangeResult& r, const Adjustments& adjusted,
+                           std::string_view session_token) {
   auto int_field = [&](std::string_view key, long long v) {
     append_key(out, key);
     append_json_int(out, v);
@@ -130,6 +131,10 @@ void append_reply_metadata(std::string& out, const ExchangeResult& r, const Adju
     }
   }
   append_adjusted(out, adjusted);
+  if (!session_token.empty()) {
+    append_key(out, "session_token");
+    append_json_string(out, session_token);
+  }
   out += "}";
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "api_request.hpp"
 #include "brigade/exchange.hpp"
@@ -10,7 +11,9 @@ namespace brigade::server {
 
 /// Appends the metadata object of a successful exchange: the clocks, the song state, the
 /// events, the keys delivered to this singer once (chats, rounds, volumes, lyrics…), the user
-/// summary's version and the values brought within bounds (`adjusted`).
-void append_reply_metadata(std::string& out, const ExchangeResult& r, const Adjustments& adjusted);
+/// summary's version, the values brought within bounds (`adjusted`) and, when non-empty, the
+/// singer's new `session_token` (sent on a connection's first reply only).
+void append_reply_metadata(std::string& out, const ExchangeResult& r, const Adjustments& adjusted,
+                           std::string_view session_token = {});
 
 }  // namespace brigade::server

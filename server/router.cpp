@@ -159,7 +159,8 @@ ApiResponse Router::api(std::string_view method, std::string_view path, std::str
     ApiResponse r;
     r.content_type = "text/plain";
     r.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-    r.headers.emplace_back("Access-Control-Allow-Headers", "Content-Type, X-Admin-Token");
+    r.headers.emplace_back("Access-Control-Allow-Headers",
+                           "Content-Type, X-Admin-Token, X-Session-Token");
     return r;
   }
   const bool upload_path = path == "/api/upload";
@@ -189,7 +190,8 @@ ApiResponse Router::api(std::string_view method, std::string_view path, std::str
     return exchanges_.status();
   }
   if (!query.has("userid")) return error_response(400, "userid is required");
-  return exchanges_.exchange(query, body, extras.admin_token);
+  return exchanges_.exchange(
+      query, body, {.admin_token = extras.admin_token, .session_token = extras.session_token});
 }
 
 ApiResponse Router::clock() {
@@ -280,7 +282,9 @@ ApiResponse Router::telemetry() {
        {{"enabled", config_.exchange.share_encoders},
         {"frames_encoded", shared.encoded},
         {"frames_reused", shared.reused},
-        {"frames_missed", shared.missed}}},
+        {"frames_missed", shared.missed},
+        {"groups", exchanges_.shared_encoder_groups()},
+        {"groups_refused", shared.refused}}},
       {"admin_token_required", !config_.exchange.admin_token.empty()},
   };
   if (recordings_) {
@@ -351,8 +355,10 @@ ApiResponse Router::upload(std::string_view body, const std::string& name) {
   if (!tracks_) return error_response(404, "this server has no tracks directory");
   if (body.size() > kMaxTrackUploadBytes) return error_response(413, "upload larger than 32 MiB");
   if (body.empty()) return error_response(400, "empty upload", ErrorReason::kBadUpload);
+  // Full already: refused before the decoding work (a replaced named track may still fit).
+  if (name.empty() && tracks_->storage_full()) return error_response(507, kTrackStorageFull);
   const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(body.data()), body.size());
-  // The expensive part (decoding, resampling) is this one pure call.
+  // The expensive part (decoding, resampling) is this one pure call, on the upload worker.
   auto samples = decode_audio_file(bytes, kMaxTrackSeconds);
   if (!samples) {
     log_event(LogLevel::kInfo, "upload_refused",
@@ -361,7 +367,12 @@ ApiResponse Router::upload(std::string_view body, const std::string& name) {
                           ErrorReason::kBadUpload);
   }
   auto added = tracks_->add_samples(samples.value(), name);
-  if (!added) return error_response(500, added.error(), ErrorReason::kBadUpload);
+  if (!added) {
+    log_event(LogLevel::kInfo, "upload_refused",
+              {{"bytes", body.size()}, {"reason", added.error()}});
+    if (added.error().starts_with(kTrackStorageFull)) return error_response(507, added.error());
+    return error_response(500, added.error(), ErrorReason::kBadUpload);
+  }
   log_event(LogLevel::kInfo, "upload_stored", {{"track", added.value()}, {"bytes", body.size()}});
   return track_added(added.value());
 }

@@ -38,6 +38,7 @@ struct RequestExtras {
   std::string_view operator_token;  ///< X-Operator-Token header
   std::string_view authorization;   ///< Authorization header ("Bearer TOKEN")
   std::string_view accept;          ///< Accept header: errors become HTML for browsers
+  std::string_view session_token;   ///< X-Session-Token header
   /// It came in on a --root-api-listen port: the API answers at "/" (the original page's
   /// localhost mode), and "/?type=…" is its upload route.
   bool api_at_root = false;

@@ -20,25 +20,32 @@ std::size_t SharedEncoders::KeyHash::operator()(const ShareKey& k) const noexcep
 std::shared_ptr<SharedEncoders::Group> SharedEncoders::group(const ShareKey& key,
                                                              std::int64_t now_seconds) {
   std::lock_guard lock(mutex_);
-  if (now_seconds - last_sweep_ >= kGroupIdleSeconds) {
+  if (now_seconds - last_sweep_ >= kGroupIdleSeconds || groups_.size() >= kMaxGroups) {
     last_sweep_ = now_seconds;
     std::erase_if(groups_, [&](const auto& kv) {
       return now_seconds - kv.second->last_used > kGroupIdleSeconds;
     });
   }
-  auto& slot = groups_[key];
-  if (!slot) slot = std::make_shared<Group>();
-  slot->last_used = now_seconds;
-  return slot;
+  auto it = groups_.find(key);
+  if (it == groups_.end()) {
+    if (groups_.size() >= kMaxGroups) return nullptr;
+    it = groups_.emplace(key, std::make_shared<Group>()).first;
+  }
+  it->second->last_used = now_seconds;
+  return it->second;
 }
 
 bool SharedEncoders::append_packets(const ShareKey& key, std::int64_t first_frame,
                                     std::span<const float> pcm, std::optional<codec::Encoder>& own,
                                     std::string& out, std::int64_t now_seconds) {
   const std::shared_ptr<Group> shared = group(key, now_seconds);
-  Group& g = *shared;
   const std::size_t frames = pcm.size() / kOpusFrameSamples;
   begin_container(out, frames);
+  if (!shared) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    return encode_own(pcm, own, out);
+  }
+  Group& g = *shared;
   std::lock_guard lock(g.mutex);
   for (std::size_t i = 0; i < frames; ++i) {
     const std::int64_t frame = first_frame + static_cast<std::int64_t>(i);
@@ -60,19 +67,28 @@ bool SharedEncoders::append_packets(const ShareKey& key, std::int64_t first_fram
       encoded_.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
-    std::array<std::uint8_t, codec::kMaxReplyPacketBytes> packet{};
-    if (!own) own.emplace();
-    const int n = own->encode(frame_pcm, packet);
+    if (!encode_own(frame_pcm, own, out)) return false;
+    missed_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return true;
+}
+
+bool SharedEncoders::encode_own(std::span<const float> pcm, std::optional<codec::Encoder>& own,
+                                std::string& out) {
+  if (!own) own.emplace();
+  std::array<std::uint8_t, codec::kMaxReplyPacketBytes> packet{};
+  for (std::size_t i = 0; i < pcm.size() / kOpusFrameSamples; ++i) {
+    const int n = own->encode(pcm.subspan(i * kOpusFrameSamples, kOpusFrameSamples), packet);
     if (n < 0) return false;
     append_packet(out, std::span(packet).first(static_cast<std::size_t>(n)));
-    missed_.fetch_add(1, std::memory_order_relaxed);
   }
   return true;
 }
 
 SharedEncoderStats SharedEncoders::stats() const {
   return {encoded_.load(std::memory_order_relaxed), reused_.load(std::memory_order_relaxed),
-          missed_.load(std::memory_order_relaxed), unshared_.load(std::memory_order_relaxed)};
+          missed_.load(std::memory_order_relaxed), refused_.load(std::memory_order_relaxed),
+          unshared_.load(std::memory_order_relaxed)};
 }
 
 std::size_t SharedEncoders::group_count() {

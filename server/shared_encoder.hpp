@@ -33,6 +33,7 @@ struct SharedEncoderStats {
   std::uint64_t encoded = 0;   ///< frames encoded by group encoders
   std::uint64_t reused = 0;    ///< frames served from a group's cache
   std::uint64_t missed = 0;    ///< frames the singer's own encoder had to make
+  std::uint64_t refused = 0;   ///< requests that found kMaxGroups groups and no room for theirs
   std::uint64_t unshared = 0;  ///< frames of replies that cannot share (see count_unshared)
 };
 
@@ -40,11 +41,16 @@ class SharedEncoders {
  public:
   /// Frames a group keeps (7.68 s): more than the spread of one bucket's read windows.
   static constexpr std::size_t kCachedFrames = 128;
+  /// Most groups alive at once (each ~530 KB: 34 MB in all). Keys are bounded already (whole
+  /// seconds of delay × user_backing_volume in 0.05 steps), but a flood of distinct keys must
+  /// not grow memory: beyond the cap a singer simply uses its own encoder.
+  static constexpr std::size_t kMaxGroups = 64;
 
   /// Appends one packet per 60 ms frame of `pcm` to `out` in the API's container framing.
   /// `first_frame` is the absolute index (clock / 2880) of pcm's first frame. `own` encodes a
-  /// frame on a miss (made then if it does not exist yet). Returns false (with `out` partly
-  /// written) when an encoder fails.
+  /// frame on a miss, and every frame when kMaxGroups groups exist and `key` is not one of
+  /// them (made then if it does not exist yet). Returns false (with `out` partly written) when
+  /// an encoder fails.
   bool append_packets(const ShareKey& key, std::int64_t first_frame, std::span<const float> pcm,
                       std::optional<codec::Encoder>& own, std::string& out,
                       std::int64_t now_seconds);
@@ -75,12 +81,16 @@ class SharedEncoders {
   };
 
   /// Shared ownership: a concurrent sweep may drop the map's entry while a request uses it.
+  /// Null when kMaxGroups groups exist and none is `key`'s.
   std::shared_ptr<Group> group(const ShareKey& key, std::int64_t now_seconds);
+  /// Encodes every 60 ms frame of `pcm` with the singer's own encoder, appending packets.
+  static bool encode_own(std::span<const float> pcm, std::optional<codec::Encoder>& own,
+                         std::string& out);
 
   std::mutex mutex_;
   std::unordered_map<ShareKey, std::shared_ptr<Group>, KeyHash> groups_;
   std::int64_t last_sweep_ = 0;
-  std::atomic<std::uint64_t> encoded_{0}, reused_{0}, missed_{0}, unshared_{0};
+  std::atomic<std::uint64_t> encoded_{0}, reused_{0}, missed_{0}, refused_{0}, unshared_{0};
 };
 
 }  // namespace brigade::server

@@ -8,10 +8,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <unordered_map>
 
 #include "brigade/exchange.hpp"
 #include "brigade/opus_codec.hpp"
+#include "rate_budget.hpp"
 
 namespace brigade::server {
 
@@ -25,6 +27,12 @@ struct Singer {
   /// This connection's delay in whole seconds, fixed at its first request: the group whose
   /// encoder stream it shares (see SharedEncoders).
   std::optional<std::int64_t> share_delay_seconds;
+  /// The session credential handed out on reset_user_state; empty = none issued yet.
+  std::string session_token;
+  /// Once bound, every request for this id must carry session_token (see ExchangeService).
+  bool session_bound = false;
+  /// Requests, events and chat lines this id may still send (guarded by `mutex`).
+  RateBudget requests, events, chats;
 
   /// The own encoder, made on first use (a one-time allocation per singer).
   codec::Encoder& encoder() {
@@ -32,7 +40,8 @@ struct Singer {
     return *own_encoder;
   }
 
-  /// Fresh codec state (reset_user_state, or after any error on this singer's request).
+  /// Fresh codec state (reset_user_state, or after any error on this singer's request). The
+  /// session and the rate budgets survive it.
   void reset() {
     decoder.reset();
     if (own_encoder) own_encoder->reset();

@@ -16,6 +16,15 @@ constexpr std::size_t kImageTokenLetters = 10;
 /// The recorder stays this far behind the last bucket, for its network and pipeline delay.
 constexpr Clock kRecordingMarginSamples = Clock{kBucketSeconds} * kSampleRate;
 
+// Another singer's microphone level or solo: an operator's control when there is an admin.
+bool controls_other_singers(const ExchangeRequest& req) {
+  const RoomControls& c = req.controls;
+  const auto other = [&](const std::optional<UserId>& id) { return id && *id != req.user_id; };
+  return other(c.monitor) || other(c.unmonitor) ||
+         std::any_of(c.mic_volume.begin(), c.mic_volume.end(),
+                     [&](const auto& entry) { return entry.first != req.user_id; });
+}
+
 }  // namespace
 
 void PendingKeys::clear() {
@@ -76,6 +85,9 @@ ExchangeOutcome Room::validate(const ExchangeRequest& req, Clock now) const {
   if (!req.admin && (c.volume || c.backing_volume || c.disable_auto_gain || c.track ||
                      c.clear_events || halts_others_song)) {
     return {ExchangeStatus::kForbidden, "room-wide controls need the admin token"};
+  }
+  if (!req.admin && controls_other_singers(req)) {
+    return {ExchangeStatus::kForbidden, "controls over other singers need the admin token"};
   }
   const Clock n = req.n_samples;
   if (n <= 0 || n > kMaxExchangeSamples) return {ExchangeStatus::kBadRequest, "bad n_samples"};
@@ -267,7 +279,10 @@ void Room::apply_controls(const ExchangeRequest& req, User& user, Clock now) {
   }
   for (const auto& line : c.chat) {
     for_each_active(now, [&](User& u) {
-      if (u.id != user.id) u.pending.chats.emplace_back(user.name, line);
+      if (u.id == user.id) return;
+      auto& chats = u.pending.chats;
+      if (chats.size() >= kMaxPendingChats) chats.erase(chats.begin());  // a singer not reading
+      chats.emplace_back(user.name, line);
     });
   }
   for (const auto& [id, value] : c.mic_volume) {
@@ -292,6 +307,7 @@ void Room::apply_controls(const ExchangeRequest& req, User& user, Clock now) {
       if (it != events->end()) {
         it->clock = e.clock;
       } else {
+        if (events->size() >= kMaxEvents) events->erase(events->begin());  // the oldest
         events->push_back(e);
       }
     }

@@ -71,7 +71,25 @@ bool is_safe_track_name(const std::string& name) {
   });
 }
 
-TrackLibrary::TrackLibrary(std::filesystem::path dir) : dir_(std::move(dir)) {}
+TrackLibrary::TrackLibrary(std::filesystem::path dir, TrackStorageLimits limits)
+    : dir_(std::move(dir)), limits_(limits) {}
+
+std::pair<std::size_t, std::uintmax_t> TrackLibrary::usage_locked() const {
+  std::uintmax_t bytes = 0;
+  const auto tracks = scan_locked();
+  for (const auto& [name, path] : tracks) {
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    if (!ec) bytes += size;
+  }
+  return {tracks.size(), bytes};
+}
+
+bool TrackLibrary::storage_full() const {
+  std::lock_guard lock(mutex_);
+  const auto [count, bytes] = usage_locked();
+  return count >= limits_.max_tracks || bytes >= limits_.max_bytes;
+}
 
 std::vector<std::pair<std::string, fs::path>> TrackLibrary::scan_locked() const {
   std::vector<std::pair<std::string, fs::path>> tracks;
@@ -154,6 +172,21 @@ Result<std::string> TrackLibrary::add_samples(std::span<const float> samples,
   }
 
   std::lock_guard lock(mutex_);
+  auto [stored_tracks, stored_bytes] = usage_locked();
+  const auto size = fs::file_size(temp, ec);
+  if (ec) return Error{"cannot store upload: " + ec.message()};
+  if (!name.empty()) {  // a replaced track frees its own place and bytes
+    const auto old_size = fs::file_size(dir_ / (name + std::string(kWavExtension)), ec);
+    if (!ec && stored_tracks > 0) {
+      --stored_tracks;
+      stored_bytes -= std::min<std::uintmax_t>(stored_bytes, old_size);
+    }
+    ec.clear();
+  }
+  if (stored_tracks + 1 > limits_.max_tracks || stored_bytes + size > limits_.max_bytes) {
+    return Error{std::string(kTrackStorageFull) + " (" + std::to_string(stored_tracks) +
+                 " tracks, " + std::to_string(stored_bytes >> 20) + " MiB stored)"};
+  }
   auto publish = [&](const std::string& track) -> Result<std::string> {
     fs::rename(temp, dir_ / (track + std::string(kWavExtension)), ec);
     if (ec) return Error{"cannot store upload: " + ec.message()};

@@ -149,7 +149,8 @@ export function errorMessageOf(status, metadataHeader, bodyText) {
  *         flags: {request_lead, mark_start_singing, mark_stop_singing}, chats: string[],
  *         params: {name: string} (other parameters, sent as given), micVolumes: [[userid, v]],
  *         jsonLen: byte length of the JSON prefix (0 = none), adminToken,
- *         summaryVersion: the user-summary version held (null = send the whole summary)}
+ *         summaryVersion: the user-summary version held (null = send the whole summary),
+ *         sessionToken: the server's session credential ('new' asks for one)}
  */
 export function audioQuery(req) {
   const q = new URLSearchParams();
@@ -171,6 +172,7 @@ export function audioQuery(req) {
   if (req.micVolumes && req.micVolumes.length) q.set('mic_volume', JSON.stringify(req.micVolumes));
   if (req.jsonLen > 0) q.set('json_len', String(req.jsonLen));
   if (req.adminToken) q.set('admin_token', req.adminToken);
+  if (req.sessionToken) q.set('session_token', req.sessionToken);
   return q.toString();
 }
 

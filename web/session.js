@@ -61,6 +61,9 @@ export const DEFAULT_OFFSET_SECONDS = 18;
 const MAX_NOTICES = 20;
 /** What the page calls each parameter in notices. */
 const PARAM_LABELS = {
+  monitor: 'solo',
+  unmonitor: 'solo',
+  mic_volume: "another singer's microphone level",
   volume: 'global volume',
   backing_volume: 'backing volume',
   disableAutoGain: 'automatic gain',
@@ -120,6 +123,8 @@ export class Session {
     this.pendingJson = null;
     /** Sent on every request: the operators' admin token, and "hear the solo mix". */
     this.adminToken = opts.adminToken || '';
+    /** Session credential from the server's reply to our reset, echoed on every exchange ('new' asks for one). */
+    this.sessionToken = 'new';
     this.hearSolos = false;
     /** This singer's own backing level (friendly 0–2), re-sent on every connection's first request. */
     this.userBackingVolume = null;
@@ -485,6 +490,7 @@ export class Session {
       throw new ExchangeError(`Unreadable reply from the server (${err.message}).`);
     }
     const m = reply.metadata;
+    if (typeof m.session_token === 'string') this.sessionToken = m.session_token;
     if (m.client_read_clock !== readClock || m.n_samples !== n || reply.packets.length !== n / FRAME_SAMPLES) {
       throw new ExchangeError('The server answered for a different stretch of audio.');
     }
@@ -551,6 +557,7 @@ export class Session {
       jsonLen,
       adminToken: this.adminToken,
       summaryVersion: this.summaryVersionToSend(),
+      sessionToken: this.sessionToken,
     });
     this.stats.requests++;
     try {
@@ -568,6 +575,11 @@ export class Session {
     const refusable = ADMIN_PARAMS.concat(SONG_PARAMS.filter((k) => !ADMIN_PARAMS.includes(k)));
     const refused = refusable.filter((k) => k in params && !(k === 'mark_stop_singing' && ownStop));
     if ('track' in params && 'mark_start_singing' in params && !refused.includes('mark_start_singing')) refused.push('mark_start_singing');
+    // Controls over other singers (their level, solo) need the token too.
+    const own = (id) => String(id) === String(this.userid);
+    for (const k of ['monitor', 'unmonitor']) if (k in params && !own(params[k])) refused.push(k);
+    const micVolumes = outbox.micVolumes.filter(([id]) => own(id));
+    if (micVolumes.length < outbox.micVolumes.length) refused.push('mic_volume');
     for (const k of refused) delete params[k];
     if (refused.includes('mark_start_singing') || refused.includes('track')) this.releadAfterRounds = false;
     const what = refused.map((k) => PARAM_LABELS[k] || k).join(', ') || 'the request';
@@ -580,7 +592,7 @@ export class Session {
     this.notice('refused', area, `The server refused ${what}: ${message.replace(/\.$/, '')}. ${hint}`);
     this.stats.refusals = (this.stats.refusals || 0) + 1;
     this.onChange();
-    return { ...outbox, params };
+    return { ...outbox, params, micVolumes };
   }
 
   /** After a successful exchange: confirm the room-wide controls it carried, and re-lead after new rounds. */

@@ -44,6 +44,7 @@ std::vector<client::QueryParam> page_params(const ExchangeFields& f) {
   if (f.request_lead) q.emplace_back("request_lead", "1");
   if (f.mark_start_singing) q.emplace_back("mark_start_singing", "1");
   if (f.mark_stop_singing) q.emplace_back("mark_stop_singing", "1");
+  if (!f.session_token.empty()) q.emplace_back("session_token", f.session_token);
   return q;
 }
 

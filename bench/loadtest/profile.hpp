@@ -73,6 +73,8 @@ struct ExchangeFields {
   bool request_lead = false;
   bool mark_start_singing = false;
   bool mark_stop_singing = false;
+  /// The server's session credential, echoed by the page profile only (web/protocol.js).
+  std::string session_token;
 };
 
 /// The query parameters in the order the client writes them.

@@ -185,6 +185,7 @@ void Singer::exchange() {
   p.n_samples = n;
   p.username = name_;
   p.reset_user_state = reset_next_;
+  p.session_token = session_token_;  // "new" at first: a session bound from its first reply
   p.user_summary = ctx_.summary && (spec(ctx_.profile).summary_on_first || !reset_next_);
   p.summary_version = summary_version_to_send();
   SongState& song = *ctx_.song;
@@ -389,6 +390,9 @@ bool Singer::check_reply(const HttpResult& r, Clock read_clock, std::string& pro
   if (end && *end > 1 && song.stop_sent) song.end_clock = *end;
   if (first) song.first_bucket = static_cast<int>(*first);
   if (delay && song.enabled) delay_seconds = static_cast<int>(*delay);
+  if (const auto* token = meta.if_contains("session_token"); token && token->is_string()) {
+    session_token_ = token->get_string();
+  }
 
   // User summary: count:uint16 BE, then 51-byte records; only skipped here (cheap at 1,000).
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(r.body.data());

@@ -147,7 +147,9 @@ class Singer {
   int bucket_ = 0;
   Clock read_end_ = 0;      ///< end of the last interval read (next = + n)
   bool reset_next_ = true;  ///< next exchange starts a connection
-  Clock server_ref_ = 0;    ///< estimated server clock at steady_ref_
+  /// Echoed on every exchange: the server's session credential ("new" asks for one).
+  std::string session_token_ = "new";
+  Clock server_ref_ = 0;  ///< estimated server clock at steady_ref_
   SteadyClock::time_point steady_ref_;
   SteadyClock::time_point base_;     ///< when exchange 0 of this connection was due
   std::uint64_t k_ = 0;              ///< exchanges sent on this connection

@@ -20,6 +20,16 @@ using UserId = std::uint64_t;
 /// 0.6 s; bounding it bounds every per-thread buffer.
 inline constexpr Clock kMaxExchangeSamples = 50 * kOpusFrameSamples;
 
+/// Events the room keeps (a ring: a new id beyond it drops the oldest). Every reply carries
+/// them all, so this bounds the reply too (64 × ~100 bytes).
+inline constexpr std::size_t kMaxEvents = 64;
+/// Longest event id, bytes; most events one request may carry.
+inline constexpr std::size_t kMaxEventIdBytes = 64;
+inline constexpr std::size_t kMaxEventsPerRequest = 16;
+/// Most chat lines one request may carry; most lines queued for one singer (oldest dropped).
+inline constexpr std::size_t kMaxChatLinesPerRequest = 8;
+inline constexpr std::size_t kMaxPendingChats = 64;
+
 /// A timed marker set by clients (`event_data`).
 struct Event {
   std::string evid;

@@ -21,6 +21,18 @@ namespace brigade {
 inline constexpr std::size_t kMaxTrackUploadBytes = std::size_t{32} << 20;
 /// Longest backing track add_upload accepts (after conversion to 48 kHz).
 inline constexpr std::uint32_t kMaxTrackSeconds = 600;
+/// Default bounds on what uploads may store: tracks in the directory, and their total size.
+inline constexpr std::size_t kDefaultMaxTracks = 100;
+inline constexpr std::uintmax_t kDefaultMaxTrackBytes = std::uintmax_t{2} << 30;  // 2 GiB
+/// add_upload's error when a bound would be passed starts with this.
+inline constexpr std::string_view kTrackStorageFull = "track storage is full";
+
+/// How much the tracks directory may hold; add_upload refuses what would pass either bound.
+struct TrackStorageLimits {
+  std::size_t max_tracks = kDefaultMaxTracks;
+  std::uintmax_t max_bytes = kDefaultMaxTrackBytes;
+};
+
 /// Backing tracks are played at this gain (the original's ×0.8), leaving headroom for voices.
 inline constexpr float kBackingTrackGain = 0.8f;
 
@@ -40,7 +52,7 @@ inline constexpr std::string_view kUserUploadTrackName = "User Upload";
 class TrackLibrary {
  public:
   /// `dir` need not exist yet (list() is then empty; add_upload creates it).
-  explicit TrackLibrary(std::filesystem::path dir);
+  explicit TrackLibrary(std::filesystem::path dir, TrackStorageLimits limits = {});
 
   /// Track names, sorted, without duplicates.
   std::vector<std::string> list() const;
@@ -52,6 +64,7 @@ class TrackLibrary {
   /// Validates and decodes an uploaded audio file (size ≤ kMaxTrackUploadBytes, any container
   /// decode_audio_file reads, at most kMaxTrackSeconds), then stores it with add_samples under
   /// a generated name and returns that name. Decoding is the expensive part and takes no lock.
+  /// Refused with kTrackStorageFull when the stored file would pass the storage limits.
   Result<std::string> add_upload(
       std::span<const std::uint8_t> bytes,
       std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
@@ -71,11 +84,19 @@ class TrackLibrary {
   /// The directory.
   const std::filesystem::path& dir() const { return dir_; }
 
+  /// True when the directory already holds max_tracks tracks or max_bytes bytes of them: an
+  /// upload would be refused, so callers skip the work of converting it.
+  bool storage_full() const;
+
  private:
   /// Track name → file path for every track, sorted by name. Caller holds mutex_.
   std::vector<std::pair<std::string, std::filesystem::path>> scan_locked() const;
 
+  /// Tracks and their total bytes. Caller holds mutex_.
+  std::pair<std::size_t, std::uintmax_t> usage_locked() const;
+
   std::filesystem::path dir_;
+  TrackStorageLimits limits_;
   /// Serialises directory scans against the rename that publishes an upload.
   mutable std::mutex mutex_;
   std::atomic<std::uint64_t> generation_{0};

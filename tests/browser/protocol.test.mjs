@@ -137,6 +137,14 @@ test('audioQuery carries console parameters, mic volumes, json_len and the admin
   assert.equal(q.get('write_clock'), '0');
 });
 
+test('audioQuery echoes the session token, and asks for one with "new"', () => {
+  const base = { userid: '42', readClock: 2880, writeClock: null, nSamples: 2880 };
+  assert.equal(new URLSearchParams(audioQuery({ ...base, reset: true, sessionToken: 'new' })).get('session_token'), 'new');
+  const token = '0123456789abcdef0123456789abcdef';
+  assert.equal(new URLSearchParams(audioQuery({ ...base, sessionToken: token })).get('session_token'), token);
+  assert.equal(new URLSearchParams(audioQuery(base)).has('session_token'), false);
+});
+
 test('exchangeBody puts the UTF-8 JSON prefix before the audio container', () => {
   const { body, jsonLen } = exchangeBody({ lyrics: 'é' }, [new Uint8Array([5])]);
   assert.equal(jsonLen, new TextEncoder().encode('{"lyrics":"é"}').length);

@@ -182,6 +182,27 @@ TEST_F(OriginalClient, AnotherUploadReplacesTheUserUploadTrack) {
   EXPECT_TRUE(std::string(json::parse(ours.body).at("track").as_string()).starts_with("upload-"));
 }
 
+TEST_F(OriginalClient, UploadsOnBothRoutesAreBoundByTheTrackStorageCap) {
+  // Room for one track: the original's "User Upload" takes it, and replacing it stays allowed
+  // (the replaced file frees its own place); a new track on either route is refused with 507.
+  start_server({"--max-tracks", "1"});
+  const auto wav =
+      client::encode_audio(tone(600.0, kSampleRate, 1, 1.0), kSampleRate, 1, EncodedFormat::kWav16);
+  ASSERT_EQ(http_->post("/upload?type=backingTrack", wav).status, 200);
+  const auto mp3 =
+      client::encode_audio(tone(600.0, 44'100, 2, 1.0), 44'100, 2, EncodedFormat::kMp3);
+  const auto again = http_->post("/upload?type=backingTrack", mp3);
+  EXPECT_EQ(again.status, 200) << again.body;
+  const auto full = http_->post("/api/upload", mp3);
+  EXPECT_EQ(full.status, 507) << full.body;
+  EXPECT_NE(error_message(full).find("storage"), std::string::npos) << full.body;
+  EXPECT_EQ(json::parse(http_->get("/api/tracks").body).at("tracks"),
+            json::parse(R"(["User Upload"])"));
+  // Counted under its own error reason.
+  EXPECT_NE(http_->get("/metrics").body.find("brigade_errors_total{reason=\"storage_full\"} 1"),
+            std::string::npos);
+}
+
 TEST_F(OriginalClient, ImageUploadIsServedWhereThePageFetchesIt) {
   start_server();
   const auto none = http_->get("/user-upload-image?ABCDEFGHIJ");

@@ -91,5 +91,31 @@ TEST(SharedEncoders, TheSharedStreamDecodesToTheTone) {
   EXPECT_LT(client::goertzel_power(tail, 660.0), 1e-4);
 }
 
+TEST(SharedEncoders, BeyondTheGroupCapASingerUsesItsOwnEncoder) {
+  SharedEncoders shared;
+  std::optional<codec::Encoder> own;
+  std::string out;
+  for (std::size_t i = 0; i < SharedEncoders::kMaxGroups; ++i) {
+    out.clear();
+    ASSERT_TRUE(shared.append_packets({static_cast<std::int64_t>(i), 1.0f}, 100, tone(100), own,
+                                      out, kNow));
+  }
+  EXPECT_EQ(shared.group_count(), SharedEncoders::kMaxGroups);
+  // A new key: no new group, but a whole, decodable stream from the singer's own encoder.
+  std::optional<codec::Encoder> fresh;
+  std::string beyond;
+  ASSERT_TRUE(shared.append_packets({999, 0.5f}, 100, tone(100), fresh, beyond, kNow));
+  EXPECT_EQ(shared.group_count(), SharedEncoders::kMaxGroups);
+  EXPECT_EQ(shared.stats().refused, 1u);
+  PacketList packets;
+  parse(beyond, packets);
+  EXPECT_EQ(packets.view().size(), kFrames);
+  // Once the groups have been idle for a while they are swept and the key gets its group.
+  std::string later;
+  ASSERT_TRUE(shared.append_packets({999, 0.5f}, 300, tone(300), fresh, later, kNow + 31));
+  EXPECT_EQ(shared.group_count(), 1u);
+  EXPECT_EQ(shared.stats().refused, 1u);
+}
+
 }  // namespace
 }  // namespace brigade::server

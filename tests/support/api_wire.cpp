@@ -124,6 +124,7 @@ std::vector<QueryParam> exchange_query_params(const ExchangeParams& p) {
   if (p.unmonitor) add("unmonitor", *p.unmonitor);
   if (p.disable_auto_gain) add("disableAutoGain", *p.disable_auto_gain ? "1" : "0");
   if (p.disable_song_video) add("disableSongVideo", *p.disable_song_video ? "1" : "0");
+  if (p.session_token) add("session_token", *p.session_token);
   for (const auto& e : p.extra) q.push_back(e);
   return q;
 }
@@ -300,6 +301,10 @@ ParseStatus parse_exchange_reply(std::string_view x_audio_metadata, std::string_
   }
   if (auto s = get_optional_int(m, "delay_seconds", out.delay_seconds); !s.ok()) return s;
   if (auto s = get_optional_int(m, "first_bucket", out.first_bucket); !s.ok()) return s;
+  out.session_token.reset();
+  if (const auto* v = m.if_contains("session_token"); v != nullptr && v->is_string()) {
+    out.session_token = std::string(v->get_string());
+  }
 
   const auto rest = as_bytes(body.substr(out.metadata_len));
   std::size_t consumed = 0;

@@ -50,7 +50,9 @@ struct ExchangeParams {
   std::optional<std::string> track, monitor, unmonitor;
   std::optional<bool> disable_auto_gain, disable_song_video;  ///< sent as "1" / "0"
   std::optional<std::size_t> json_len;  ///< length of the body's JSON prefix, when any
-  std::vector<QueryParam> extra;        ///< appended verbatim (before encoding), for tests
+  /// The session credential (sent when set; "new" on a reset asks for a session bound at once).
+  std::optional<std::string> session_token;
+  std::vector<QueryParam> extra;  ///< appended verbatim (before encoding), for tests
 };
 
 /// application/x-www-form-urlencoded as URLSearchParams writes it: UTF-8 bytes, unreserved
@@ -135,18 +137,19 @@ ParseStatus parse_status_reply(std::string_view x_audio_metadata, std::string_vi
 
 /// A 200 exchange reply (spec §5.4), split into its three parts.
 struct ExchangeReply {
-  std::size_t metadata_len = 0;        ///< from the header, bytes
-  boost::json::object metadata;        ///< all keys, for anything not typed below
-  Clock server_clock = 0;              ///< required
-  Clock client_read_clock = 0;         ///< required, integer
-  Clock n_samples = 0;                 ///< required, integer
-  Clock song_start_clock = 0;          ///< 0 when absent
-  Clock song_end_clock = 0;            ///< 0 when absent or null
-  std::optional<std::string> leader;   ///< userid as a string; null/absent → nullopt
-  std::optional<int> delay_seconds;    ///< queued bucket assignment, when delivered
-  std::optional<int> first_bucket;     ///< when delivered
-  std::vector<SummaryRecord> summary;  ///< possibly empty, but the block was present
-  std::vector<Packet> packets;         ///< the reply audio
+  std::size_t metadata_len = 0;              ///< from the header, bytes
+  boost::json::object metadata;              ///< all keys, for anything not typed below
+  Clock server_clock = 0;                    ///< required
+  Clock client_read_clock = 0;               ///< required, integer
+  Clock n_samples = 0;                       ///< required, integer
+  Clock song_start_clock = 0;                ///< 0 when absent
+  Clock song_end_clock = 0;                  ///< 0 when absent or null
+  std::optional<std::string> leader;         ///< userid as a string; null/absent → nullopt
+  std::optional<int> delay_seconds;          ///< queued bucket assignment, when delivered
+  std::optional<int> first_bucket;           ///< when delivered
+  std::optional<std::string> session_token;  ///< on replies to reset_user_state
+  std::vector<SummaryRecord> summary;        ///< possibly empty, but the block was present
+  std::vector<Packet> packets;               ///< the reply audio
 };
 ParseStatus parse_exchange_reply(std::string_view x_audio_metadata, std::string_view body,
                                  ExchangeReply& out);

@@ -55,6 +55,7 @@ SingerReply Singer::exchange(Clock n_samples, const std::vector<float>* upload,
   params.n_samples = n_samples;
   params.username = name_;
   params.reset_user_state = params.reset_user_state || reset_;
+  if (session_token_ && !params.session_token) params.session_token = *session_token_;
   std::string body;
   if (upload != nullptr) {
     params.write_clock = end;
@@ -87,6 +88,7 @@ SingerReply Singer::exchange(Clock n_samples, const std::vector<float>* upload,
                   " ending at " + std::to_string(end);
     return out;
   }
+  if (session_token_ && out.reply.session_token) session_token_ = out.reply.session_token;
   read_clock_ = end;
   first_end_.reset();
   reset_ = false;

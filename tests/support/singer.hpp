@@ -58,6 +58,10 @@ class Singer {
   }
   std::uint64_t id() const { return id_; }
 
+  /// Echo the session token from now on, as our page does (the next reset asks for one).
+  void use_session_token() { session_token_ = "new"; }
+  const std::optional<std::string>& session_token() const { return session_token_; }
+
  private:
   HttpClient& http_;
   std::uint64_t id_;
@@ -66,6 +70,7 @@ class Singer {
   Clock read_clock_ = 0;            ///< end of the last read interval
   std::optional<Clock> first_end_;  ///< end of the first read after (re)connecting
   bool reset_ = true;
+  std::optional<std::string> session_token_;  ///< set by use_session_token()
   OpusPipe codec_;
 };
 

@@ -591,6 +591,70 @@ TEST_F(RoomTest, AFloodOfNewIdsKeepsABoundedNumberOfRecords) {
   EXPECT_EQ(outcome.status, ExchangeStatus::kBadRequest);
 }
 
+TEST_F(RoomTest, EventsAreARingOfTheNewest) {
+  ExchangeRequest r = request(1, 3 * kSecond);
+  r.reset_user_state = true;
+  for (std::size_t i = 0; i < kMaxEvents + 10; ++i) {
+    r.controls.event_data = {Event{"ev" + std::to_string(i), static_cast<Clock>(i)}};
+    ok(r);
+  }
+  ASSERT_EQ(result.events->size(), kMaxEvents);
+  EXPECT_EQ(result.events->front().evid, "ev10");  // the 10 oldest were dropped
+  EXPECT_EQ(result.events->back().evid, "ev" + std::to_string(kMaxEvents + 9));
+}
+
+TEST_F(RoomTest, ChatsQueuedForASingerAreBounded) {
+  ExchangeRequest listener = request(2, 6 * kSecond);
+  listener.reset_user_state = true;
+  ok(listener);
+  ExchangeRequest talker = request(1, 3 * kSecond);
+  talker.reset_user_state = true;
+  for (std::size_t i = 0; i < kMaxPendingChats + 5; ++i) {
+    talker.controls.chat = {"line" + std::to_string(i)};
+    ok(talker);
+  }
+  ok(listener);
+  ASSERT_EQ(result.delivered.chats.size(), kMaxPendingChats);
+  EXPECT_EQ(result.delivered.chats.front().second, "line5");
+}
+
+TEST_F(RoomTest, ControlsOverOtherSingersNeedAdmin) {
+  ok(request(1, 3 * kSecond));
+  ExchangeRequest other = request(2, 6 * kSecond);
+  other.admin = false;
+  other.controls.mic_volume = {{2, 1.5}, {1, 0.0}};
+  auto refused = exchange(other);
+  EXPECT_EQ(refused.status, ExchangeStatus::kForbidden);
+  EXPECT_STREQ(refused.message, "controls over other singers need the admin token");
+  other.controls.mic_volume.clear();
+  other.controls.monitor = 1;
+  EXPECT_EQ(exchange(other).status, ExchangeStatus::kForbidden);
+  other.controls.monitor.reset();
+  other.controls.unmonitor = 1;
+  EXPECT_EQ(exchange(other).status, ExchangeStatus::kForbidden);
+  RoomSnapshot snap;
+  room->snapshot(snap);
+  for (const auto& s : snap.singers) {
+    EXPECT_EQ(s.mic_volume, 1.0f) << s.id;
+    EXPECT_FALSE(s.soloed) << s.id;
+  }
+  // One's own level and solo stay open; an admin reaches everyone.
+  other.controls.unmonitor.reset();
+  other.controls.mic_volume = {{2, 1.5}};
+  other.controls.monitor = 2;
+  ok(other);
+  other.admin = true;
+  other.controls.mic_volume = {{1, 0.5}};
+  other.controls.monitor.reset();
+  tick();
+  other.read_clock = clock.now() - 6 * kSecond;
+  ok(other);
+  room->snapshot(snap);
+  for (const auto& s : snap.singers) {
+    EXPECT_EQ(s.mic_volume, s.id == 1 ? 0.5f : 1.5f) << s.id;
+  }
+}
+
 // --- Song control, songs ending by themselves, headphones, recording caps ----------------------
 
 TEST_F(RoomTest, DuringASongOnlyTheLeaderControlsIt) {

@@ -159,6 +159,29 @@ TEST(TrackLibrary, UploadGetsSafeNameListsImmediatelyAndLoads) {
   EXPECT_EQ(lib.list().size(), 2u);
 }
 
+TEST(TrackLibrary, UploadsStopAtTheStorageLimits) {
+  TempDir dir;
+  // 1 s at 44.1 kHz is stored as 96,044 bytes: two fit in 200,000 bytes, a third does not.
+  TrackLibrary by_bytes(dir.path() / "bytes",
+                        TrackStorageLimits{.max_tracks = 10, .max_bytes = 200'000});
+  EXPECT_TRUE(by_bytes.add_upload(stereo_44k(44'100)).ok());
+  EXPECT_TRUE(by_bytes.add_upload(stereo_44k(44'100)).ok());
+  EXPECT_FALSE(by_bytes.storage_full());
+  auto third = by_bytes.add_upload(stereo_44k(44'100));
+  ASSERT_FALSE(third.ok());
+  EXPECT_TRUE(third.error().starts_with(kTrackStorageFull)) << third.error();
+  EXPECT_EQ(by_bytes.list().size(), 2u);
+  std::size_t files = 0;
+  for ([[maybe_unused]] auto& e : fs::directory_iterator(dir.path() / "bytes")) ++files;
+  EXPECT_EQ(files, 2u);  // the refused conversion left nothing behind
+
+  TrackLibrary by_count(dir.path() / "count",
+                        TrackStorageLimits{.max_tracks = 1, .max_bytes = 1'000'000});
+  EXPECT_TRUE(by_count.add_upload(stereo_44k(100)).ok());
+  EXPECT_TRUE(by_count.storage_full());
+  EXPECT_FALSE(by_count.add_upload(stereo_44k(100)).ok());
+}
+
 TEST(TrackLibrary, NamedSamplesReplaceTheTrackAndBumpTheGeneration) {
   TempDir dir;
   TrackLibrary lib(dir.path());
