@@ -48,7 +48,7 @@ CAPACITY_THREADS=2 CAPACITY_START=$page_cap CAPACITY_MAX=$max_threads CAPACITY_J
 # A server on its own, a load tester against it; prints nothing but the port.
 start_server() {
   local log=$1; shift
-  "$@" --listen 127.0.0.1:0 --log-level warn --max-users 5000 --web-root "$root/web" >"$log" 2>&1 &
+  "$@" --listen 127.0.0.1:0 --log-level warn --max-users 5000 --max-connections 10000 --max-connections-per-address 10000 --web-root "$root/web" >"$log" 2>&1 &
   server=$!
   for _ in $(seq 100); do
     port=$(sed -n 's|^brigade-server listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$log")

@@ -48,7 +48,7 @@ printf 'decode:  %.0f us of CPU per 600 ms upload at %d kb/s: decoding alone cap
 out=$(mktemp)
 json=${CAPACITY_JSON:-$(mktemp --suffix=.json)}
 "${server_cpu[@]}" "$build/server/brigade-server" --listen 127.0.0.1:0 --threads "$threads" \
-  --log-level warn --max-users 5000 --web-root "$root/web" ${CAPACITY_SERVER_FLAGS:-} >"$out" 2>&1 &
+  --log-level warn --max-users 5000 --max-connections 10000 --max-connections-per-address 10000 --web-root "$root/web" ${CAPACITY_SERVER_FLAGS:-} >"$out" 2>&1 &
 server=$!
 perf_pid=
 cleanup() {
