@@ -7,8 +7,8 @@
 #include <random>
 #include <vector>
 
-#include "brigade/occupancy.hpp"
-#include "brigade/ring_set.hpp"
+#include "brigade/engine/occupancy.hpp"
+#include "brigade/engine/ring_set.hpp"
 
 namespace brigade {
 namespace {

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "brigade/opus_codec.hpp"
-#include "brigade/packet_container.hpp"
-#include "brigade/room.hpp"
+#include "brigade/codec/opus_codec.hpp"
+#include "brigade/codec/packet_container.hpp"
+#include "brigade/engine/room.hpp"
 #include "exchange_service.hpp"
 
 namespace brigade {

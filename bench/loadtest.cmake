@@ -1,5 +1,5 @@
 # brigade-loadtest: simulated singers over HTTP (Asio, Beast's response parser), reusing the
-# tests' API wire format and tone helpers from brigade_client. The HTTP client and the client
+# API wire format and tone helpers of brigade_client (client/). The HTTP client and the client
 # profiles are a library so that tests can use them directly.
 add_library(brigade_loadtest_core STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/http_response.cpp

@@ -7,7 +7,7 @@
 
 #include "stem_queue.hpp"
 #include "stem_recorder.hpp"
-#include "support/tone.hpp"
+#include "client/tone.hpp"
 
 namespace brigade::server {
 namespace {

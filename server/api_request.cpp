@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "brigade/user_summary.hpp"
+#include "brigade/engine/user_summary.hpp"
 
 namespace brigade::server {
 namespace json = boost::json;

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "brigade/exchange.hpp"
+#include "brigade/engine/exchange.hpp"
 #include "query.hpp"
 
 namespace brigade::server {

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "brigade/tar_archive.hpp"
+#include "brigade/storage/tar_archive.hpp"
 #include "error_reason.hpp"
 
 namespace brigade::server {

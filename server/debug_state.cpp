@@ -9,7 +9,7 @@
 
 #include <boost/json.hpp>
 
-#include "brigade/buckets.hpp"
+#include "brigade/engine/buckets.hpp"
 
 namespace brigade::server {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "brigade/room.hpp"
+#include "brigade/engine/room.hpp"
 
 namespace brigade::server {
 

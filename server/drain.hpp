@@ -11,7 +11,7 @@
 #include <chrono>
 #include <functional>
 
-#include "brigade/room.hpp"
+#include "brigade/engine/room.hpp"
 #include "readiness.hpp"
 
 namespace brigade::server {

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "api_request.hpp"
-#include "brigade/packet_container.hpp"
-#include "brigade/user_summary.hpp"
+#include "brigade/codec/packet_container.hpp"
+#include "brigade/engine/user_summary.hpp"
 #include "log.hpp"
 #include "reply_metadata.hpp"
 #include "room_log.hpp"

@@ -13,10 +13,10 @@
 #include <thread>
 #include <vector>
 
-#include "brigade/clock.hpp"
-#include "brigade/recording_store.hpp"
-#include "brigade/room.hpp"
-#include "brigade/track_library.hpp"
+#include "brigade/engine/clock.hpp"
+#include "brigade/storage/recording_store.hpp"
+#include "brigade/engine/room.hpp"
+#include "brigade/storage/track_library.hpp"
 #include "drain.hpp"
 #include "listener.hpp"
 #include "log.hpp"

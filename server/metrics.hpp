@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "brigade/song_phase.hpp"
+#include "brigade/engine/song_phase.hpp"
 #include "error_reason.hpp"
 #include "process_stats.hpp"
 

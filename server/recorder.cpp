@@ -3,7 +3,7 @@
 
 #include <filesystem>
 
-#include "brigade/volume.hpp"
+#include "brigade/engine/volume.hpp"
 #include "log.hpp"
 
 namespace brigade::server {

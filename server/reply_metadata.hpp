@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "api_request.hpp"
-#include "brigade/exchange.hpp"
+#include "brigade/engine/exchange.hpp"
 
 namespace brigade::server {
 

@@ -2,7 +2,7 @@
 // after the room lock is released.
 #pragma once
 
-#include "brigade/room.hpp"
+#include "brigade/engine/room.hpp"
 
 namespace brigade::server {
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <optional>
 
-#include "brigade/audio_file.hpp"
+#include "brigade/storage/audio_file.hpp"
 #include "debug_state.hpp"
 #include "error_page.hpp"
 #include "log.hpp"

@@ -11,9 +11,9 @@
 
 #include "admin_token.hpp"
 #include "api_response.hpp"
-#include "brigade/recording_store.hpp"
-#include "brigade/room.hpp"
-#include "brigade/track_library.hpp"
+#include "brigade/storage/recording_store.hpp"
+#include "brigade/engine/room.hpp"
+#include "brigade/storage/track_library.hpp"
 #include "exchange_service.hpp"
 #include "image_store.hpp"
 #include "metrics.hpp"

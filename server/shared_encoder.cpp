@@ -4,7 +4,7 @@
 #include <bit>
 #include <functional>
 
-#include "brigade/packet_container.hpp"
+#include "brigade/codec/packet_container.hpp"
 
 namespace brigade::server {
 namespace {

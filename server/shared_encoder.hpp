@@ -17,7 +17,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "brigade/opus_codec.hpp"
+#include "brigade/codec/opus_codec.hpp"
 
 namespace brigade::server {
 

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "brigade/room.hpp"
+#include "brigade/engine/room.hpp"
 
 namespace brigade::server {
 namespace {

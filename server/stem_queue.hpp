@@ -8,9 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "brigade/exchange.hpp"
-#include "brigade/packet_container.hpp"
-#include "brigade/stem_track.hpp"
+#include "brigade/engine/exchange.hpp"
+#include "brigade/codec/packet_container.hpp"
+#include "brigade/storage/stem_track.hpp"
 
 namespace brigade::server {
 

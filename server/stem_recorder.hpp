@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "brigade/stem_track.hpp"
+#include "brigade/storage/stem_track.hpp"
 #include "stem_queue.hpp"
 
 namespace brigade::server {

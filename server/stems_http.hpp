@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "api_response.hpp"
-#include "brigade/recording_store.hpp"
+#include "brigade/storage/recording_store.hpp"
 #include "stem_queue.hpp"
 
 namespace brigade::server {

@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "brigade/constants.hpp"
-#include "brigade/opus_codec.hpp"
-#include "support/api_wire.hpp"
+#include "brigade/codec/opus_codec.hpp"
+#include "client/api_wire.hpp"
 
 namespace brigade::loadtest {
 

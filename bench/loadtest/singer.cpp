@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <array>
 
-#include "brigade/packet_container.hpp"
-#include "support/api_wire.hpp"
-#include "support/tone.hpp"
+#include "brigade/codec/packet_container.hpp"
+#include "client/api_wire.hpp"
+#include "client/tone.hpp"
 
 namespace brigade::loadtest {
 namespace {

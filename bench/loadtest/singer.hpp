@@ -22,7 +22,7 @@
 #include <boost/json/object.hpp>
 
 #include "brigade/constants.hpp"
-#include "brigade/opus_codec.hpp"
+#include "brigade/codec/opus_codec.hpp"
 #include "drift.hpp"
 #include "http_pool.hpp"
 #include "profile.hpp"

@@ -11,9 +11,9 @@
 
 #include <boost/json/array.hpp>
 
-#include "brigade/opus_codec.hpp"
-#include "brigade/room.hpp"
-#include "brigade/volume.hpp"
+#include "brigade/codec/opus_codec.hpp"
+#include "brigade/engine/room.hpp"
+#include "brigade/engine/volume.hpp"
 #include "profile.hpp"  // kCodecDelay
 #include "singer.hpp"
 

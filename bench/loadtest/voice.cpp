@@ -8,8 +8,8 @@
 #include <random>
 
 #include "brigade/constants.hpp"
-#include "brigade/packet_container.hpp"
-#include "support/tone.hpp"
+#include "brigade/codec/packet_container.hpp"
+#include "client/tone.hpp"
 
 namespace brigade::loadtest {
 namespace {

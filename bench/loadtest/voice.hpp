@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "support/api_wire.hpp"
+#include "client/api_wire.hpp"
 
 namespace brigade::loadtest {
 

@@ -27,12 +27,12 @@
 
 #include <boost/json.hpp>
 
-#include "support/api_wire.hpp"
-#include "support/http_client.hpp"
+#include "client/api_wire.hpp"
+#include "client/http_client.hpp"
 #include "support/server_process.hpp"
-#include "support/singer.hpp"
+#include "client/singer.hpp"
 #include "support/temp_dir.hpp"
-#include "support/tone.hpp"
+#include "client/tone.hpp"
 
 namespace brigade::attack {
 namespace {

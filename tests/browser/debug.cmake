@@ -1,8 +1,8 @@
 # The operators' debug chart (web/debug.html) against a real brigade-server fed by simulated
 # singers that upload real Opus audio (brigade-sim-singers).
-if(TARGET brigade-server AND TARGET brigade_client)
+if(TARGET brigade-server AND TARGET brigade_test_support)
   add_executable(brigade-sim-singers ${CMAKE_CURRENT_LIST_DIR}/sim_singers.cpp)
-  target_link_libraries(brigade-sim-singers PRIVATE brigade_client brigade_engine brigade_warnings)
+  target_link_libraries(brigade-sim-singers PRIVATE brigade_test_support brigade_engine brigade_warnings)
 
   add_test(NAME browser_debug COMMAND node --test ${CMAKE_CURRENT_LIST_DIR}/debug.test.mjs)
   set_tests_properties(browser_debug PROPERTIES

@@ -22,11 +22,11 @@
 #include <thread>
 #include <vector>
 
-#include "brigade/opus_codec.hpp"
-#include "brigade/packet_container.hpp"
-#include "support/api_wire.hpp"
-#include "support/http_client.hpp"
-#include "support/singer.hpp"
+#include "brigade/codec/opus_codec.hpp"
+#include "brigade/codec/packet_container.hpp"
+#include "client/api_wire.hpp"
+#include "client/http_client.hpp"
+#include "client/singer.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 // FLAC, AIFF and WAV images, made here from short tones, with fixed seeds and a bounded
 // number of cases. The decoder must never read outside its input or crash, must succeed or give
 // an error message, and on success must return finite samples in [-1, 1] of a bounded length.
-#include "brigade/audio_file.hpp"
+#include "brigade/storage/audio_file.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 
 #include "brigade/constants.hpp"
 #include "support/audio_encode.hpp"
-#include "support/tone.hpp"
+#include "client/tone.hpp"
 
 namespace brigade {
 namespace {

@@ -1,6 +1,6 @@
 // Fuzz-style test of the multi-packet container parser: tens of thousands of random and mutated
 // byte strings from a fixed seed, through the libFuzzer target's handler (container_target.cpp).
-#include "brigade/packet_container.hpp"
+#include "brigade/codec/packet_container.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // brigade fuzzing: the multi-packet Opus container parser.
-#include "brigade/packet_container.hpp"
+#include "brigade/codec/packet_container.hpp"
 #include "fuzz_target.hpp"
 
 namespace brigade::fuzz {

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "api_request.hpp"
-#include "brigade/room.hpp"
+#include "brigade/engine/room.hpp"
 #include "fuzz_target.hpp"
 #include "query.hpp"
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <span>
 
-#include "brigade/packet_container.hpp"
+#include "brigade/codec/packet_container.hpp"
 
 /// Aborts with the condition's text when it does not hold (in every build type).
 #define BRIGADE_FUZZ_CHECK(cond) \

@@ -8,12 +8,12 @@
 #include <tuple>
 #include <vector>
 
-#include "brigade/user_summary.hpp"
+#include "brigade/engine/user_summary.hpp"
 #include "byte_reader.hpp"
 #include "fuzz_target.hpp"
 #include "query.hpp"
 #include "reply_metadata.hpp"
-#include "support/api_wire.hpp"
+#include "client/api_wire.hpp"
 
 namespace brigade::fuzz {
 namespace {

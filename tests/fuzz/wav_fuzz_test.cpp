@@ -1,7 +1,7 @@
 // Fuzz-style test of read_wav: tens of thousands of random and mutated WAV images from fixed
 // seeds, through the libFuzzer target's handler (wav_target.cpp): never a read outside the
 // input, an error message or finite samples in [-1, 1] of a plausible length.
-#include "brigade/wav.hpp"
+#include "brigade/storage/wav.hpp"
 
 #include <gtest/gtest.h>
 

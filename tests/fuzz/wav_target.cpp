@@ -1,7 +1,7 @@
 // brigade fuzzing: the WAV reader (uploads and the tracks folder).
 #include <cmath>
 
-#include "brigade/wav.hpp"
+#include "brigade/storage/wav.hpp"
 #include "fuzz_target.hpp"
 
 namespace brigade::fuzz {

@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "server_fixture.hpp"
-#include "support/singer.hpp"
-#include "support/tone.hpp"
+#include "client/singer.hpp"
+#include "client/tone.hpp"
 
 namespace brigade::integration {
 namespace {

@@ -23,14 +23,14 @@
 #include <thread>
 #include <vector>
 
-#include "brigade/backing.hpp"
-#include "brigade/clock.hpp"
-#include "brigade/track_library.hpp"
-#include "brigade/wav.hpp"
+#include "brigade/engine/backing.hpp"
+#include "brigade/engine/clock.hpp"
+#include "brigade/storage/track_library.hpp"
+#include "brigade/storage/wav.hpp"
 #include "server_fixture.hpp"
-#include "support/singer.hpp"
+#include "client/singer.hpp"
 #include "support/temp_dir.hpp"
-#include "support/tone.hpp"
+#include "client/tone.hpp"
 
 namespace brigade::integration {
 namespace {

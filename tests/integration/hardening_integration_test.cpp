@@ -14,10 +14,10 @@
 #include <sstream>
 #include <thread>
 
-#include "brigade/wav.hpp"
+#include "brigade/storage/wav.hpp"
 #include "server_fixture.hpp"
-#include "support/api_wire.hpp"
-#include "support/singer.hpp"
+#include "client/api_wire.hpp"
+#include "client/singer.hpp"
 #include "support/temp_dir.hpp"
 
 namespace brigade::integration {

@@ -4,8 +4,8 @@
 #include <sstream>
 
 #include "server_fixture.hpp"
-#include "support/api_wire.hpp"
-#include "support/singer.hpp"
+#include "client/api_wire.hpp"
+#include "client/singer.hpp"
 
 namespace brigade::integration {
 namespace {

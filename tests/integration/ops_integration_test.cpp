@@ -17,13 +17,13 @@
 #include <thread>
 #include <vector>
 
-#include "brigade/clock.hpp"
+#include "brigade/engine/clock.hpp"
 #include "brigade/constants.hpp"
-#include "brigade/wav.hpp"
+#include "brigade/storage/wav.hpp"
 #include "server_fixture.hpp"
-#include "support/singer.hpp"
+#include "client/singer.hpp"
 #include "support/temp_dir.hpp"
-#include "support/tone.hpp"
+#include "client/tone.hpp"
 
 namespace brigade::integration {
 namespace {

@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "brigade/clock.hpp"
-#include "brigade/track_library.hpp"
+#include "brigade/engine/clock.hpp"
+#include "brigade/storage/track_library.hpp"
 #include "server_fixture.hpp"
 #include "support/audio_encode.hpp"
-#include "support/singer.hpp"
+#include "client/singer.hpp"
 #include "support/temp_dir.hpp"
-#include "support/tone.hpp"
+#include "client/tone.hpp"
 
 namespace brigade::integration {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "support/http_client.hpp"
+#include "client/http_client.hpp"
 #include "support/server_process.hpp"
 
 namespace brigade::integration {

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "brigade/clock.hpp"
+#include "brigade/engine/clock.hpp"
 #include "server_fixture.hpp"
-#include "support/api_wire.hpp"
-#include "support/singer.hpp"
+#include "client/api_wire.hpp"
+#include "client/singer.hpp"
 #include "support/temp_dir.hpp"
 
 namespace brigade::integration {

@@ -10,8 +10,8 @@
 #include <sstream>
 #include <string>
 
-#include "support/api_wire.hpp"
-#include "support/http_client.hpp"
+#include "client/api_wire.hpp"
+#include "client/http_client.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 

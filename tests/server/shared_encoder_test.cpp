@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "brigade/packet_container.hpp"
-#include "support/tone.hpp"
+#include "brigade/codec/packet_container.hpp"
+#include "client/tone.hpp"
 
 namespace brigade::server {
 namespace {

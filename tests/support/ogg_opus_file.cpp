@@ -9,8 +9,8 @@
 #include <iterator>
 #include <stdexcept>
 
-#include "brigade/ogg_opus_writer.hpp"
-#include "brigade/wav.hpp"
+#include "brigade/codec/ogg_opus_writer.hpp"
+#include "brigade/storage/wav.hpp"
 
 namespace brigade::client {
 namespace {

@@ -1,6 +1,6 @@
 // Unit tests: decoding uploaded audio files (libsndfile behind decode_audio_file). The files are
 // made here with libsndfile's own writers, so every fixture is our own generated tone.
-#include "brigade/audio_file.hpp"
+#include "brigade/storage/audio_file.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 
 #include "brigade/constants.hpp"
 #include "support/audio_encode.hpp"
-#include "support/tone.hpp"
+#include "client/tone.hpp"
 
 namespace brigade {
 namespace {

@@ -1,4 +1,4 @@
-#include "brigade/buckets.hpp"
+#include "brigade/engine/buckets.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "brigade/clock.hpp"
+#include "brigade/engine/clock.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "brigade/occupancy.hpp"
+#include "brigade/engine/occupancy.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "brigade/ring_set.hpp"
+#include "brigade/engine/ring_set.hpp"
 
 namespace brigade {
 namespace {

@@ -1,4 +1,4 @@
-#include "brigade/ogg_opus_writer.hpp"
+#include "brigade/codec/ogg_opus_writer.hpp"
 
 #include <gtest/gtest.h>
 #include <opus/opus.h>
@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "brigade/opus_codec.hpp"
+#include "brigade/codec/opus_codec.hpp"
 #include "support/ogg_opus_file.hpp"
 #include "support/temp_dir.hpp"
-#include "support/tone.hpp"
+#include "client/tone.hpp"
 
 namespace brigade {
 namespace {

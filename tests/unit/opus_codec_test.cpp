@@ -1,8 +1,8 @@
-#include "brigade/opus_codec.hpp"
+#include "brigade/codec/opus_codec.hpp"
 
 #include <gtest/gtest.h>
 
-#include "support/tone.hpp"
+#include "client/tone.hpp"
 
 #include <cmath>
 #include <numbers>

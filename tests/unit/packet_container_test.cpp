@@ -1,4 +1,4 @@
-#include "brigade/packet_container.hpp"
+#include "brigade/codec/packet_container.hpp"
 
 #include <gtest/gtest.h>
 

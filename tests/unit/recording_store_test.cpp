@@ -1,4 +1,4 @@
-#include "brigade/recording_store.hpp"
+#include "brigade/storage/recording_store.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "brigade/wav.hpp"
+#include "brigade/storage/wav.hpp"
 
 namespace brigade {
 namespace {

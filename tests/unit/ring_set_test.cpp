@@ -1,4 +1,4 @@
-#include "brigade/ring_set.hpp"
+#include "brigade/engine/ring_set.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "brigade/ring.hpp"
+#include "brigade/engine/ring.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "brigade/room.hpp"
+#include "brigade/engine/room.hpp"
 
 #include <gtest/gtest.h>
 

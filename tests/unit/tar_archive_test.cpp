@@ -1,4 +1,4 @@
-#include "brigade/tar_archive.hpp"
+#include "brigade/storage/tar_archive.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "brigade/track_library.hpp"
+#include "brigade/storage/track_library.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "brigade/wav.hpp"
+#include "brigade/storage/wav.hpp"
 
 namespace brigade {
 namespace {

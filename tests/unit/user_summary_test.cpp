@@ -1,4 +1,4 @@
-#include "brigade/user_summary.hpp"
+#include "brigade/engine/user_summary.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "brigade/volume.hpp"
+#include "brigade/engine/volume.hpp"
 
 #include <gtest/gtest.h>
 

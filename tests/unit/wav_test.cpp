@@ -1,9 +1,9 @@
-#include "brigade/wav.hpp"
+#include "brigade/storage/wav.hpp"
 
 #include <gtest/gtest.h>
 
 #include "support/temp_dir.hpp"
-#include "support/tone.hpp"
+#include "client/tone.hpp"
 
 #include <sys/resource.h>
 #include <sys/wait.h>
