@@ -66,7 +66,6 @@ struct Fixture {
   Room room{clock, RoomConfig{.max_users = 1000, .seed = 1}};
   // One id sends many exchanges per second of benchmark time: no per-singer rate limit.
   server::ExchangeService service{room, unlimited(), nullptr, nullptr};
-  server::Query query;
 
   Fixture() {
     exchange(1, kStart - 3 * kSampleRate, "&reset_user_state=1&request_lead=1", "");
@@ -75,9 +74,8 @@ struct Fixture {
   void exchange(UserId id, Clock read, const std::string& extra, std::string_view body) {
     const std::string q = "userid=" + std::to_string(id) + "&read_clock=" + std::to_string(read) +
                           "&n_samples=" + std::to_string(kBatch) + extra;
-    query.parse(q);
-    auto r = service.exchange(query, body, {});
-    if (r.status != 200) throw std::runtime_error(r.body);
+    auto r = service.handle(q, body, {});
+    if (r.error) throw std::runtime_error(r.error->message);
   }
 };
 

@@ -1,4 +1,5 @@
-// brigade: a Beast-free description of an HTTP response, and the JSON text helpers.
+// brigade: a Beast-free description of an HTTP response, and the server's errors and exchange
+// replies as HTTP responses.
 #pragma once
 
 #include <filesystem>
@@ -8,8 +9,10 @@
 #include <utility>
 #include <vector>
 
+#include "api_error.hpp"
 #include "brigade/storage/tar_archive.hpp"
 #include "error_reason.hpp"
+#include "wire/exchange_reply.hpp"
 
 namespace brigade::server {
 
@@ -35,17 +38,14 @@ struct ApiResponse {
 };
 
 /// An error as every client understands it: X-Audio-Metadata {"kill_client": true, "message"},
-/// and the same JSON as a one-line body.
-/// `reason` defaults to the one the status implies (reason_for_status).
+/// the same JSON as a one-line body, and Retry-After when the error asks clients to wait.
+ApiResponse error_response(const ApiError& error);
+/// Shorthands: `reason` defaults to the one the status implies (reason_for_status).
 ApiResponse error_response(unsigned status, std::string_view message);
 ApiResponse error_response(unsigned status, std::string_view message, ErrorReason reason);
 
-/// Appends `s` as a JSON string literal (quotes, escapes; UTF-8 passes through).
-void append_json_string(std::string& out, std::string_view s);
-
-/// Appends an integer / a double in JSON form.
-void append_json_int(std::string& out, long long v);
-void append_json_uint(std::string& out, unsigned long long v);
-void append_json_double(std::string& out, double v);
+/// An exchange or status reply (any transport's typed reply) as an HTTP response: the body as
+/// is, its metadata length in X-Audio-Metadata; an error as error_response.
+ApiResponse http_response(wire::ExchangeReply&& reply);
 
 }  // namespace brigade::server

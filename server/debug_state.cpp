@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "brigade/engine/buckets.hpp"
+#include "wire/json_writer.hpp"
 
 namespace brigade::server {
 namespace {
@@ -132,7 +133,7 @@ std::string debug_state_json(const RoomSnapshot& snapshot, double requests_per_s
   o["requests_per_second"] = requests_per_second;
   o["n_active_singers"] = snapshot.singers.size();
   o["singers"] = std::move(singers);
-  return json::serialize(o);
+  return wire::to_json(o);
 }
 
 }  // namespace brigade::server

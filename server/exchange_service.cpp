@@ -1,274 +1,56 @@
-// brigade: the exchange pipeline.
+// brigade: the exchange pipeline, step by step.
 #include "exchange_service.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <vector>
 
-#include "api_request.hpp"
 #include "brigade/codec/packet_container.hpp"
-#include "brigade/engine/user_summary.hpp"
 #include "log.hpp"
-#include "reply_metadata.hpp"
 #include "room_log.hpp"
 #include "session_token.hpp"
 
 namespace brigade::server {
-namespace {
-
-/// Retry-After of a 503 "room is full", seconds.
-constexpr const char* kRoomFullRetryAfterSeconds = "10";
 
 /// Per-thread buffers, sized once for the largest exchange: a request is handled start to end
 /// on one thread, so nothing here is shared and nothing is allocated per request.
-struct Scratch {
-  ExchangeRequest request;
-  Adjustments adjusted;
+struct ExchangeService::Scratch {
+  wire::DecodedRequest request;
   ExchangeResult result;
-  PacketList packets;
   std::vector<float> upload =
       std::vector<float>(static_cast<std::size_t>(kMaxExchangeSamples) + codec::kMaxPacketSamples);
   std::vector<float> audio = std::vector<float>(static_cast<std::size_t>(kMaxExchangeSamples));
   std::vector<float> backing = std::vector<float>(static_cast<std::size_t>(kMaxExchangeSamples));
   std::vector<WriterCount> writers =
       std::vector<WriterCount>(static_cast<std::size_t>(kMaxExchangeSamples));
-  std::array<std::uint8_t, codec::kMaxReplyPacketBytes> packet{};
+
+  /// The request's interval in each buffer (n_samples long).
+  std::span<const float> upload_block(Clock n) const { return std::span(upload).first(size(n)); }
+  ExchangeBuffers buffers(Clock n) {
+    return {std::span(audio).first(size(n)), std::span(backing).first(size(n)),
+            std::span(writers).first(size(n))};
+  }
+  static std::size_t size(Clock n) { return static_cast<std::size_t>(n); }
 };
 
-Scratch& scratch() {
-  thread_local Scratch s;
-  return s;
-}
-
-unsigned http_status(ExchangeStatus s) {
-  switch (s) {
-    case ExchangeStatus::kOk:
-      return 200;
-    case ExchangeStatus::kBadRequest:
-      return 400;
-    case ExchangeStatus::kForbidden:
-      return 403;
-    case ExchangeStatus::kConflict:
-      return 409;
-    case ExchangeStatus::kRoomFull:
-    case ExchangeStatus::kDraining:
-      return 503;
-  }
-  return 500;
-}
-
-ErrorReason error_reason(ExchangeStatus s) {
-  switch (s) {
-    case ExchangeStatus::kOk:
-      return ErrorReason::kNone;
-    case ExchangeStatus::kBadRequest:
-      return ErrorReason::kClock;
-    case ExchangeStatus::kForbidden:
-      return ErrorReason::kForbidden;
-    case ExchangeStatus::kConflict:
-      return ErrorReason::kConflict;
-    case ExchangeStatus::kRoomFull:
-      return ErrorReason::kRoomFull;
-    case ExchangeStatus::kDraining:
-      return ErrorReason::kDraining;
-  }
-  return ErrorReason::kBadRequest;
-}
-
-// Decodes the container into s.upload; returns the sample count or sets `error`.
-Clock decode_upload(Singer& singer, std::span<const std::uint8_t> audio, Scratch& s,
-                    std::string& error) {
-  if (auto e = parse_container(audio, s.packets); e != ContainerError::kNone) {
-    error = to_string(e);
-    return -1;
-  }
-  std::size_t total = 0;
-  for (const auto packet : s.packets.view()) {
-    if (total + codec::kMaxPacketSamples > s.upload.size()) {
-      error = "upload longer than 3 s";
-      return -1;
-    }
-    const int n = singer.decoder.decode(packet, std::span(s.upload).subspan(total));
-    if (n < 0) {
-      error = "bad Opus packet: " + codec::error_text(n);
-      return -1;
-    }
-    total += static_cast<std::size_t>(n);
-  }
-  if (total > static_cast<std::size_t>(kMaxExchangeSamples)) {
-    error = "upload longer than 3 s";
-    return -1;
-  }
-  return static_cast<Clock>(total);
-}
+namespace {
 
 /// Hands an upload's packets (views into the request body) to the stem recorder: one copy into
 /// its bounded queue, dropped there when full.
-void queue_stem(StemQueue& stems, const ExchangeRequest& req, const ExchangeResult& result,
-                const PacketList& packets) {
+void queue_stem(StemQueue& stems, const wire::DecodedRequest& in, const ExchangeResult& result) {
+  const ExchangeRequest& req = in.exchange;
   const std::string_view name = req.name.empty() ? std::string_view("<anonymous>") : req.name;
   stems.push(StemUpload{.song = result.recorded_song,
                         .song_start = result.song_start_clock,
                         .user = req.user_id,
                         .begin = *req.write_clock - req.n_samples,
                         .name = truncate_utf8(name, kMaxNameBytes)},
-             packets.view());
+             in.packets.view());
 }
 
-}  // namespace
-
-std::string_view ExchangeService::bind_session(Singer& singer, const ExchangeRequest& req,
-                                               std::optional<std::string_view> token) const {
-  if (req.reset_user_state) {
-    // A new connection: a new token, unless a bound session keeps its own (it just showed it).
-    if (singer.session_token.empty() || !singer.session_bound) {
-      singer.session_token = new_session_token();
-    }
-    // A client that sends session_token (the first time: "new") echoes it: bind at once.
-    singer.session_bound = singer.session_bound || token || config_.require_session_token;
-    return singer.session_token;
-  }
-  if (token && session_token_equal(*token, singer.session_token)) {
-    singer.session_bound = true;  // the client echoes its token: from now on it must
-  }
-  return {};
-}
-
-std::optional<ApiResponse> ExchangeService::admit(Singer& singer, const ExchangeRequest& req,
-                                                  std::optional<std::string_view> token,
-                                                  Clock now) const {
-  if (!singer.session_token.empty() && (singer.session_bound || config_.require_session_token)) {
-    if (!token || !session_token_equal(*token, singer.session_token)) {
-      return error_response(403, "this singer's session needs its session_token");
-    }
-  } else if (singer.session_token.empty() && config_.require_session_token &&
-             !req.reset_user_state) {
-    return error_response(403, "start with reset_user_state to get a session_token");
-  }
-  const double rate = config_.singer_requests_per_second;
-  const RateLimit requests{rate, rate * ExchangeConfig::kBurstSeconds};
-  const RateLimit events{ExchangeConfig::kEventsPerSecond, ExchangeConfig::kEventBurst};
-  const RateLimit chats{ExchangeConfig::kChatLinesPerSecond, ExchangeConfig::kChatBurst};
-  auto slow_down = [](std::string_view what) {
-    ApiResponse r = error_response(429, what);
-    r.headers.emplace_back("Retry-After", "1");
-    return r;
-  };
-  // Checked before any is taken, so a refused request costs no budget of another kind.
-  RateBudget r = singer.requests, e = singer.events, c = singer.chats;
-  if (!r.take(1, now, requests)) return slow_down("too many requests for this userid");
-  const auto& controls = req.controls;
-  if (!e.take(static_cast<double>(controls.event_data.size()), now, events)) {
-    return slow_down("too many events from this userid");
-  }
-  if (!c.take(static_cast<double>(controls.chat.size()), now, chats)) {
-    return slow_down("too many chat lines from this userid");
-  }
-  singer.requests = r;
-  singer.events = e;
-  singer.chats = c;
-  return std::nullopt;
-}
-
-std::shared_ptr<const std::vector<float>> ExchangeService::load_track(const std::string& name,
-                                                                      std::string& error) {
-  if (!tracks_) {
-    error = "this server has no backing tracks";
-    return nullptr;
-  }
-  std::lock_guard lock(track_mutex_);
-  // A replaced upload ("User Upload") keeps its name: the generation tells the copies apart.
-  const std::uint64_t generation = tracks_->generation();
-  if (cached_track_ && cached_track_name_ == name && cached_generation_ == generation) {
-    return cached_track_;
-  }
-  auto loaded = tracks_->load(name);
-  if (!loaded) {
-    error = loaded.error();
-    return nullptr;
-  }
-  cached_track_name_ = name;
-  cached_generation_ = generation;
-  cached_track_ = loaded.value();
-  return cached_track_;
-}
-
-void ExchangeService::select_track(ExchangeRequest& req, Adjustments& adjusted) {
-  req.controls.track_samples.reset();
-  if (!req.controls.track || !req.admin) return;  // a non-admin's choice is refused by the room
-  // An unknown track is ignored, as the original did; the rest of the exchange goes on.
-  std::string error;
-  req.controls.track_samples = load_track(*req.controls.track, error);
-  if (!req.controls.track_samples) {
-    adjusted.push_back({"track", "track ignored: " + error});
-    req.controls.track.reset();
-  }
-}
-
-ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
-                                      ExchangeExtras extras) {
-  Scratch& s = scratch();
-  ExchangeRequest& req = s.request;
-  std::string_view audio;
-  if (const char* e = decode_exchange(query, body, req, audio, &s.adjusted)) {
-    return error_response(400, e);
-  }
-  req.admin = is_admin(query.get("admin_token"), extras.admin_token);
-  req.holds_admin_token = req.admin && !admin_token_.open();
-  req.admit_new_singers = !readiness_ || !readiness_->draining();
-  select_track(req, s.adjusted);
-  const auto audio_bytes =
-      std::span(reinterpret_cast<const std::uint8_t*>(audio.data()), audio.size());
-
-  const std::shared_ptr<Singer> singer = singers_.get(req.user_id, room_.now());
-  std::lock_guard singer_lock(singer->mutex);
-  auto token = query.get("session_token");
-  if (!extras.session_token.empty()) token = extras.session_token;
-  if (auto refused = admit(*singer, req, token, room_.now())) return std::move(*refused);
-  if (req.reset_user_state) singer->reset();
-  auto fail = [&](unsigned status, std::string_view message,
-                  ErrorReason reason = ErrorReason::kBadAudio) {
-    singer->reset();
-    return error_response(status, message, status >= 500 ? ErrorReason::kEncoder : reason);
-  };
-
-  // Decode (outside the room lock).
-  Clock n = req.n_samples;
-  if (audio_bytes.empty()) {
-    if (n == 0) {
-      return fail(400, "n_samples is required when no audio is sent", ErrorReason::kBadRequest);
-    }
-    std::fill_n(s.upload.begin(), n, 0.0f);
-  } else {
-    std::string error;
-    const auto decode_start = std::chrono::steady_clock::now();
-    const Clock decoded = decode_upload(*singer, audio_bytes, s, error);
-    if (metrics_) metrics_->add_decode(std::chrono::steady_clock::now() - decode_start);
-    if (decoded < 0) return fail(400, error);
-    if (n != 0 && n != decoded) return fail(400, "n_samples differs from the decoded audio length");
-    if (decoded == 0 || decoded % kOpusFrameSamples != 0) {
-      return fail(400, "uploaded audio is not a whole number of 60 ms frames");
-    }
-    n = decoded;
-    req.n_samples = n;
-  }
-  const auto size = static_cast<std::size_t>(n);
-  const std::span<const float> upload(s.upload.data(), size);
-
-  // The room: clear, apply, mix, read (under its lock, microseconds).
-  ExchangeResult& result = s.result;
-  const ExchangeBuffers buffers{std::span(s.audio).first(size), std::span(s.backing).first(size),
-                                std::span(s.writers).first(size)};
-  if (auto outcome = room_.exchange(req, upload, buffers, result); !outcome.ok()) {
-    singer->reset();
-    return refused(req, outcome);
-  }
-  if (config_.stems && result.recorded_song != 0 && !audio_bytes.empty()) {
-    queue_stem(*config_.stems, req, result, s.packets);
-  }
-  if (result.room_events) log_room_events(room_);
-
-  // Produce the reply PCM from the copies, then encode it (outside the lock).
+/// The reply PCM, made from the copies the room handed out (in place, in buffers.audio).
+void render(const ExchangeResult& result, std::span<const float> upload,
+            const ExchangeBuffers& buffers) {
   switch (result.source) {
     case ReplySource::kMix:
       render_reply(buffers.audio, buffers.backing, buffers.writers, result.levels);
@@ -283,29 +65,180 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
       std::fill(buffers.audio.begin(), buffers.audio.end(), 0.0f);
       break;
   }
-
-  ApiResponse response;
-  std::string& out = response.body;
-  const std::size_t summary_bytes = result.summary ? result.summary->size() : 2;
-  out.reserve(1024 + summary_bytes + size / kOpusFrameSamples * 512);
-  append_reply_metadata(out, result, s.adjusted, bind_session(*singer, req, token));
-  const std::size_t metadata_len = out.size();
-  if (result.summary) {
-    out += *result.summary;
-  } else {
-    out.append(2, '\0');  // always present: the client parses it unconditionally
-  }
-  if (metrics_ && req.user_summary) metrics_->add_summary(result.summary != nullptr, summary_bytes);
-  const auto encode_start = std::chrono::steady_clock::now();
-  if (const char* e = encode_reply(req, result, *singer, buffers.audio, out)) return fail(500, e);
-  if (metrics_) metrics_->add_encode(std::chrono::steady_clock::now() - encode_start);
-  response.audio_metadata = "{\"metadata_len\": ";
-  append_json_int(response.audio_metadata, static_cast<long long>(metadata_len));
-  response.audio_metadata += "}";
-  return response;
 }
 
-ApiResponse ExchangeService::refused(const ExchangeRequest& req, const ExchangeOutcome& outcome) {
+}  // namespace
+
+wire::ExchangeReply ExchangeService::handle(std::string_view query, std::string_view body,
+                                            wire::Credentials credentials) {
+  thread_local Scratch s;
+  if (auto e = wire::decode_request(query, body, credentials, admin_token_, s.request)) {
+    return wire::ExchangeReply::failed(std::move(*e));
+  }
+  if (s.request.kind == wire::RequestKind::kStatus) return status();
+  return exchange(s.request, s);
+}
+
+wire::ExchangeReply ExchangeService::exchange(wire::DecodedRequest& in, Scratch& s) {
+  ExchangeRequest& req = in.exchange;
+  req.admit_new_singers = !readiness_ || !readiness_->draining();
+  select_track(req, in.adjusted);
+  const std::shared_ptr<Singer> singer = singers_.get(req.user_id, room_.now());
+  std::lock_guard singer_lock(singer->mutex);
+  if (auto e = admit(*singer, in, room_.now())) return wire::ExchangeReply::failed(std::move(*e));
+  if (req.reset_user_state) singer->reset();
+  wire::ExchangeReply reply;
+  MaybeError e = decode(*singer, in, s);
+  if (!e) e = mix(in, s);
+  if (!e) {
+    render(s.result, s.upload_block(req.n_samples), s.buffers(req.n_samples));
+    e = encode(in, *singer, s, reply);
+  }
+  if (e) {
+    singer->reset();  // the client reconnects with reset_user_state: fresh codecs both sides
+    return wire::ExchangeReply::failed(std::move(*e));
+  }
+  return reply;
+}
+
+MaybeError ExchangeService::admit(Singer& singer, const wire::DecodedRequest& in, Clock now) const {
+  const ExchangeRequest& req = in.exchange;
+  const auto& token = in.session_token;
+  if (!singer.session_token.empty() && (singer.session_bound || config_.require_session_token)) {
+    if (!token || !session_token_equal(*token, singer.session_token)) {
+      return ApiError::of_status(403, "this singer's session needs its session_token");
+    }
+  } else if (singer.session_token.empty() && config_.require_session_token &&
+             !req.reset_user_state) {
+    return ApiError::of_status(403, "start with reset_user_state to get a session_token");
+  }
+  const double rate = config_.singer_requests_per_second;
+  const RateLimit requests{rate, rate * ExchangeConfig::kBurstSeconds};
+  const RateLimit events{ExchangeConfig::kEventsPerSecond, ExchangeConfig::kEventBurst};
+  const RateLimit chats{ExchangeConfig::kChatLinesPerSecond, ExchangeConfig::kChatBurst};
+  // Checked before any is taken, so a refused request costs no budget of another kind.
+  RateBudget r = singer.requests, e = singer.events, c = singer.chats;
+  if (!r.take(1, now, requests)) return ApiError::rate_limited("too many requests for this userid");
+  const auto& controls = req.controls;
+  if (!e.take(static_cast<double>(controls.event_data.size()), now, events)) {
+    return ApiError::rate_limited("too many events from this userid");
+  }
+  if (!c.take(static_cast<double>(controls.chat.size()), now, chats)) {
+    return ApiError::rate_limited("too many chat lines from this userid");
+  }
+  singer.requests = r;
+  singer.events = e;
+  singer.chats = c;
+  return std::nullopt;
+}
+
+MaybeError ExchangeService::decode(Singer& singer, const wire::DecodedRequest& in, Scratch& s) {
+  if (!in.has_audio()) {
+    std::fill_n(s.upload.begin(), in.exchange.n_samples, 0.0f);
+    return std::nullopt;
+  }
+  // The length was settled by the wire decode from the packets' headers; s.upload has room
+  // for the largest exchange plus one packet.
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t total = 0;
+  MaybeError error;
+  for (const auto packet : in.packets.view()) {
+    const int n = singer.decoder.decode(packet, std::span(s.upload).subspan(total));
+    if (n < 0) {
+      error =
+          ApiError::bad_request("bad Opus packet: " + codec::error_text(n), ErrorReason::kBadAudio);
+      break;
+    }
+    total += static_cast<std::size_t>(n);
+  }
+  if (metrics_) metrics_->add_decode(std::chrono::steady_clock::now() - start);
+  return error;
+}
+
+MaybeError ExchangeService::mix(const wire::DecodedRequest& in, Scratch& s) {
+  const ExchangeRequest& req = in.exchange;
+  ExchangeResult& result = s.result;
+  const ExchangeOutcome outcome =
+      room_.exchange(req, s.upload_block(req.n_samples), s.buffers(req.n_samples), result);
+  if (!outcome.ok()) return refused(req, outcome);
+  if (config_.stems && result.recorded_song != 0 && in.has_audio()) {
+    queue_stem(*config_.stems, in, result);
+  }
+  if (result.room_events) log_room_events(room_);
+  return std::nullopt;
+}
+
+MaybeError ExchangeService::encode(const wire::DecodedRequest& in, Singer& singer, Scratch& s,
+                                   wire::ExchangeReply& reply) {
+  const ExchangeRequest& req = in.exchange;
+  const ExchangeResult& result = s.result;
+  std::string& out = reply.body;
+  const std::size_t summary_bytes = result.summary ? result.summary->size() : 2;
+  out.reserve(1024 + summary_bytes + Scratch::size(req.n_samples / kOpusFrameSamples) * 512);
+  wire::append_metadata(out, result, in.adjusted, bind_session(singer, in));
+  reply.metadata_len = out.size();
+  wire::append_summary(out, result);
+  if (metrics_ && req.user_summary) metrics_->add_summary(result.summary != nullptr, summary_bytes);
+  const auto start = std::chrono::steady_clock::now();
+  if (auto e = encode_audio(req, result, singer, s.buffers(req.n_samples).audio, out)) return e;
+  if (metrics_) metrics_->add_encode(std::chrono::steady_clock::now() - start);
+  return std::nullopt;
+}
+
+wire::ExchangeReply ExchangeService::status() {
+  wire::ExchangeReply reply;
+  wire::append_status(reply.body, room_.status(), config_.instance_name);
+  reply.metadata_len = reply.body.size();
+  return reply;
+}
+
+std::string_view ExchangeService::bind_session(Singer& singer,
+                                               const wire::DecodedRequest& in) const {
+  const auto& token = in.session_token;
+  if (in.exchange.reset_user_state) {
+    // A new connection: a new token, unless a bound session keeps its own (it just showed it).
+    if (singer.session_token.empty() || !singer.session_bound) {
+      singer.session_token = new_session_token();
+    }
+    // A client that sends session_token (the first time: "new") echoes it: bind at once.
+    singer.session_bound = singer.session_bound || token || config_.require_session_token;
+    return singer.session_token;
+  }
+  if (token && session_token_equal(*token, singer.session_token)) {
+    singer.session_bound = true;  // the client echoes its token: from now on it must
+  }
+  return {};
+}
+
+MaybeError ExchangeService::load_track(const std::string& name,
+                                       std::shared_ptr<const std::vector<float>>& out) {
+  if (!tracks_) return ApiError::of_status(404, "this server has no backing tracks");
+  std::lock_guard lock(track_mutex_);
+  // A replaced upload ("User Upload") keeps its name: the generation tells the copies apart.
+  const std::uint64_t generation = tracks_->generation();
+  if (!cached_track_ || cached_track_name_ != name || cached_generation_ != generation) {
+    auto loaded = tracks_->load(name);
+    if (!loaded) return ApiError::of_status(404, loaded.error());
+    cached_track_name_ = name;
+    cached_generation_ = generation;
+    cached_track_ = loaded.value();
+  }
+  out = cached_track_;
+  return std::nullopt;
+}
+
+void ExchangeService::select_track(ExchangeRequest& req, Adjustments& adjusted) {
+  req.controls.track_samples.reset();
+  if (!req.controls.track || !req.admin) return;  // a non-admin's choice is refused by the room
+  // An unknown track is ignored, as the original did; the rest of the exchange goes on.
+  if (auto e = load_track(*req.controls.track, req.controls.track_samples)) {
+    adjusted.push_back({"track", "track ignored: " + e->message});
+    req.controls.track.reset();
+    req.controls.track_samples.reset();
+  }
+}
+
+ApiError ExchangeService::refused(const ExchangeRequest& req, const ExchangeOutcome& outcome) {
   switch (outcome.status) {
     case ExchangeStatus::kForbidden:
       log_event(LogLevel::kInfo, "control_refused",
@@ -322,19 +255,13 @@ ApiResponse ExchangeService::refused(const ExchangeRequest& req, const ExchangeO
     default:
       break;
   }
-  ApiResponse r =
-      error_response(http_status(outcome.status), outcome.message, error_reason(outcome.status));
-  // A full room: clients that ignore action=status should at least wait before retrying.
-  if (outcome.status == ExchangeStatus::kRoomFull) {
-    r.headers.emplace_back("Retry-After", kRoomFullRetryAfterSeconds);
-  }
-  return r;
+  return from_room(outcome);
 }
 
-const char* ExchangeService::encode_reply(const ExchangeRequest& req, const ExchangeResult& result,
-                                          Singer& singer, std::span<const float> audio,
-                                          std::string& out) {
-  const Clock n = req.n_samples;
+MaybeError ExchangeService::encode_audio(const ExchangeRequest& req, const ExchangeResult& result,
+                                         Singer& singer, std::span<const float> audio,
+                                         std::string& out) {
+  auto failed = [] { return ApiError::of_status(500, "Opus encoder failed"); };  // kEncoder
   const std::size_t packets = audio.size() / kOpusFrameSamples;
   const bool shareable =
       config_.share_encoders && req.read_clock % kOpusFrameSamples == 0 &&
@@ -345,42 +272,24 @@ const char* ExchangeService::encode_reply(const ExchangeRequest& req, const Exch
           (result.server_clock - req.read_clock + kSampleRate / 2) / kSampleRate;
     }
     const ShareKey key{*singer.share_delay_seconds, result.levels.user_backing};
-    const std::int64_t first_frame = (req.read_clock - n) / kOpusFrameSamples;
+    const std::int64_t first_frame = (req.read_clock - req.n_samples) / kOpusFrameSamples;
     if (!shared_.append_packets(key, first_frame, audio, singer.own_encoder, out,
                                 result.server_clock / kSampleRate)) {
-      return "Opus encoder failed";
+      return failed();
     }
-    return nullptr;
+    return std::nullopt;
   }
   shared_.count_unshared(packets);
-  std::array<std::uint8_t, codec::kMaxReplyPacketBytes>& packet = scratch().packet;
+  std::array<std::uint8_t, codec::kMaxReplyPacketBytes> packet;
   codec::Encoder& encoder = singer.encoder();
   begin_container(out, packets);
   for (std::size_t i = 0; i < packets; ++i) {
     const int bytes =
         encoder.encode(audio.subspan(i * kOpusFrameSamples, kOpusFrameSamples), packet);
-    if (bytes < 0) return "Opus encoder failed";
+    if (bytes < 0) return failed();
     append_packet(out, std::span(packet).first(static_cast<std::size_t>(bytes)));
   }
-  return nullptr;
-}
-
-ApiResponse ExchangeService::status() {
-  const RoomStatus st = room_.status();
-  ApiResponse r;
-  r.body = "{\"n_connected_users\": ";
-  append_json_int(r.body, st.n_connected_users);
-  r.body += ", \"max_users\": ";
-  append_json_int(r.body, st.max_users);
-  if (!config_.instance_name.empty()) {
-    r.body += ", \"instance_name\": ";
-    append_json_string(r.body, config_.instance_name);
-  }
-  r.body += "}";
-  r.audio_metadata = "{\"metadata_len\": ";
-  append_json_int(r.audio_metadata, static_cast<long long>(r.body.size()));
-  r.audio_metadata += "}";
-  return r;
+  return std::nullopt;
 }
 
 }  // namespace brigade::server

@@ -1,19 +1,28 @@
-// brigade: one audio exchange end to end, without HTTP: parse → decode → room → render → encode.
+// brigade: one POST /api request end to end, without HTTP: the transport-free exchange core.
+//
+//   wire::decode_request   query + body + credentials → typed request   (wire/)
+//   admit                  session token and rates
+//   decode                 Opus → PCM, outside the room lock
+//   mix                    the room: clear, apply, mix, read (one lock)  (brigade/engine)
+//   render                 the reply PCM from the copies
+//   encode                 metadata + summary (wire/), Opus container (shared_encoder)
+//
+// Any transport calls handle() with plain strings and sends the typed reply it gets back.
 #pragma once
 
 #include <string_view>
 
 #include "admin_token.hpp"
-#include "api_request.hpp"
-#include "api_response.hpp"
+#include "api_error.hpp"
 #include "brigade/engine/room.hpp"
 #include "brigade/storage/track_library.hpp"
 #include "metrics.hpp"
-#include "query.hpp"
 #include "readiness.hpp"
 #include "shared_encoder.hpp"
 #include "singer_registry.hpp"
 #include "stem_queue.hpp"
+#include "wire/exchange_reply.hpp"
+#include "wire/exchange_request.hpp"
 
 namespace brigade::server {
 
@@ -46,12 +55,6 @@ struct ExchangeConfig {
 /// What the client sends back: query parameter session_token, or this header.
 inline constexpr std::string_view kSessionTokenHeader = "X-Session-Token";
 
-/// Credentials and headers of a request that are not in its query.
-struct ExchangeExtras {
-  std::string_view admin_token;    ///< X-Admin-Token header
-  std::string_view session_token;  ///< X-Session-Token header
-};
-
 class ExchangeService {
  public:
   /// `tracks`, `metrics` and `readiness` may be null (no backing tracks / no counters / never
@@ -66,10 +69,18 @@ class ExchangeService {
         admin_token_(config_.admin_token),
         singers_(static_cast<std::size_t>(room.max_users()) * kRecordsPerActiveSinger) {}
 
-  /// POST with a userid: the whole exchange. Any error resets this singer's codecs and leaves
-  /// the room untouched (the room validates before it mutates). A request refused for its
-  /// session token or its rate (403, 429) touches nothing, not even the singer's codecs.
-  ApiResponse exchange(const Query& query, std::string_view body, ExchangeExtras extras);
+  /// THE entry point, for every transport (HTTP router, WebSocket session): one POST /api
+  /// request given as plain strings, `query` being the raw query string (after '?', still
+  /// percent-encoded), `body` the JSON prefix and Opus container, `credentials` the values of
+  /// the X-Admin-Token and X-Session-Token headers (or the transport's equivalents; empty =
+  /// absent). Answers action=status and audio exchanges; never throws for bad input.
+  ///
+  /// An exchange that fails resets this singer's codecs and leaves the room untouched (the room
+  /// validates before it mutates). A request refused before that (malformed: 400; its session
+  /// token or its rate: 403, 429) touches nothing, not even the singer's codecs.
+  /// Thread-safe; after a singer's first request it allocates only the reply body.
+  wire::ExchangeReply handle(std::string_view query, std::string_view body,
+                             wire::Credentials credentials);
 
   /// True when the admin_token query value or the X-Admin-Token header grants room-wide
   /// controls (either one matching is enough; see AdminToken::matches_any).
@@ -77,32 +88,35 @@ class ExchangeService {
     return admin_token_.matches_any(query_token, header_token);
   }
 
-  /// POST ?action=status.
-  ApiResponse status();
-
   std::size_t singer_count() { return singers_.size(); }
   SharedEncoderStats shared_encoder_stats() const { return shared_.stats(); }
   std::size_t shared_encoder_groups() { return shared_.group_count(); }
 
  private:
-  /// 403 when `singer`'s session needs a token this request lacks; 429 over a rate; else null.
-  std::optional<ApiResponse> admit(Singer& singer, const ExchangeRequest& req,
-                                   std::optional<std::string_view> token, Clock now) const;
+  struct Scratch;
+  /// The steps of one exchange, in order. Each failing step returns the error to send.
+  wire::ExchangeReply exchange(wire::DecodedRequest& in, Scratch& s);
+  MaybeError admit(Singer& singer, const wire::DecodedRequest& in, Clock now) const;
+  MaybeError decode(Singer& singer, const wire::DecodedRequest& in, Scratch& s);
+  MaybeError mix(const wire::DecodedRequest& in, Scratch& s);
+  MaybeError encode(const wire::DecodedRequest& in, Singer& singer, Scratch& s,
+                    wire::ExchangeReply& reply);
+  /// action=status: the room's occupancy.
+  wire::ExchangeReply status();
+
   /// Loads the requested track into req.controls.track_samples (admins only); an unknown or
   /// unreadable track is dropped from the request and reported in `adjusted`.
   void select_track(ExchangeRequest& req, Adjustments& adjusted);
+  /// The requested backing track, read outside the room lock (cached: leaders resend it).
+  MaybeError load_track(const std::string& name, std::shared_ptr<const std::vector<float>>& out);
   /// Issues or binds `singer`'s session token after a successful exchange; returns the token
   /// to send back (a connection's first reply only) or an empty view.
-  std::string_view bind_session(Singer& singer, const ExchangeRequest& req,
-                                std::optional<std::string_view> token) const;
-  /// The requested backing track, read outside the room lock (cached: leaders resend it).
-  std::shared_ptr<const std::vector<float>> load_track(const std::string& name, std::string& error);
-  /// The error reply for a refused room exchange, with its log line (refusals are rare).
-  ApiResponse refused(const ExchangeRequest& req, const ExchangeOutcome& outcome);
-  /// Appends the reply's Opus container (shared stream or the singer's own encoder); returns
-  /// an error text or null.
-  const char* encode_reply(const ExchangeRequest& req, const ExchangeResult& result, Singer& singer,
-                           std::span<const float> audio, std::string& out);
+  std::string_view bind_session(Singer& singer, const wire::DecodedRequest& in) const;
+  /// The error for a refused room exchange, with its log line (refusals are rare).
+  ApiError refused(const ExchangeRequest& req, const ExchangeOutcome& outcome);
+  /// Appends the reply's Opus container (shared stream or the singer's own encoder).
+  MaybeError encode_audio(const ExchangeRequest& req, const ExchangeResult& result, Singer& singer,
+                          std::span<const float> audio, std::string& out);
 
   Room& room_;
   const ExchangeConfig config_;

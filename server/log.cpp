@@ -9,10 +9,12 @@
 #include <mutex>
 #include <vector>
 
-#include "api_response.hpp"
 #include "token_bucket.hpp"
+#include "wire/json_writer.hpp"
 
 namespace brigade::server {
+using wire::append_json_double;
+using wire::append_json_string;
 namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};

@@ -3,10 +3,11 @@
 
 #include <algorithm>
 
-#include "api_response.hpp"
 #include "brigade/constants.hpp"
+#include "wire/json_writer.hpp"
 
 namespace brigade::server {
+using wire::append_json_double;
 namespace {
 
 void line(std::string& out, std::string_view name, std::string_view labels, double value) {

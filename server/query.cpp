@@ -69,37 +69,40 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-const char* Query::parse(std::string_view raw) {
+MaybeError Query::parse(std::string_view raw) {
   buffer_.clear();
   count_ = 0;
-  if (raw.empty()) return nullptr;
+  if (raw.empty()) return std::nullopt;
   std::size_t pos = 0;
   while (pos <= raw.size()) {
     const std::size_t amp = raw.find('&', pos);
     const std::string_view field =
         raw.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
-    if (field.empty()) return "malformed query: empty field";
+    if (field.empty()) return ApiError::bad_request("malformed query: empty field");
     const std::size_t eq = field.find('=');
-    if (eq == std::string_view::npos) return "malformed query: field without '='";
-    if (count_ == kMaxQueryParams) return "malformed query: too many fields";
+    if (eq == std::string_view::npos)
+      return ApiError::bad_request("malformed query: field without '='");
+    if (count_ == kMaxQueryParams) return ApiError::bad_request("malformed query: too many fields");
     Field f{};
     f.key_begin = buffer_.size();
-    if (!form_decode(field.substr(0, eq), buffer_)) return "malformed query: bad percent escape";
+    if (!form_decode(field.substr(0, eq), buffer_))
+      return ApiError::bad_request("malformed query: bad percent escape");
     f.key_end = f.value_begin = buffer_.size();
-    if (!form_decode(field.substr(eq + 1), buffer_)) return "malformed query: bad percent escape";
+    if (!form_decode(field.substr(eq + 1), buffer_))
+      return ApiError::bad_request("malformed query: bad percent escape");
     f.value_end = buffer_.size();
     const std::string_view key(buffer_.data() + f.key_begin, f.key_end - f.key_begin);
     for (std::size_t i = 0; i < count_; ++i) {
       const Field& g = fields_[i];
       if (std::string_view(buffer_.data() + g.key_begin, g.key_end - g.key_begin) == key) {
-        return "malformed query: duplicate parameter";
+        return ApiError::bad_request("malformed query: duplicate parameter");
       }
     }
     fields_[count_++] = f;
     if (amp == std::string_view::npos) break;
     pos = amp + 1;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 std::optional<std::string_view> Query::get(std::string_view key) const {

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "api_error.hpp"
+
 namespace brigade::server {
 
 /// Most parameters one request may carry (the browser sends about a dozen).
@@ -15,10 +17,10 @@ inline constexpr std::size_t kMaxQueryParams = 64;
 /// own buffer, which keeps its capacity across parses (one Query per thread).
 class Query {
  public:
-  /// Parses `raw` (the part after '?'). Returns an error message, or nullptr on success.
+  /// Parses `raw` (the part after '?'). Returns what is malformed (400), or nothing.
   /// Strict as the original: an empty field ("a=1&&b=2"), a field without '=', a duplicate
   /// key, a bad percent escape or too many fields are errors. Empty values count as absent.
-  const char* parse(std::string_view raw);
+  MaybeError parse(std::string_view raw);
 
   /// The value of `key`, if present with a non-empty value.
   std::optional<std::string_view> get(std::string_view key) const;

@@ -14,6 +14,7 @@
 #include "query.hpp"
 #include "static_files.hpp"
 #include "stems_http.hpp"
+#include "wire/json_writer.hpp"
 
 namespace brigade::server {
 namespace {
@@ -175,64 +176,64 @@ ApiResponse Router::api(std::string_view method, std::string_view path, std::str
   if (is_read(method)) return clock();
   if (method != "POST") return method_not_allowed("GET, HEAD, POST, OPTIONS");
 
-  thread_local Query query;
-  if (const char* e = query.parse(raw_query)) return error_response(400, e);
   if (upload_path) {
+    thread_local Query query;
+    if (auto e = query.parse(raw_query)) return error_response(*e);
     // With --admin-token, adding tracks is an operator's action like choosing them.
     if (!exchanges_.is_admin(query.get("admin_token"), extras.admin_token)) {
       return error_response(403, "uploading tracks needs the admin token");
     }
     return upload(body);
   }
-  if (auto action = query.get("action")) {
-    if (*action != "status") return error_response(400, "unknown action");
-    if (query.has("userid")) return error_response(400, "action=status takes no userid");
-    return exchanges_.status();
-  }
-  if (!query.has("userid")) return error_response(400, "userid is required");
-  return exchanges_.exchange(
-      query, body, {.admin_token = extras.admin_token, .session_token = extras.session_token});
+  // Everything else POSTed here is the exchange (or action=status): the transport-free core.
+  return http_response(exchanges_.handle(
+      raw_query, body, {.admin_token = extras.admin_token, .session_token = extras.session_token}));
 }
 
 ApiResponse Router::clock() {
   ApiResponse r;
-  r.audio_metadata = "{\"server_clock\": ";
-  append_json_int(r.audio_metadata, room_.now());
-  r.audio_metadata += ", \"server_sample_rate\": ";
-  append_json_int(r.audio_metadata, kSampleRate);
-  r.audio_metadata += ", \"server_version\": ";
-  append_json_string(r.audio_metadata, config_.version);
-  r.audio_metadata += ", \"server_branch\": \"main\"}";
+  wire::JsonWriter(r.audio_metadata)
+      .begin_object()
+      .key("server_clock")
+      .integer(room_.now())
+      .key("server_sample_rate")
+      .integer(kSampleRate)
+      .key("server_version")
+      .string(config_.version)
+      .key("server_branch")
+      .string("main")
+      .end_object();
   r.body = "ok";
   return r;
 }
 
 ApiResponse Router::healthz() {
-  std::string body = "{\"status\": \"ok\", \"version\": ";
-  append_json_string(body, config_.version);
-  body += ", \"uptime_seconds\": ";
-  append_json_double(
-      body, std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
-  body += "}\n";
-  ApiResponse r = json_response(std::move(body));
+  std::string body;
+  wire::JsonWriter(body)
+      .begin_object()
+      .key("status")
+      .string("ok")
+      .key("version")
+      .string(config_.version)
+      .key("uptime_seconds")
+      .number(std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count())
+      .end_object();
+  ApiResponse r = json_response(std::move(body) + "\n");
   r.cors = false;
   return r;
 }
 
 ApiResponse Router::readyz() {
   const std::string_view reason = readiness_.not_ready_reason(room_.rings_allocated());
-  if (reason.empty()) {
-    ApiResponse r = json_response("{\"ready\": true}\n");
-    r.cors = false;
-    return r;
-  }
-  std::string body = "{\"ready\": false, \"reason\": ";
-  append_json_string(body, reason);
-  body += "}\n";
-  ApiResponse r = json_response(std::move(body));
-  r.status = 503;
+  std::string body;
+  wire::JsonWriter w(body);
+  w.begin_object().key("ready").boolean(reason.empty());
+  if (!reason.empty()) w.key("reason").string(reason);
+  w.end_object();
+  ApiResponse r = json_response(std::move(body) + "\n");
+  r.status = reason.empty() ? 200 : 503;  // not an error of the request: no reason counted
   r.cors = false;
-  return r;  // not an error of the request: no reason counted
+  return r;
 }
 
 ApiResponse Router::debug_state() {
@@ -312,9 +313,9 @@ ApiResponse Router::telemetry() {
   }
   const double request_time =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  return json_response(json::serialize(json::object{{"request_time", request_time},
-                                                    {"server", std::move(server)},
-                                                    {"clients", std::move(clients)}}));
+  return json_response(wire::to_json(json::object{{"request_time", request_time},
+                                                  {"server", std::move(server)},
+                                                  {"clients", std::move(clients)}}));
 }
 
 ApiResponse Router::metrics_text() {
@@ -348,7 +349,7 @@ ApiResponse Router::tracks_list() {
   if (tracks_) {
     for (auto& t : tracks_->list()) names.emplace_back(t);
   }
-  return json_response(boost::json::serialize(boost::json::object{{"tracks", std::move(names)}}));
+  return json_response(wire::to_json(boost::json::object{{"tracks", std::move(names)}}));
 }
 
 ApiResponse Router::upload(std::string_view body, const std::string& name) {
@@ -382,7 +383,7 @@ ApiResponse Router::track_added(const std::string& name) {
   room_.set_tracks(list);
   boost::json::array names(list.begin(), list.end());
   return json_response(
-      boost::json::serialize(boost::json::object{{"track", name}, {"tracks", std::move(names)}}));
+      wire::to_json(boost::json::object{{"track", name}, {"tracks", std::move(names)}}));
 }
 
 ApiResponse Router::original_upload(std::string_view method, std::string_view raw_query,
@@ -390,7 +391,7 @@ ApiResponse Router::original_upload(std::string_view method, std::string_view ra
   if (method == "OPTIONS") return api(method, kApiPrefix, raw_query, body, extras);
   if (method != "POST") return method_not_allowed("POST, OPTIONS");
   thread_local Query query;
-  if (const char* e = query.parse(raw_query)) return error_response(400, e);
+  if (auto e = query.parse(raw_query)) return error_response(*e);
   const auto type = query.get("type");
   if (type != "backingTrack" && type != "image") {
     return error_response(400, "type must be backingTrack or image");
@@ -404,7 +405,7 @@ ApiResponse Router::original_upload(std::string_view method, std::string_view ra
       return error_response(413, "image larger than 16 MiB", ErrorReason::kBodyTooLarge);
     }
     if (auto e = image_.put(body)) return error_response(415, *e, ErrorReason::kBadUpload);
-    return json_response(boost::json::serialize(boost::json::object{
+    return json_response(wire::to_json(boost::json::object{
         {"image", kUserUploadImagePath.substr(1)}, {"content_type", sniff_image_type(body)}}));
   }
   return upload(body, std::string(kUserUploadTrackName));
@@ -432,7 +433,7 @@ std::optional<ApiResponse> Router::private_gate(std::string_view raw_query,
     token = extras.authorization.substr(7);
   }
   Query query;
-  if (token.empty() && !raw_query.empty() && query.parse(raw_query) == nullptr) {
+  if (token.empty() && !raw_query.empty() && !query.parse(raw_query)) {
     token = query.get("token").value_or(std::string_view());
   }
   if (token.empty()) {
@@ -471,9 +472,9 @@ ApiResponse Router::recordings_list() {
       list.push_back(std::move(entry));
     }
   }
-  return json_response(json::serialize(json::object{{"enabled", recordings_ != nullptr},
-                                                    {"private", config_.private_data},
-                                                    {"recordings", std::move(list)}}));
+  return json_response(wire::to_json(json::object{{"enabled", recordings_ != nullptr},
+                                                  {"private", config_.private_data},
+                                                  {"recordings", std::move(list)}}));
 }
 
 ApiResponse Router::recordings(std::string_view method, std::string_view path) {

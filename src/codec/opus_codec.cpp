@@ -72,6 +72,12 @@ int Decoder::decode(std::span<const std::uint8_t> packet, std::span<float> out) 
                            out.data(), max_samples, 0);
 }
 
+int packet_samples(std::span<const std::uint8_t> packet) {
+  if (packet.empty()) return OPUS_INVALID_PACKET;
+  return opus_packet_get_nb_samples(packet.data(), static_cast<opus_int32>(packet.size()),
+                                    kSampleRate);
+}
+
 void Decoder::reset() {
   check("OPUS_RESET_STATE", opus_decoder_ctl(handle_.get(), OPUS_RESET_STATE));
 }

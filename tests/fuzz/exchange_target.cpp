@@ -3,10 +3,9 @@
 #include <string_view>
 #include <vector>
 
-#include "api_request.hpp"
 #include "brigade/engine/room.hpp"
 #include "fuzz_target.hpp"
-#include "query.hpp"
+#include "wire/exchange_request.hpp"
 
 namespace brigade::fuzz {
 namespace {
@@ -18,14 +17,17 @@ bool in_range(double v, double lo, double hi) {
   return v >= lo && v <= hi;  // false for NaN
 }
 
-void check_ranges(const ExchangeRequest& r, std::string_view body, std::string_view audio) {
+void check_ranges(const ExchangeRequest& r, std::string_view body, const PacketList& packets) {
   using namespace server;
   BRIGADE_FUZZ_CHECK(r.read_clock >= 0 && r.read_clock <= kMaxClock);
   BRIGADE_FUZZ_CHECK(!r.write_clock || (*r.write_clock >= 0 && *r.write_clock <= kMaxClock));
   BRIGADE_FUZZ_CHECK(r.n_samples >= 0 && r.n_samples <= kMaxExchangeSamples);
   BRIGADE_FUZZ_CHECK(r.n_samples % kOpusFrameSamples == 0);
-  BRIGADE_FUZZ_CHECK(audio.size() <= body.size());
-  BRIGADE_FUZZ_CHECK(body.size() - audio.size() <= kMaxJsonPrefixBytes);
+  BRIGADE_FUZZ_CHECK(r.n_samples > 0);  // settled: from the query or from the audio
+  std::size_t audio_bytes = packets.count > 0 ? 1 : 0;
+  for (const auto p : packets.view()) audio_bytes += 2 + p.size();
+  BRIGADE_FUZZ_CHECK(audio_bytes <= body.size());
+  BRIGADE_FUZZ_CHECK(body.size() - audio_bytes <= kMaxJsonPrefixBytes);
   BRIGADE_FUZZ_CHECK(valid_utf8(r.name));
   const RoomControls& c = r.controls;
   for (const auto* v : {&r.user_backing_volume, &c.volume, &c.backing_volume}) {
@@ -50,9 +52,9 @@ struct World {
   std::vector<float> audio = upload, backing = upload;
   std::vector<WriterCount> writers =
       std::vector<WriterCount>(static_cast<std::size_t>(kMaxExchangeSamples));
-  ExchangeRequest request;
+  server::wire::DecodedRequest request;
+  server::AdminToken admin_token{""};
   ExchangeResult result;
-  PacketList packets;
 };
 
 }  // namespace
@@ -63,33 +65,28 @@ Outcome exchange_input(Input data) {
   const std::size_t newline = std::min(all.find('\n'), all.size());
   const std::string_view raw_query = all.substr(0, newline);
   const std::string_view body = all.substr(std::min(newline + 1, all.size()));
-  thread_local server::Query query;
-  if (query.parse(raw_query)) return Outcome::kRefused;
-  std::string_view audio;
-  if (const char* error = server::decode_exchange(query, body, w.request, audio)) {
-    BRIGADE_FUZZ_CHECK(*error != '\0');
+  if (auto error = server::wire::decode_request(raw_query, body, {}, w.admin_token, w.request)) {
+    BRIGADE_FUZZ_CHECK(!error->message.empty() && error->status == 400);
     return Outcome::kRefused;
   }
-  check_ranges(w.request, body, audio);
-  if (!audio.empty()) {
-    const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(audio.data()), audio.size());
-    if (parse_container(bytes, w.packets) != ContainerError::kNone) return Outcome::kRefused;
-  }
+  if (w.request.kind != server::wire::RequestKind::kExchange) return Outcome::kAccepted;
+  const ExchangeRequest& request = w.request.exchange;
+  check_ranges(request, body, w.request.packets);
   // The room sees the typed request as the exchange service hands it over (silence as upload).
-  const auto n = static_cast<std::size_t>(w.request.n_samples);
+  const auto n = static_cast<std::size_t>(request.n_samples);
   const ExchangeBuffers buffers{std::span(w.audio).first(n), std::span(w.backing).first(n),
                                 std::span(w.writers).first(n)};
   const ExchangeOutcome outcome =
-      w.room.exchange(w.request, std::span(w.upload).first(n), buffers, w.result);
+      w.room.exchange(request, std::span(w.upload).first(n), buffers, w.result);
   if (!outcome.ok()) {
     BRIGADE_FUZZ_CHECK(*outcome.message != '\0');
     return Outcome::kRefused;
   }
   // Accepted clocks read and write inside the ring, never in the future.
-  const Clock r = w.request.read_clock;
-  BRIGADE_FUZZ_CHECK(r <= kNow && r - w.request.n_samples >= kNow - kRingSamples);
-  BRIGADE_FUZZ_CHECK(w.result.server_clock == kNow && w.result.n_samples == w.request.n_samples);
-  if (w.request.write_clock) BRIGADE_FUZZ_CHECK(*w.request.write_clock <= kNow);
+  const Clock r = request.read_clock;
+  BRIGADE_FUZZ_CHECK(r <= kNow && r - request.n_samples >= kNow - kRingSamples);
+  BRIGADE_FUZZ_CHECK(w.result.server_clock == kNow && w.result.n_samples == request.n_samples);
+  if (request.write_clock) BRIGADE_FUZZ_CHECK(*request.write_clock <= kNow);
   return Outcome::kAccepted;
 }
 

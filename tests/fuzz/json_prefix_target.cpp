@@ -1,8 +1,8 @@
 // brigade fuzzing: the JSON prefix of an exchange body.
 #include <string_view>
 
-#include "api_request.hpp"
 #include "fuzz_target.hpp"
+#include "wire/exchange_request.hpp"
 
 namespace brigade::fuzz {
 
@@ -10,8 +10,8 @@ Outcome json_prefix_input(Input data) {
   const std::string_view text(reinterpret_cast<const char*>(data.data()), data.size());
   thread_local ExchangeRequest request;
   request.controls.lyrics.reset();
-  if (const char* error = server::parse_json_prefix(text, request)) {
-    BRIGADE_FUZZ_CHECK(*error != '\0');
+  if (auto error = server::wire::decode_json_prefix(text, request)) {
+    BRIGADE_FUZZ_CHECK(!error->message.empty());
     BRIGADE_FUZZ_CHECK(!request.controls.lyrics);
     return Outcome::kRefused;
   }

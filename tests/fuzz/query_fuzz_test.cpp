@@ -2,7 +2,7 @@
 // targets' handlers: Query::parse (query_target.cpp), the whole exchange decode into a room
 // (exchange_target.cpp) and the JSON prefix (json_prefix_target.cpp). Deterministic seeds,
 // bounded work, run under ASan too.
-#include "api_request.hpp"
+#include "wire/exchange_request.hpp"
 
 #include <gtest/gtest.h>
 

@@ -10,8 +10,8 @@ namespace brigade::fuzz {
 Outcome query_input(Input data) {
   const std::string_view raw(reinterpret_cast<const char*>(data.data()), data.size());
   thread_local server::Query query;
-  if (const char* error = query.parse(raw)) {
-    BRIGADE_FUZZ_CHECK(*error != '\0');
+  if (auto error = query.parse(raw)) {
+    BRIGADE_FUZZ_CHECK(!error->message.empty() && error->status == 400);
     return Outcome::kRefused;
   }
   BRIGADE_FUZZ_CHECK(query.size() <= server::kMaxQueryParams);

@@ -12,7 +12,7 @@
 #include "byte_reader.hpp"
 #include "fuzz_target.hpp"
 #include "query.hpp"
-#include "reply_metadata.hpp"
+#include "wire/exchange_reply.hpp"
 #include "client/api_wire.hpp"
 
 namespace brigade::fuzz {
@@ -144,7 +144,7 @@ void check_metadata(ByteReader& in) {
   for (auto& a : adjusted) a = {"chat", take_text(in, 60)};
 
   std::string out;
-  server::append_reply_metadata(out, r, adjusted);
+  server::wire::append_metadata(out, r, adjusted);
   boost::system::error_code ec;
   const json::value v = json::parse(out, ec);
   BRIGADE_FUZZ_CHECK(!ec && v.is_object());

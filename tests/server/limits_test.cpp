@@ -3,11 +3,11 @@
 
 #include <set>
 
-#include "api_request.hpp"
 #include "connection_limits.hpp"
 #include "rate_budget.hpp"
 #include "session_token.hpp"
 #include "upload_gate.hpp"
+#include "wire/exchange_request.hpp"
 
 namespace brigade::server {
 namespace {
@@ -91,10 +91,10 @@ namespace {
 std::string parse(const std::string& extra, ExchangeRequest& out) {
   Query q;
   const std::string raw = "userid=1&read_clock=2880&" + extra;
-  if (const char* e = q.parse(raw)) return e;
+  if (auto e = q.parse(raw)) return e->message;
   std::size_t json_len = 0;
-  const char* e = parse_exchange(q, out, json_len);
-  return e ? e : "";
+  const auto e = wire::decode_query(q, out, json_len);
+  return e ? e->message : "";
 }
 
 TEST(ExchangeParsing, ChatEventsAndBackingLevelAreBounded) {

@@ -75,6 +75,11 @@ class Decoder {
   std::unique_ptr<::OpusDecoder, DecoderDeleter> handle_;
 };
 
+/// The samples `packet` decodes to at 48 kHz, read from its table-of-contents byte without
+/// decoding (so a request's length is known before any decoder runs), or a negative libopus
+/// error code for a malformed packet.
+int packet_samples(std::span<const std::uint8_t> packet);
+
 /// libopus's text for an error code.
 std::string error_text(int code);
 
