@@ -14,11 +14,16 @@ std::string_view sniff_image_type(std::string_view b) {
   return {};
 }
 
-std::optional<std::string> ImageStore::put(std::string_view bytes) {
-  if (bytes.empty()) return "empty upload";
-  if (bytes.size() > kMaxImageUploadBytes) return "image larger than 16 MiB";
+MaybeError ImageStore::put(std::string_view bytes) {
+  auto refused = [](std::string_view why) {
+    ApiError e = ApiError::of_status(415, why);
+    e.reason = ErrorReason::kBadUpload;
+    return e;
+  };
+  if (bytes.empty()) return refused("empty upload");
+  if (bytes.size() > kMaxImageUploadBytes) return refused("image larger than 16 MiB");
   const std::string_view type = sniff_image_type(bytes);
-  if (type.empty()) return "not an image (expected PNG, JPEG, GIF or WebP)";
+  if (type.empty()) return refused("not an image (expected PNG, JPEG, GIF or WebP)");
   auto copy = std::make_shared<const std::string>(bytes);
   std::lock_guard lock(mutex_);
   image_ = Image{type, std::move(copy)};

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "api_error.hpp"
+
 namespace brigade::server {
 
 /// Largest image accepted, bytes (the original page refuses files over 16 MB itself).
@@ -28,8 +30,9 @@ class ImageStore {
   };
 
   /// Stores `bytes` when they are a PNG, JPEG, GIF or WebP of at most kMaxImageUploadBytes;
-  /// otherwise returns why not (and keeps the previous image).
-  std::optional<std::string> put(std::string_view bytes);
+  /// otherwise returns why not (415, bad_upload; the router checks the size first, 413) and
+  /// keeps the previous image.
+  MaybeError put(std::string_view bytes);
 
   /// The current image, if any.
   std::optional<Image> get() const;

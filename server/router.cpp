@@ -404,7 +404,7 @@ ApiResponse Router::original_upload(std::string_view method, std::string_view ra
     if (body.size() > kMaxImageUploadBytes) {
       return error_response(413, "image larger than 16 MiB", ErrorReason::kBodyTooLarge);
     }
-    if (auto e = image_.put(body)) return error_response(415, *e, ErrorReason::kBadUpload);
+    if (auto e = image_.put(body)) return error_response(*e);
     return json_response(wire::to_json(boost::json::object{
         {"image", kUserUploadImagePath.substr(1)}, {"content_type", sniff_image_type(body)}}));
   }

@@ -36,7 +36,9 @@ TEST(ImageStore, KeepsTheLatestGoodImageAndRefusesTheRest) {
   huge.resize(kMaxImageUploadBytes + 1, '\0');
   const auto too_big = store.put(huge);
   ASSERT_TRUE(too_big);
-  EXPECT_NE(too_big->find("16 MiB"), std::string::npos);
+  EXPECT_NE(too_big->message.find("16 MiB"), std::string::npos);
+  EXPECT_EQ(too_big->status, 415u);
+  EXPECT_EQ(too_big->reason, ErrorReason::kBadUpload);
   EXPECT_EQ(*store.get()->bytes, png);  // unchanged by refusals
 
   const std::string gif = "GIF87asecond";
