@@ -26,10 +26,11 @@ enum class Outcome { kAccepted, kRefused };
 /// Query::parse on a raw query string: every field it accepts comes back from get() as the
 /// form-decoded text of the input.
 Outcome query_input(Input data);
-/// query, '\n', body → decode_exchange (typed, range-checked request) → the Opus container →
-/// a real Room at a fixed clock. Every accepted field lies in its documented range.
+/// query, '\n', body → wire::decode_request (typed, range-checked request, the Opus container
+/// parsed, n_samples settled) → a real Room at a fixed clock. Every accepted field lies in its
+/// documented range.
 Outcome exchange_input(Input data);
-/// parse_json_prefix: accepted lyrics are UTF-8 and no longer than the input.
+/// wire::decode_json_prefix: accepted lyrics are UTF-8 and no longer than the input.
 Outcome json_prefix_input(Input data);
 /// parse_container: a success accounts for every byte; a failure leaves no packets.
 ContainerError container_input(Input data);
