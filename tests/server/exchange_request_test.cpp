@@ -242,7 +242,17 @@ struct Refusal {
 TEST(WireDecode, EveryRefusalIsA400WithItsMessageAndReason) {
   const std::string base = "userid=7&read_clock=86400000000000";
   const std::string one = container({packet(2880)});
+  std::string many_fields = "a0=1";
+  for (std::size_t i = 1; i <= kMaxQueryParams; ++i) many_fields += "&a" + std::to_string(i) + "=1";
+  std::string nine_lines = "%5B%22x%22";
+  for (int i = 1; i < 9; ++i) nine_lines += "%2C%22x%22";
+  std::string seventeen_events = "%5B";
+  for (int i = 0; i < 17; ++i) {
+    seventeen_events +=
+        (i ? "%2C" : "") + std::string("%7B%22evid%22%3A%22e%22%2C%22clock%22%3A1%7D");
+  }
   const std::vector<Refusal> refusals = {
+      {many_fields, "", "malformed query: too many fields"},
       {"a=1&&b=2", "", "malformed query: empty field"},
       {"a", "", "malformed query: field without '='"},
       {"a=%zz", "", "malformed query: bad percent escape"},
