@@ -1,21 +1,19 @@
 // brigade singer page: the join flow (name → microphone → latency → chain) and the chain view.
 
-import { N_BUCKETS, SAMPLE_RATE, MAX_UPLOAD_BYTES, MAX_LYRICS_CHARS, toneAmplitude, rmsOf } from './protocol.js';
+import { N_BUCKETS, MAX_UPLOAD_BYTES, MAX_LYRICS_CHARS } from './protocol.js';
 import { opusProblem } from './codec.js';
 import { AudioEngine } from './audio-engine.js';
 import { calibrate, savedLatencyMs, saveLatencyMs } from './calibration.js';
 import { Session } from './session.js';
+import { HttpTransport } from './transport.js';
+import { Observers } from './observers.js';
+import { statusText, problemText, noticeText, uploadProblemText } from './wording.js';
 import { prefs } from './prefs.js';
 import { initDevices, showDevices, applyRememberedGain } from './devices-ui.js';
 import { initSongCues, renderSongCues, tickSongCues, countInAndStart, cues } from './song-cues.js';
 
 /** The API lives on the page's own origin. */
-const API_URL = new URL('/api', document.baseURI).href;
-const TRACKS_URL = new URL('/api/tracks', document.baseURI).href;
-const UPLOAD_URL = new URL('/api/upload', document.baseURI).href;
-/** Tones reported in stats.tones, and over how many seconds. */
-const STAT_TONES = [220, 330, 440, 550, 660, 880];
-const TONE_SECONDS = 2;
+const transport = new HttpTransport(new URL('/api', document.baseURI).href);
 /** Redraw period for meters and stats. */
 const UI_TICK_MS = 100;
 /** The operators' admin token lives only as long as this tab. */
@@ -25,6 +23,8 @@ const BACKING_TYPE_LABELS = { Metronome: 'metronome', 'Backing Track': 'backing 
 const $ = (id) => document.getElementById(id);
 const engine = new AudioEngine();
 let session = null;
+/** Decoded replies of every connection, for whoever observes them (nothing here does). */
+const received = new Observers();
 let latencyMs = savedLatencyMs();
 let listenOnly = false;
 let noHeadphones = false;
@@ -42,22 +42,22 @@ const stats = {
   writeClock: null,
   bucket: null,
   delaySeconds: null,
-  tones: { received: {}, mic: {} },
 };
 
-/** Goertzel amplitude of `freqHz` over the last `seconds` of 'received' (decoded) or 'mic' audio. */
-function measureTone(freqHz, { source = 'received', seconds = TONE_SECONDS } = {}) {
-  const samples = historyOf(source).latest(Math.round(seconds * SAMPLE_RATE));
-  return toneAmplitude(samples, freqHz);
+/**
+ * What the page shows, as data (`stats`, refreshed on every render), and a way to watch its audio:
+ * observe('mic', fn(frame, samples)) for every capture block (AudioContext frame of its first
+ * sample), observe('received', fn(readStart, samples)) for every decoded reply (server clock of
+ * its read interval's start; decoded audio trails it by the codec delay). Samples are only valid
+ * during the call. Returns a function that stops observing. Nothing in the page observes.
+ */
+function observe(kind, fn) {
+  if (kind === 'mic') return engine.mic.add(fn);
+  if (kind === 'received') return received.add(fn);
+  throw new Error(`unknown audio stream ${kind}`);
 }
 
-function historyOf(source) {
-  if (source === 'mic') return engine.micHistory;
-  if (source === 'received' && session) return session.receivedHistory;
-  return { latest: () => new Float32Array(0) };
-}
-
-window.brigade = { stats, measureTone, engine, get session() { return session; } };
+window.brigade = Object.freeze({ stats, observe });
 
 function show(step) {
   for (const s of ['name', 'mic', 'latency', 'chain']) $(`step-${s}`).hidden = s !== step;
@@ -207,7 +207,8 @@ function initLatencyStep() {
 // Step 4: the chain.
 function join(ms) {
   const adminToken = sessionStorage.getItem(ADMIN_KEY) || '';
-  session = new Session(engine, { apiUrl: API_URL, name: prefs.name() || $('name').value.trim(), latencyMs: ms, listenOnly, adminToken, noHeadphones }, render);
+  const opts = { name: prefs.name() || $('name').value.trim(), latencyMs: ms, listenOnly, adminToken, noHeadphones, received };
+  session = new Session(engine, transport, opts, render);
   $('you-name').textContent = session.name;
   $('rename').value = session.name;
   $('you-latency').textContent = session.listenOnly ? 'listening' : `${Math.round(ms)} ms`;
@@ -269,13 +270,11 @@ let tracksFetched = false;
 
 async function refreshTracks() {
   try {
-    const res = await fetch(TRACKS_URL, { cache: 'no-store' });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const data = await res.json();
-    if (Array.isArray(data.tracks)) tracks = data.tracks.map(String);
+    tracks = await transport.tracks();
     tracksFetched = true;
   } catch (err) {
-    showNotice($('upload-status'), 'refused', `Could not load the list of backing tracks (${err.message}).`);
+    const why = err.network ? 'the server cannot be reached' : err.serverMessage || err.message;
+    showNotice($('upload-status'), 'refused', `Could not load the list of backing tracks (${why}).`);
   }
   renderTracks();
 }
@@ -301,34 +300,15 @@ async function uploadTrack(file) {
   $('track-upload').disabled = true;
   showNotice(status, 'info', `Uploading “${file.name}”…`);
   try {
-    let res;
-    try {
-      // With --admin-token, uploads are an operator's action too.
-      // The server recognises the format from the file's first bytes, not from this header.
-      const headers = { 'Content-Type': file.type || 'application/octet-stream' };
-      const token = sessionStorage.getItem(ADMIN_KEY);
-      if (token) headers['X-Admin-Token'] = token;
-      res = await fetch(UPLOAD_URL, { method: 'POST', body: file, headers, cache: 'no-store' });
-    } catch {
-      showNotice(status, 'refused', 'Could not reach the server to upload. Check your connection and try again.');
-      return;
-    }
-    let data = null;
-    try {
-      data = await res.json();
-    } catch {
-      // Not JSON: reported by status below.
-    }
-    if (!res.ok || !data || typeof data.track !== 'string') {
-      const why = data && data.message ? data.message : `HTTP ${res.status}`;
-      showNotice(status, 'refused', `The server did not accept “${file.name}”: ${why}.`);
-      return;
-    }
-    if (Array.isArray(data.tracks)) tracks = data.tracks.map(String);
+    // With --admin-token, uploads are an operator's action too (the session sends the token).
+    const { track, tracks: list } = await session.upload(file);
+    if (list) tracks = list;
     tracksFetched = true;
     renderTracks();
-    $('track-select').value = data.track;
-    showNotice(status, 'ok', `Uploaded “${file.name}” as “${data.track}”, chosen for the next song.`);
+    $('track-select').value = track;
+    showNotice(status, 'ok', `Uploaded “${file.name}” as “${track}”, chosen for the next song.`);
+  } catch (err) {
+    showNotice(status, 'refused', uploadProblemText(file.name, err));
   } finally {
     $('track-upload').disabled = false;
     $('track-file').value = '';
@@ -558,7 +538,7 @@ function showLatestNotice(el, area) {
   const latest = session.notices.filter((n) => n.area === area).at(-1);
   if (!latest || latest.id === shownNotice[area]) return;
   shownNotice[area] = latest.id;
-  showNotice(el, latest.kind, latest.text);
+  showNotice(el, latest.kind, noticeText(latest));
   if (latest.kind === 'refused' && area === 'console') $('console').open = true;
 }
 
@@ -566,22 +546,23 @@ const STATE_LABELS = {
   idle: 'Not connected',
   connecting: 'Connecting…',
   reconnecting: 'Reconnecting…',
+  moving: 'Moving…',
   connected: 'Connected',
   offline: 'Server unreachable',
   error: 'Connection problem',
 };
 
-function renderStatus(s) {
+function renderStatus(s, message) {
   const pill = $('conn-pill');
   pill.textContent = STATE_LABELS[s.state] || s.state;
   pill.className = `pill ${s.state}`;
   const banner = $('status-banner');
   const bad = s.state === 'offline' || s.state === 'error';
-  banner.hidden = !s.message;
-  banner.textContent = s.message;
+  banner.hidden = !message;
+  banner.textContent = message;
   banner.className = `banner ${bad ? 'error' : 'warn'}`;
   document.querySelector('#step-chain .grid').classList.toggle('stale', s.state !== 'connected');
-  if (bad) stats.shownError = s.message;
+  if (bad) stats.shownError = message;
 }
 
 function renderSong() {
@@ -707,13 +688,14 @@ function renderChat() {
 function render() {
   if (!session) return;
   const s = session.stats;
+  const message = statusText(s);
   Object.assign(stats, {
     state: s.state,
-    message: s.message,
+    message,
     requests: s.requests,
     ok: s.ok,
     errors: s.errors,
-    lastError: s.lastError,
+    lastError: problemText(s.lastProblem),
     readClock: s.readClock,
     writeClock: s.writeClock,
     bucket: s.bucket,
@@ -725,13 +707,15 @@ function render() {
     isLeader: session.isLeader,
     song: session.songState,
     users: session.users.map((u) => ({ name: u.name, bucket: u.bucket, delaySeconds: u.delaySeconds, micVolume: u.micVolume, soloed: u.soloed })),
-    room: { ...session.room },
+    room: session.room.settings,
     hearSolos: session.hearSolos,
-    refusals: s.refusals || 0,
-    notices: session.notices.map((n) => ({ kind: n.kind, area: n.area, text: n.text })),
+    refusals: s.refusals,
+    reanchors: s.reanchors,
+    driftMs: s.driftMs,
+    notices: session.notices.map((n) => ({ kind: n.kind, area: n.area, text: noticeText(n) })),
     cues: { ...cues },
   });
-  renderStatus(s);
+  renderStatus(s, message);
   $('you-bucket').textContent = s.bucket === null ? '—' : `${s.bucket + 1} of ${N_BUCKETS}`;
   $('you-delay').textContent = s.delaySeconds === null ? '—' : `${s.delaySeconds} s`;
   $('mute').setAttribute('aria-pressed', String(session.muted));
@@ -763,20 +747,13 @@ function setMeter(fillId, peak) {
   fill.parentElement.setAttribute('aria-valuenow', String(pct));
 }
 
+/** Meters and song cues between renders: cheap, no audio analysis. */
 function tick() {
   if (engine.ctx) {
     const peak = session && (session.muted || session.listenOnly) ? 0 : engine.micPeak;
     if (session) tickSongCues();
     setMeter('mic-meter-fill', engine.micPeak);
     setMeter('chain-meter-fill', peak);
-    for (const f of STAT_TONES) {
-      stats.tones.mic[f] = measureTone(f, { source: 'mic' });
-      stats.tones.received[f] = measureTone(f, { source: 'received' });
-    }
-    stats.rms = {
-      mic: rmsOf(engine.micHistory.latest(TONE_SECONDS * SAMPLE_RATE)),
-      received: session ? rmsOf(session.receivedHistory.latest(TONE_SECONDS * SAMPLE_RATE)) : 0,
-    };
   }
   if (session) stats.underruns = engine.underruns;
 }
