@@ -706,6 +706,7 @@ function render() {
     leader: session.leader,
     isLeader: session.isLeader,
     song: session.songState,
+    songStart: session.songStart,
     users: session.users.map((u) => ({ name: u.name, bucket: u.bucket, delaySeconds: u.delaySeconds, micVolume: u.micVolume, soloed: u.soloed })),
     room: session.room.settings,
     hearSolos: session.hearSolos,

@@ -124,9 +124,9 @@ export const CHROMIUM_ARGS = [
 
 /**
  * Launches Chromium whose microphone plays `wav`, with the tests' audio probe (audio-probe.mjs)
- * injected into every page; returns {context, page, errors}.
+ * injected into every page (and `initScript`, a test's own, if given); returns {context, page, errors}.
  */
-export async function launchSinger(chromium, { wav, url }) {
+export async function launchSinger(chromium, { wav, url, initScript = null }) {
   const context = await chromium.launchPersistentContext(tmpDir('profile'), {
     executablePath: CHROMIUM,
     headless: true,
@@ -140,6 +140,7 @@ export async function launchSinger(chromium, { wav, url }) {
     ],
   });
   await context.addInitScript({ content: PROBE_SCRIPT });
+  if (initScript) await context.addInitScript({ content: initScript });
   const page = context.pages()[0] || (await context.newPage());
   const errors = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
