@@ -69,6 +69,8 @@ export class AudioEngine {
     this.source = null;
     this.inputGain = null;
     this.speakers = null;
+    this.recycle = { type: 'recycle', buf: null };
+    this.recycleTransfer = [null];
   }
 
   /** Creates the context and worklet; asks for the microphone unless `listenOnly`. */
@@ -160,7 +162,12 @@ export class AudioEngine {
     this.micPeak = peak;
     if (this.stream) this.micHistory.push(buf);
     this.mic.emit(m.frame, buf);
-    this.node.port.postMessage({ type: 'recycle', buf }, [buf.buffer]);
+    // The block goes back to the worklet's pool (message and transfer list reused).
+    this.recycle.buf = buf;
+    this.recycleTransfer[0] = buf.buffer;
+    this.node.port.postMessage(this.recycle, this.recycleTransfer);
+    this.recycle.buf = null;
+    this.recycleTransfer[0] = null;
   }
 
   /** The frame the worklet will render next. */

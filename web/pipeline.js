@@ -25,6 +25,8 @@ export class AudioPipeline {
     this.captureFrom = null;
     this.captureNext = null;
     this.muted = false;
+    /** Silence of the last muted block's length (a view made once per length, not per block). */
+    this.silence = ZEROS.subarray(0, 0);
   }
 
   get uploads() {
@@ -52,9 +54,15 @@ export class AudioPipeline {
     const skip = this.captureNext - frame;
     const length = buf.length - skip;
     let part = skip === 0 ? buf : buf.subarray(skip);
-    if (this.muted) part = length === ZEROS.length ? ZEROS : ZEROS.subarray(0, Math.min(length, ZEROS.length));
+    if (this.muted) part = this.silenceOf(length);
     enc.push(part);
     this.captureNext = end;
+  }
+
+  silenceOf(n) {
+    const length = Math.min(n, ZEROS.length);
+    if (this.silence.length !== length) this.silence = ZEROS.subarray(0, length);
+    return this.silence;
   }
 
   /** Whether `count` encoded packets are waiting. */
