@@ -231,6 +231,10 @@ test('a later bucket hears the leader’s clicks on the metronome’s grid withi
     console.log(`[alignment] metronome in A's audio  ${table('A', heardByA)}`);
     console.log(`[alignment] A's clicks in B's audio ${table('B', heardByB)}`);
 
+    // Every beat in the recorded stretch carries its click: none lost between the first and last.
+    const consecutive = (clicks) => clicks.every((c, i) => i === 0 || c.beat === clicks[i - 1].beat + 1);
+    assert.ok(consecutive(heardByA), 'A heard a click on every beat');
+    assert.ok(consecutive(heardByB), 'B heard A on every beat');
     assert.ok(heardByA.length >= 6, `A heard ${heardByA.length} metronome clicks`);
     for (const c of heardByA) assert.ok(Math.abs(c.ms) <= TOLERANCE_MS, `metronome beat ${c.beat} at ${c.ms.toFixed(3)} ms in A's audio`);
     assert.ok(heardByB.length >= MIN_CLICKS, `B heard ${heardByB.length} of A's clicks`);
