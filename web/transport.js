@@ -9,6 +9,7 @@
 //                                  {status, message} for any other answer (message: the server's)
 //   status()                     → {nConnectedUsers, maxUsers}
 //   tracks()                     → string[]
+//   recordings(operatorToken)    → the listing ({recordings: [...], ...})
 //   upload(file, {adminToken})   → {track, tracks}
 // Failures throw a TransportError whose `kind` says what went wrong; the UI words it.
 
@@ -66,6 +67,7 @@ export class HttpTransport {
     const base = apiUrl.replace(/\/$/, '');
     this.tracksUrl = `${base}/tracks`;
     this.uploadUrl = `${base}/upload`;
+    this.recordingsUrl = `${base}/recordings`;
   }
 
   /** The server clock (GET /api), corrected by half the round trip. */
@@ -108,6 +110,15 @@ export class HttpTransport {
       throw new TransportError('http', { status: res.status, message: data?.message || `HTTP ${res.status}` });
     }
     return data.tracks.map(String);
+  }
+
+  /** The recordings listing; with --private the server wants an operator's (or the admin) token. */
+  async recordings(operatorToken = '') {
+    const headers = operatorToken ? { 'X-Operator-Token': operatorToken } : {};
+    const res = await fetchWithTimeout(this.recordingsUrl, { method: 'GET', headers }, SMALL_TIMEOUT_MS);
+    const data = await readJson(res);
+    if (!res.ok || !data) throw new TransportError('http', { status: res.status, message: data?.message || '' });
+    return data;
   }
 
   /** Uploads a backing track (the server recognises the format from its first bytes). */
