@@ -7,7 +7,8 @@
 // after B's own decoder delay, within ±1 ms. A's page compensates everything else: its latency,
 // its decoder's and its encoder's delay.
 //
-// The grid itself is checked in A's decoded audio (the metronome the server sends).
+// The grid itself is checked in A's decoded audio (the metronome the server sends), and the
+// page's own calibration must find the loop's latency (it would have set it by itself).
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -183,11 +184,14 @@ test('a later bucket hears the leader’s clicks on the metronome’s grid withi
     const a = await launchSinger(chromium, { wav: silence, url: server.url, initScript: WORKLET_SPY });
     singers.push(a);
     await joinChain(b.page, { name: 'Bea', latencyMs: 80 });
-    await joinChain(a.page, { name: 'Al', latencyMs: LATENCY_MS });
-    for (const s of [a, b]) await waitFor('both singers connected', async () => (await stats(s.page)).ok >= 2);
 
-    // The simulated loudspeaker-to-microphone path: measured, then trimmed to exactly the
-    // declared latency (a DelayNode inside a cycle adds a render quantum in Chromium).
+    // A: once its audio runs (the microphone step), the simulated loudspeaker-to-microphone
+    // path is closed, measured, and trimmed to exactly the declared latency (a DelayNode inside
+    // a cycle adds a render quantum in Chromium).
+    await a.page.getByLabel('Your name, as the choir will see it').fill('Al');
+    await a.page.getByRole('button', { name: 'Continue' }).click();
+    await a.page.getByRole('button', { name: 'Allow microphone' }).click();
+    await a.page.getByRole('button', { name: 'Sounds good, continue' }).click();
     const latency = Math.round((LATENCY_MS * RATE) / 1000);
     await a.page.evaluate(closeAcousticLoop, [latency, ECHO_GAIN]);
     const loopRaw = await a.page.evaluate(measureLoop);
@@ -195,6 +199,18 @@ test('a later bucket hears the leader’s clicks on the metronome’s grid withi
     const loop = await a.page.evaluate(measureLoop);
     console.log(`[alignment] A's acoustic loop: ${loopRaw} samples with delayTime ${latency}; trimmed: ${loop} samples (declared ${latency})`);
     assert.ok(Math.abs(loop - latency) <= 1, `A's acoustic loop delays ${loop} samples, not the declared ${latency}`);
+    // The page's own calibration hears the same loop (it would find this latency by itself).
+    await a.page.getByRole('button', { name: 'Start calibration' }).click();
+    await waitFor('the calibration', async () => /Round trip/.test(await a.page.locator('#calibrate-result').textContent()), 20000);
+    const calibratedMs = Number(await a.page.evaluate(() => localStorage.getItem('brigade.latency')));
+    console.log(`[alignment] A's calibration: ${calibratedMs.toFixed(3)} ms (${await a.page.locator('#calibrate-result').textContent()})`);
+    assert.ok(Math.abs(calibratedMs - LATENCY_MS) <= 1000 / RATE, `the page calibrated ${calibratedMs} ms on a ${LATENCY_MS} ms loop`);
+    // The test declares the latency by hand, as headless Chromium cannot calibrate acoustically.
+    await a.page.getByText('Can’t calibrate? Enter your latency by hand').click();
+    await a.page.getByLabel('Round-trip latency (ms)').fill(String(LATENCY_MS));
+    await a.page.getByRole('button', { name: 'Use this value' }).click();
+    await a.page.getByRole('button', { name: 'Join the choir' }).click();
+    for (const s of [a, b]) await waitFor('both singers connected', async () => (await stats(s.page)).ok >= 2);
 
     // B hears only what earlier buckets sing: its own backing level goes to 0.
     await b.page.evaluate(() => {
