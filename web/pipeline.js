@@ -5,7 +5,6 @@
 // Per capture block nothing is allocated but the WebCodecs AudioData wrapper: blocks are handed
 // to the encoder as they are (it copies what it is given), silence comes from one buffer.
 
-import { FRAME_SAMPLES } from './protocol.js';
 import { OpusEncoderStream, OpusDecoderStream } from './codec.js';
 
 /** Silence pushed to the encoder for a muted block or a capture gap (allocated once). */
@@ -99,6 +98,3 @@ export class AudioPipeline {
     this.decoder.close();
   }
 }
-
-/** Packets in one reply of `n` samples. */
-export const packetsIn = (n) => n / FRAME_SAMPLES;
