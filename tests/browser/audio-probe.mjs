@@ -71,9 +71,14 @@ function probeMain() {
     record() {
       recording = [];
     },
-    /** The replies kept since record(), as plain arrays; recording goes on. */
+    /** The replies kept since record() ({readStart, base64 of the float32 samples}); recording goes on. */
     recorded() {
-      const out = (recording || []).map((r) => ({ readStart: r.readStart, samples: Array.from(r.samples) }));
+      const out = (recording || []).map((r) => {
+        const bytes = new Uint8Array(r.samples.buffer, r.samples.byteOffset, r.samples.byteLength);
+        let text = '';
+        for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+        return { readStart: r.readStart, base64: btoa(text) };
+      });
       if (recording) recording.length = 0;
       return out;
     },
@@ -96,6 +101,15 @@ function probeMain() {
 
 /** The script text addInitScript injects. */
 export const PROBE_SCRIPT = `${toneAmplitude.toString()}\n(${probeMain.toString()})();`;
+
+/** The decoded replies recorded in `page` since record(): [{readStart, samples: Float32Array}]. */
+export async function recordedReplies(page) {
+  const replies = await page.evaluate(() => window.brigadeProbe.recorded());
+  return replies.map(({ readStart, base64 }) => {
+    const bytes = Buffer.from(base64, 'base64');
+    return { readStart, samples: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4) };
+  });
+}
 
 /** Amplitude of `freq` over the last `seconds` of the page's 'received' or 'mic' audio. */
 export const measureTone = (page, freq, source = 'received', seconds = 2) =>
