@@ -4,6 +4,8 @@
 // metadata JSON text, the user summary bytes and the Opus container bytes. The file was recorded
 // from the server before the exchange core was rewritten; the wire format must not move.
 //
+// The Opus bytes are those of Debian 12's libopus (the project's one platform); another libopus
+// build may encode differently, and then only the container lines differ.
 // Re-record (only for an intended wire change, reviewed in the diff):
 //   BRIGADE_GOLDEN_RECORD=1 build/release/tests/server/exchange_golden_test
 #include <gtest/gtest.h>
