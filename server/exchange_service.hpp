@@ -12,6 +12,7 @@
 #include "query.hpp"
 #include "readiness.hpp"
 #include "shared_encoder.hpp"
+#include "singer_health.hpp"
 #include "singer_registry.hpp"
 #include "stem_queue.hpp"
 
@@ -25,6 +26,8 @@ struct ExchangeConfig {
   /// When set, the packets of every upload mixed into a recorded song are queued here for the
   /// singers' stems (see Recorder).
   StemQueue* stems = nullptr;
+  /// When set, every successful exchange is reported to the chart's problem detectors.
+  SingerHealth* health = nullptr;
   /// Reported by action=status as "instance_name" when non-empty (--instance-name).
   std::string instance_name;
   /// Every request must carry its session's token (not only those of sessions that have
