@@ -45,6 +45,10 @@ void append_fixed(std::string& out, double v, int decimals) {
     out += "null";
     return;
   }
+  if (decimals == 0) {
+    append_int(out, std::llround(v));
+    return;
+  }
   char buf[40];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
   if (std::string_view(buf, end).find('.') != std::string_view::npos) {

@@ -105,16 +105,31 @@ const SingerHealth::Slot* SingerHealth::find(UserId user) const {
 }
 
 void SingerHealth::record(const UploadObservation& o) {
-  // Levels first, outside the lock.
-  float rms = 0, peak = 0;
-  if (!o.upload.empty()) {
-    double sum = 0;
-    for (const float x : o.upload) {
-      sum += static_cast<double>(x) * x;
-      peak = std::max(peak, std::abs(x));
+  // Levels first, outside the lock: eight independent lanes, so the compiler vectorizes the
+  // sums without reordering one accumulator (28,800 samples in a few microseconds).
+  constexpr std::size_t kLanes = 8;
+  std::array<float, kLanes> squares{}, peaks{};
+  const std::span<const float> u = o.upload;
+  std::size_t i = 0;
+  for (; i + kLanes <= u.size(); i += kLanes) {
+    for (std::size_t j = 0; j < kLanes; ++j) {
+      const float x = u[i + j];
+      squares[j] += x * x;
+      peaks[j] = std::max(peaks[j], x < 0 ? -x : x);
     }
-    rms = static_cast<float>(std::sqrt(sum / static_cast<double>(o.upload.size())));
   }
+  for (std::size_t j = 0; i < u.size(); ++i, ++j) {
+    squares[j] += u[i] * u[i];
+    peaks[j] = std::max(peaks[j], std::abs(u[i]));
+  }
+  double sum = 0;
+  float peak = 0;
+  for (std::size_t j = 0; j < kLanes; ++j) {
+    sum += squares[j];
+    peak = std::max(peak, peaks[j]);
+  }
+  const float rms =
+      u.empty() ? 0.0f : static_cast<float>(std::sqrt(sum / static_cast<double>(u.size())));
   std::lock_guard lock(mutex_);
   Slot* s = find(o.user, o.arrival, true);
   if (!s) return;
