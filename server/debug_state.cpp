@@ -252,7 +252,7 @@ void append_singer_full(std::string& out, const SingerView& s, int first_bucket,
 constexpr std::string_view kCompactFields =
     R"(["id","name","delay_ms","bucket","read_begin_ago","read_end_ago","write_begin_ago",)"
     R"("write_end_ago","rms","mic_volume","flags","problems","late_ms","write_offset_ms",)"
-    R"("offset_from_peers_ms","silent_s"])";
+    R"("offset_from_peers_ms","silent_s","since_last_s","peak","reconnects","codec_resets"])";
 
 void append_singer_compact(std::string& out, const SingerView& s, Clock now, int first_bucket,
                            const SingerAssessment& a) {
@@ -295,6 +295,14 @@ void append_singer_compact(std::string& out, const SingerView& s, Clock now, int
   append_fixed(out, a.offset_from_peers_ms, 0);
   out += ',';
   append_fixed(out, a.silent_s, 1);
+  out += ',';
+  append_fixed(out, a.since_last_s, 2);
+  out += ',';
+  append_fixed(out, a.peak, 3);
+  out += ',';
+  append_fixed(out, a.reconnects, 1);
+  out += ',';
+  append_fixed(out, a.codec_resets, 1);
   out += ']';
 }
 

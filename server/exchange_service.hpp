@@ -26,8 +26,6 @@ struct ExchangeConfig {
   /// When set, the packets of every upload mixed into a recorded song are queued here for the
   /// singers' stems (see Recorder).
   StemQueue* stems = nullptr;
-  /// When set, every successful exchange is reported to the chart's problem detectors.
-  SingerHealth* health = nullptr;
   /// Reported by action=status as "instance_name" when non-empty (--instance-name).
   std::string instance_name;
   /// Every request must carry its session's token (not only those of sessions that have
@@ -35,6 +33,8 @@ struct ExchangeConfig {
   bool require_session_token = false;
   /// Exchanges per second one userid may send (0 = unlimited), burst of kBurstSeconds.
   double singer_requests_per_second = kDefaultSingerRequestsPerSecond;
+  /// When set, every successful exchange is reported to the chart's problem detectors.
+  SingerHealth* health = nullptr;
 
   /// 20/s: a singer sends ~1.7 (600 ms batches), at most 16.7 with the smallest batch (60 ms).
   static constexpr double kDefaultSingerRequestsPerSecond = 20.0;
