@@ -241,6 +241,12 @@ void append_singer_full(std::string& out, const SingerView& s, int first_bucket,
   append_fixed(out, a.peak, 3);
   out += ",\"since_last_s\":";
   append_fixed(out, a.since_last_s, 2);
+  out += ",\"late_events\":";
+  append_fixed(out, a.late_events, 1);
+  out += ",\"gap_events\":";
+  append_fixed(out, a.gap_events, 1);
+  out += ",\"clipped_uploads\":";
+  append_fixed(out, a.clipped_uploads, 1);
   out += ",\"reconnects\":";
   append_fixed(out, a.reconnects, 1);
   out += ",\"codec_resets\":";

@@ -145,9 +145,15 @@ void SingerHealth::update(Slot& s, const UploadObservation& o, float rms, float 
   const Clock now = o.arrival;
   if (o.reset_user_state) {
     s.reconnects.add(now);
-    s.lag_count = 0;  // a new connection picks a new delay: a new baseline
     s.last_write_end.reset();
   }
+  // Lateness is measured along contiguous reads: a reconnect or a jump to another delay (a
+  // new bucket) starts a new baseline.
+  if (o.reset_user_state || !s.last_read_clock ||
+      o.read_clock - o.n_samples != *s.last_read_clock) {
+    s.lag_count = 0;
+  }
+  s.last_read_clock = o.read_clock;
   if (o.codec_resets > s.codec_resets_seen) {
     // reset_user_state resets the codecs too; only the others are errors.
     const auto errors = o.codec_resets - s.codec_resets_seen - (o.reset_user_state ? 1u : 0u);
@@ -218,7 +224,6 @@ ProblemCounts SingerHealth::assess(const RoomSnapshot& snapshot,
     a.codec_resets = static_cast<float>(s.codec_resets.at_time(now));
     a.late_ms = a.late_events >= kLateEvents ? s.last_late_ms : 0.0f;
     a.silent_s = s.silent_since < 0 ? 0.0f : static_cast<float>(now - s.silent_since) / kSampleRate;
-    flag(Problem::kLate, a.late_events >= kLateEvents);
     flag(Problem::kMissing, now - s.last_arrival >= kMissingSamples || a.gap_events >= kGapEvents);
     flag(Problem::kSilent,
          !v.muted && s.silent_since >= 0 && now - s.silent_since >= kSilentSamples);
@@ -241,9 +246,25 @@ ProblemCounts SingerHealth::assess(const RoomSnapshot& snapshot,
     std::nth_element(v.begin(), mid, v.end());
     medians[b] = *mid;
   }
+  // Late against the room: when every request is late (an overloaded server or network), that
+  // is the room's problem, not one singer's; a singer stands out at kLateOverRoom × the median.
+  std::vector<float> late(out.size());
+  std::transform(out.begin(), out.end(), late.begin(),
+                 [](const SingerAssessment& a) { return a.late_events; });
+  float room_late = 0;
+  if (!late.empty()) {
+    auto mid = late.begin() + static_cast<std::ptrdiff_t>(late.size() / 2);
+    std::nth_element(late.begin(), mid, late.end());
+    room_late = *mid;
+  }
   ProblemCounts counts{};
   for (std::size_t i = 0; i < out.size(); ++i) {
     SingerAssessment& a = out[i];
+    if (a.late_events >= kLateEvents && a.late_events >= kLateOverRoom * room_late) {
+      a.problems |= static_cast<std::uint8_t>(1u << static_cast<int>(Problem::kLate));
+    } else {
+      a.late_ms = 0;
+    }
     const auto& median = medians[static_cast<std::size_t>(buckets[i])];
     if (offsets[i] && median) {
       const Clock off = *offsets[i] - *median;

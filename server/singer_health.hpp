@@ -38,11 +38,13 @@ std::string_view problem_name(Problem p);
 
 // Thresholds (named, with units; documented in the README's chart section).
 /// A request is late when its read lag exceeds the singer's recent minimum by this much.
-inline constexpr Clock kLateSamples = kSampleRate / 5;  // 200 ms
+inline constexpr Clock kLateSamples = kSampleRate / 4;  // 250 ms
 /// Decayed event counts halve every this many samples (about a 30 s memory).
 inline constexpr Clock kEventHalfLifeSamples = Clock{20} * kSampleRate;
 /// Flag thresholds on the decayed counts.
-inline constexpr double kLateEvents = 2.0;
+inline constexpr double kLateEvents = 3.0;
+/// ...and at least this many times the room's median count (everyone late: the room's problem).
+inline constexpr float kLateOverRoom = 3.0f;
 inline constexpr double kGapEvents = 2.0;
 inline constexpr double kClippedUploads = 3.0;
 inline constexpr double kReconnectEvents = 3.0;
@@ -124,6 +126,7 @@ class SingerHealth {
     Clock last_arrival = 0;
     std::array<Clock, kLagHistory> lags{};
     std::uint8_t lag_next = 0, lag_count = 0;
+    std::optional<Clock> last_read_clock;
     std::optional<Clock> last_write_end;
     std::optional<Clock> write_offset;
     Clock silent_since = -1;  ///< start of the current run of silent uploads; -1: none

@@ -164,6 +164,19 @@ TEST(SingerHealthTest, FlagsExactlyTheBrokenSingers) {
   EXPECT_GE(a[0].since_last_s, 2.0f);
 }
 
+TEST(SingerHealthTest, WhenEveryoneIsLateNoSingerIsBlamed) {
+  // An overloaded server or network delays every request alike: the room's problem.
+  std::vector<Synthetic> all;
+  for (UserId id = 100; id < 130; ++id) all.push_back({id, static_cast<int>(id % 5), Fault::kLate});
+  SingerHealth health(100);
+  Choir choir(all);
+  choir.sing(health, 12.0);
+  const RoomSnapshot snap = choir.snapshot();
+  std::vector<SingerAssessment> a;
+  EXPECT_EQ(health.assess(snap, a)[static_cast<std::size_t>(Problem::kLate)], 0u);
+  EXPECT_GE(a[0].late_events, kLateEvents);  // they were late, and it was seen
+}
+
 TEST(SingerHealthTest, ReconnectStormsAndCodecResets) {
   SingerHealth health(100);
   Choir choir(choir_with({}));
