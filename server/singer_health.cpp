@@ -167,7 +167,12 @@ void SingerHealth::update(Slot& s, const UploadObservation& o, float rms, float 
   s.lags[s.lag_next] = lag;
   s.lag_next = static_cast<std::uint8_t>((s.lag_next + 1) % kLagHistory);
   s.lag_count = static_cast<std::uint8_t>(std::min<std::size_t>(s.lag_count + 1, kLagHistory));
-  if (lag - baseline > kLateSamples) {
+  if (lag - baseline > kDelayChangeSamples) {
+    // Not late: the client paused to move back to a later bucket (its reads stay contiguous).
+    s.lag_count = 1;
+    s.lag_next = 1;
+    s.lags[0] = lag;
+  } else if (lag - baseline > kLateSamples) {
     s.late.add(now);
     s.last_late_ms = ms(lag - baseline);
   }

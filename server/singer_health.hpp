@@ -39,6 +39,9 @@ std::string_view problem_name(Problem p);
 // Thresholds (named, with units; documented in the README's chart section).
 /// A request is late when its read lag exceeds the singer's recent minimum by this much.
 inline constexpr Clock kLateSamples = kSampleRate / 4;  // 250 ms
+/// A read lag this far above the baseline is a move to another delay (the page pauses to
+/// move back a bucket, 3 s), not a late request.
+inline constexpr Clock kDelayChangeSamples = kSampleRate * 3 / 2;
 /// Decayed event counts halve every this many samples (about a 30 s memory).
 inline constexpr Clock kEventHalfLifeSamples = Clock{20} * kSampleRate;
 /// Flag thresholds on the decayed counts.
