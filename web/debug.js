@@ -4,7 +4,7 @@
 // Uses only the documented endpoint; no libraries, works offline.
 
 import { LanesChart } from './debug-lanes.js';
-import { ProblemsList, problemNames, PROBLEM_LABELS } from './debug-problems.js';
+import { ProblemsList, problemNames, PROBLEM_KINDS, PROBLEM_LABELS } from './debug-problems.js';
 
 const POLL_MS = 200; // 5 Hz
 const RATE = 48000;
@@ -112,7 +112,7 @@ function decode(json) {
   for (const g of s.singers) g.idNum = Number(g.id);
   return s;
 }
-const PROBLEM_KINDS_INDEX = Object.fromEntries(Object.keys(PROBLEM_LABELS).map((k, i) => [k, i]));
+const PROBLEM_KINDS_INDEX = Object.fromEntries(PROBLEM_KINDS.map((k, i) => [k, i]));
 
 const ringFrame = (s, c) => Math.floor((((c % s.ring_samples) + s.ring_samples) % s.ring_samples) / FRAME);
 const occupied = (s, c) => {
