@@ -48,6 +48,20 @@ void queue_stem(StemQueue& stems, const wire::DecodedRequest& in, const Exchange
              in.packets.view());
 }
 
+/// What the chart's problem detectors learn from one successful exchange.
+UploadObservation observation(const wire::DecodedRequest& in, const ExchangeResult& result,
+                              std::span<const float> upload, const Singer& singer) {
+  const ExchangeRequest& req = in.exchange;
+  return {.user = req.user_id,
+          .arrival = result.server_clock,
+          .read_clock = req.read_clock,
+          .write_clock = req.write_clock,
+          .n_samples = req.n_samples,
+          .upload = in.has_audio() ? upload : std::span<const float>{},
+          .reset_user_state = req.reset_user_state,
+          .codec_resets = singer.codec_resets};
+}
+
 /// The reply PCM, made from the copies the room handed out (in place, in buffers.audio).
 void render(const ExchangeResult& result, std::span<const float> upload,
             const ExchangeBuffers& buffers) {
@@ -91,6 +105,9 @@ wire::ExchangeReply ExchangeService::exchange(wire::DecodedRequest& in, Scratch&
   MaybeError e = decode(*singer, in, s);
   if (!e) e = mix(in, s);
   if (!e) {
+    if (config_.health) {
+      config_.health->record(observation(in, s.result, s.upload_block(req.n_samples), *singer));
+    }
     render(s.result, s.upload_block(req.n_samples), s.buffers(req.n_samples));
     e = encode(in, *singer, s, reply);
   }

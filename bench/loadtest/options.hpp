@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "fault.hpp"
 #include "profile.hpp"
 
 namespace brigade::loadtest {
@@ -37,6 +39,8 @@ struct Options {
   bool reanchor = true;          ///< --no-reanchor: let a drifting singer drift
   double timing_error_ms = 0.0;  ///< --verify timing: singers sing this late (a wrong singer)
   std::uint32_t seed = 1;
+  /// --faulty: one fault per singer index (empty: nobody is broken).
+  std::vector<Fault> faults;
 };
 
 /// Parses argv. Returns nothing (and sets exit_code) for --help or a bad flag.
