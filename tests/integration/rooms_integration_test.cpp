@@ -1,0 +1,108 @@
+// Integration: named rooms in one real server. Two rooms sing at once with different tones and
+// each follower hears only its own room; the limits (--max-rooms, names, traversal) answer
+// with JSON and harm nothing; the bare /api stays the default room.
+#include <boost/json.hpp>
+#include <thread>
+
+#include "room_song.hpp"
+#include "server_fixture.hpp"
+#include "support/temp_dir.hpp"
+
+namespace brigade::integration {
+namespace {
+
+using RoomsServer = ServerTest;
+
+constexpr double kAltoHz = 440.0;
+constexpr double kBassHz = 660.0;
+
+boost::json::object json_of(const client::HttpResponse& r) {
+  return boost::json::parse(r.body).as_object();
+}
+
+TEST_F(RoomsServer, TwoRoomsSingAtOnceAndEachHearsOnlyItsOwnTone) {
+  HeardSong alto, bass;
+  std::thread a(
+      [&] { alto = sing_room_song(server_->port(), "/r/alto/api", kAltoHz, kBassHz, 100); });
+  std::thread b(
+      [&] { bass = sing_room_song(server_->port(), "/r/bass/api", kBassHz, kAltoHz, 200); });
+  a.join();
+  b.join();
+  expect_only_own_tone(alto, "alto");
+  expect_only_own_tone(bass, "bass");
+  // Both rooms list their two singers; the default room has none.
+  const auto lobby = json_of(http_->get("/api/rooms"));
+  std::map<std::string, std::int64_t> singers;
+  for (const auto& r : lobby.at("rooms").as_array()) {
+    singers[std::string(r.at("name").as_string())] = r.at("singers").as_int64();
+  }
+  EXPECT_EQ(singers,
+            (std::map<std::string, std::int64_t>{{"alto", 2}, {"bass", 2}, {"default", 0}}));
+  // Each room's status and chart see only its own singers.
+  const auto status = json_of(http_->post("/r/alto/api?action=status", ""));
+  EXPECT_EQ(status.at("n_connected_users").as_int64(), 2);
+  EXPECT_EQ(json_of(http_->post("/api?action=status", "")).at("n_connected_users").as_int64(), 0);
+  const auto metrics = http_->get("/metrics").body;
+  EXPECT_NE(metrics.find("brigade_room_singers{room=\"alto\"} 2"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("brigade_rooms 3\n"), std::string::npos);
+}
+
+TEST_F(RoomsServer, LimitsAnswerWithJsonAndHarmNothing) {
+  start_server({"--max-rooms", "1"});
+  EXPECT_EQ(http_->get("/r/one/api").status, 200);
+  const auto full = http_->get("/r/two/api");
+  EXPECT_EQ(full.status, 503);
+  EXPECT_EQ(full.header("Retry-After"), "30");
+  EXPECT_NE(json_of(full).at("message").as_string().find("--max-rooms 1"), std::string::npos);
+  const auto long_name = http_->get("/r/" + std::string(33, 'a') + "/api");
+  EXPECT_EQ(long_name.status, 400);
+  EXPECT_NE(json_of(long_name).at("message").as_string().find("32"), std::string::npos);
+  for (const char* bad : {"/r/Alto/api", "/r/a.b/api", "/r/a%2fb/api", "/r/..%2f..%2fetc/api",
+                          "/r/../etc/passwd", "/r/..", "/r/.%2e/recordings/x"}) {
+    const auto r = http_->get(bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_TRUE(json_of(r).contains("message")) << bad;
+  }
+  // Traversal below a valid room stays inside the web root.
+  for (const char* escape : {"/r/one/../../../../etc/passwd", "/r/one/%2e%2e/%2e%2e/etc/passwd",
+                             "/r/one/recordings/../../../etc/passwd"}) {
+    const auto r = http_->get(escape);
+    EXPECT_EQ(r.status, 404) << escape;
+    EXPECT_EQ(r.body.find("root:"), std::string::npos) << escape;
+  }
+  // The default room and the open room still serve; no room was made by the refusals.
+  expect_serving();
+  EXPECT_EQ(http_->get("/r/one/api").status, 200);
+  EXPECT_EQ(json_of(http_->get("/api/rooms")).at("rooms").as_array().size(), 2u);
+  const auto metrics = http_->get("/metrics").body;
+  EXPECT_NE(metrics.find("brigade_rooms_refused_total 1\n"), std::string::npos) << metrics;
+}
+
+TEST_F(RoomsServer, ConfiguredRoomsOnlyAndEachRoomsOwnAdminToken) {
+  testing::TempDir dir("brigade-rooms-it");
+  start_server({"--room", "choir", "--room-admin-token", "choir=choir-secret", "--admin-token",
+                "server-secret", "--recordings-dir", (dir.path() / "rec").string()});
+  EXPECT_EQ(http_->get("/r/other/api").status, 404);
+  // A room-wide control (global volume) needs that room's token; the server's opens the default
+  // room only.
+  auto set_volume = [&](const std::string& api, const std::string& token) {
+    client::ExchangeParams p;
+    const Clock now = client::local_clock_now() - kSampleRate;
+    p.userid = 4242;
+    p.read_clock = now - now % 2880;
+    p.n_samples = 2880;
+    p.reset_user_state = true;
+    p.volume = 1.5;
+    p.extra.emplace_back("admin_token", token);
+    return http_->post(client::exchange_target(p, api), "").status;
+  };
+  EXPECT_EQ(set_volume("/r/choir/api", "server-secret"), 403);
+  EXPECT_EQ(set_volume("/r/choir/api", "choir-secret"), 200);
+  EXPECT_EQ(set_volume("/api", "choir-secret"), 403);
+  EXPECT_EQ(set_volume("/api", "server-secret"), 200);
+  EXPECT_EQ(http_->get("/r/choir/").status, 200);  // the singer page
+  EXPECT_TRUE(std::filesystem::is_directory(dir.path() / "rec" / "rooms" / "choir"));
+}
+
+}  // namespace
+}  // namespace brigade::integration
