@@ -40,6 +40,19 @@ std::string_view strip_room(std::string_view target) {
   return slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
 }
 
+/// The recordings listing names files by absolute path ("/recordings/…"); inside room `name`
+/// they live under /r/<name>/recordings/. Only JSON values are rewritten: a quote inside a string
+/// is escaped, so `":"/recordings/` occurs only where a value starts.
+void prefix_recording_urls(std::string& json, std::string_view name) {
+  constexpr std::string_view kValue = "\":\"/recordings/";
+  const std::string replacement =
+      std::string("\":\"").append(kRoomPathPrefix).append(name).append("/recordings/");
+  for (std::size_t at = json.find(kValue); at != std::string::npos;
+       at = json.find(kValue, at + replacement.size())) {
+    json.replace(at, kValue.size(), replacement);
+  }
+}
+
 void append_family(std::string& out, std::string_view name, std::string_view type,
                    std::string_view help) {
   out.append("# HELP ").append(name).append(" ").append(help).append("\n");
@@ -82,7 +95,12 @@ ApiResponse RoomDispatcher::in_room(std::string_view method, std::string_view ta
   auto found = rooms_.find_or_create(name);
   if (!found.room) return refusal(found.status, found.message, extras);
   // The room's own Router sees the target below its prefix: "/r/choir/api?…" → "/api?…".
-  return found.room->router().handle(method, rest.substr(end), body, extras);
+  const std::string_view inner = rest.substr(end);
+  ApiResponse r = found.room->router().handle(method, inner, body, extras);
+  if (r.status == 200 && inner.substr(0, inner.find('?')) == "/api/recordings") {
+    prefix_recording_urls(r.body, name);
+  }
+  return r;
 }
 
 ApiResponse RoomDispatcher::lobby(std::string_view method) {

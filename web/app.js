@@ -8,11 +8,12 @@ import { Session } from './session.js';
 import { prefs } from './prefs.js';
 import { initDevices, showDevices, applyRememberedGain } from './devices-ui.js';
 import { initSongCues, renderSongCues, tickSongCues, countInAndStart, cues } from './song-cues.js';
+import { roomName, roomUrl } from './room.js';
 
-/** The API lives on the page's own origin. */
-const API_URL = new URL('/api', document.baseURI).href;
-const TRACKS_URL = new URL('/api/tracks', document.baseURI).href;
-const UPLOAD_URL = new URL('/api/upload', document.baseURI).href;
+/** The API lives on the page's own origin, in the page's room (/r/<room>/api or /api). */
+const API_URL = roomUrl('api');
+const TRACKS_URL = roomUrl('api/tracks');
+const UPLOAD_URL = roomUrl('api/upload');
 /** Tones reported in stats.tones, and over how many seconds. */
 const STAT_TONES = [220, 330, 440, 550, 660, 880];
 const TONE_SECONDS = 2;
@@ -23,6 +24,11 @@ const ADMIN_KEY = 'brigade.adminToken';
 const BACKING_TYPE_LABELS = { Metronome: 'metronome', 'Backing Track': 'backing track' };
 
 const $ = (id) => document.getElementById(id);
+if (roomName) {  // the singer page says which room it is in, and links to the lobby
+  $('room-pill').textContent = `Room: ${roomName}`;
+  $('room-pill').hidden = false;
+  document.title = `${roomName} — Brigade`;
+}
 const engine = new AudioEngine();
 let session = null;
 let latencyMs = savedLatencyMs();

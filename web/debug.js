@@ -2,6 +2,8 @@
 // second of server time (newest at the top), with every singer's read and write windows.
 // Uses only the documented endpoint; no libraries, works offline.
 
+import { roomUrl } from './room.js';
+
 const POLL_MS = 200; // 5 Hz
 const RATE = 48000;
 const FRAME = 128;
@@ -501,8 +503,8 @@ const operatorToken = new URLSearchParams(location.search).get('token') ||
 
 async function fetchState() {
   const headers = operatorToken ? { 'X-Operator-Token': operatorToken } : {};
-  const r = await fetch('/api/debug/state', { cache: 'no-store', headers });
-  if (r.status === 401 || r.status === 403) throw new Error(`HTTP ${r.status}: this server is private; open /debug.html?token=OPERATOR_TOKEN`);
+  const r = await fetch(roomUrl('api/debug/state'), { cache: 'no-store', headers });
+  if (r.status === 401 || r.status === 403) throw new Error(`HTTP ${r.status}: this server is private; open debug.html?token=OPERATOR_TOKEN`);
   if (!r.ok) throw new Error(`HTTP ${r.status}`);
   return decode(await r.json());
 }

@@ -2,7 +2,9 @@
 // singer page's "your song's recording" link. With --private the server wants an operator's
 // token: it is kept for the tab only and sent as a header, or as ?token= on audio links.
 
-const LIST_URL = '/api/recordings';
+import { roomUrl } from './room.js';
+
+const LIST_URL = roomUrl('api/recordings');
 export const OPERATOR_KEY = 'brigade.operatorToken';
 
 function token() {
