@@ -37,6 +37,8 @@ struct Options {
   bool reanchor = true;          ///< --no-reanchor: let a drifting singer drift
   double timing_error_ms = 0.0;  ///< --verify timing: singers sing this late (a wrong singer)
   std::uint32_t seed = 1;
+  /// --room NAME: sing in the server's room NAME (the URL's path gets the /r/NAME prefix).
+  std::string room;
 };
 
 /// Parses argv. Returns nothing (and sets exit_code) for --help or a bad flag.
