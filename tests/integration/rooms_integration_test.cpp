@@ -104,5 +104,26 @@ TEST_F(RoomsServer, ConfiguredRoomsOnlyAndEachRoomsOwnAdminToken) {
   EXPECT_TRUE(std::filesystem::is_directory(dir.path() / "rec" / "rooms" / "choir"));
 }
 
+TEST_F(RoomsServer, AnIdleRoomIsReleasedAndComesBackEmpty) {
+  // The idle time itself is tested with injected clocks (room_directory_test); this proves the
+  // server's timer releases a room, /metrics shows it, and the name makes a fresh room again.
+  start_server({"--room-idle-seconds", "1"});
+  ASSERT_EQ(http_->get("/r/brief/api").status, 200);
+  ASSERT_EQ(json_of(http_->get("/api/rooms")).at("rooms").as_array().size(), 2u);
+  bool released = false;
+  for (int i = 0; i < 50 && !released; ++i) {  // 1 s idle + the 1 s housekeeping tick
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    released = json_of(http_->get("/api/rooms")).at("rooms").as_array().size() == 1;
+  }
+  ASSERT_TRUE(released);
+  const auto metrics = http_->get("/metrics").body;
+  EXPECT_NE(metrics.find("brigade_rooms_released_total 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("brigade_rooms 1\n"), std::string::npos);
+  ASSERT_EQ(http_->get("/r/brief/api").status, 200);
+  const auto status = json_of(http_->post("/r/brief/api?action=status", ""));
+  EXPECT_EQ(status.at("n_connected_users").as_int64(), 0);
+  EXPECT_NE(http_->get("/metrics").body.find("brigade_rooms_created_total 2\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace brigade::integration
