@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
@@ -119,10 +120,13 @@ class Proxy : public ::testing::Test {
     FAIL() << "nginx did not answer on port " << port_ << ": " << read(dir_.path() / "error.log");
   }
 
+ public:
   static std::string read(const std::filesystem::path& p) {
     std::ifstream in(p);
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
+
+ protected:
   /// The instance that answered `action=status` of room `room` through the proxy.
   std::string instance_of(client::HttpClient& http, const std::string& room) {
     const auto r = http.post("/r/" + room + "/api?action=status", "");
@@ -198,6 +202,40 @@ TEST_F(Proxy, SongsInRoomsOnBothServersAtOnceHearOnlyTheirOwnRoom) {
   tb.join();
   expect_only_own_tone(a, first);
   expect_only_own_tone(b, second);
+}
+
+TEST(ProxySite, TheShippedTlsSitePassesNginxConfigTest) {
+  // deploy/nginx/brigade.conf as an operator installs it, with its /etc paths pointed at the
+  // checkout and a throw-away self-signed certificate: `nginx -t` must accept it.
+  ASSERT_TRUE(std::filesystem::exists(BRIGADE_NGINX)) << "run scripts/install-deps";
+  testing::TempDir dir("brigade-site");
+  const std::string d = dir.path().string();
+  ASSERT_EQ(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+                         "-keyout " +
+                         d + "/key.pem -out " + d + "/cert.pem 2>/dev/null")
+                            .c_str()),
+            0)
+      << "openssl is missing: run scripts/install-deps";
+  std::ifstream in(std::string(BRIGADE_DEPLOY_DIR) + "/brigade.conf");
+  std::string site((std::istreambuf_iterator<char>(in)), {});
+  auto replace = [&](const std::string& from, const std::string& to) {
+    for (auto at = site.find(from); at != std::string::npos; at = site.find(from, at + to.size()))
+      site.replace(at, from.size(), to);
+  };
+  replace("/etc/nginx/brigade/", std::string(BRIGADE_DEPLOY_DIR) + "/");
+  replace("/etc/letsencrypt/live/choir.example.org/fullchain.pem", d + "/cert.pem");
+  replace("/etc/letsencrypt/live/choir.example.org/privkey.pem", d + "/key.pem");
+  std::ofstream(dir.path() / "site.conf") << site;
+  std::ofstream conf(dir.path() / "nginx.conf");
+  conf << "pid " << d << "/nginx.pid;\nerror_log " << d << "/error.log;\nevents {}\nhttp {\n";
+  for (const char* t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
+    conf << "  " << t << "_temp_path " << d << "/" << t << ";\n";
+  }
+  conf << "  access_log off;\n  include " << d << "/site.conf;\n}\n";
+  conf.close();
+  const std::string check = std::string(BRIGADE_NGINX) + " -t -q -p " + d + "/ -c " + d +
+                            "/nginx.conf -e " + d + "/error.log > " + d + "/t.out 2>&1";
+  EXPECT_EQ(std::system(check.c_str()), 0) << Proxy::read(dir.path() / "t.out");
 }
 
 }  // namespace
