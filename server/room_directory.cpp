@@ -124,7 +124,10 @@ void RoomDirectory::housekeeping() {
     std::lock_guard lock(mutex_);
     for (const auto& [name, room] : rooms_) rooms.push_back(room);
   }
+  // After SIGTERM the default room refuses new singers (the drain): so do the named rooms.
+  const bool draining = default_->router().readiness().draining();
   for (const auto& r : rooms) {
+    if (draining) r->router().readiness().start_draining();
     r->room().sweep_departures();
     log_room_events(r->room());
   }

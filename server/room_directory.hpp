@@ -60,8 +60,8 @@ class RoomDirectory {
   /// Releases every named room idle for the idle time (RoomInstance::idle); returns how many.
   /// Their memory is freed once the last request holding one has finished.
   std::size_t release_idle();
-  /// Sweeps departures and logs events of every room (the drain's housekeeping does the
-  /// default room).
+  /// Sweeps departures and logs events of every named room (the drain's housekeeping does the
+  /// default room), and passes the default room's draining state on to them.
   void housekeeping();
 
   struct RoomInfo {

@@ -125,5 +125,38 @@ TEST_F(RoomsServer, AnIdleRoomIsReleasedAndComesBackEmpty) {
   EXPECT_NE(http_->get("/metrics").body.find("brigade_rooms_created_total 2\n"), std::string::npos);
 }
 
+TEST_F(RoomsServer, DuringTheDrainNamedRoomsRefuseNewSingersToo) {
+  start_server({"--drain-timeout", "30"});
+  ASSERT_EQ(http_->get("/r/late/api").status, 200);  // the room exists before the drain
+  // A song in the default room keeps the drain waiting.
+  client::Singer leader(*http_, 1, "Leader");
+  leader.connect(3.0);
+  constexpr Clock kChunk = 28'800;
+  auto sing = [&](client::ExchangeParams p = {}) {
+    const auto tone = client::sine(kAltoHz, 0.2f, kChunk, leader.next_read_clock(kChunk) - kChunk);
+    const auto r = leader.exchange(kChunk, &tone, p);
+    EXPECT_TRUE(r.ok()) << r.problem;
+  };
+  client::ExchangeParams lead, start;
+  lead.request_lead = true;
+  start.mark_start_singing = true;
+  sing(lead);
+  sing(start);
+  server_->signal(SIGTERM);
+  auto other_http = make_client();
+  int refused_status = 0;
+  std::string message;
+  for (std::uint64_t id = 500; id < 520 && refused_status != 503; ++id) {  // ≤ 12 s
+    sing();
+    client::Singer newcomer(*other_http, id, "Late", "/r/late/api");
+    newcomer.connect(6.0);
+    const auto r = newcomer.exchange(kChunk);
+    refused_status = r.http.status;
+    message = r.error.message;
+  }
+  EXPECT_EQ(refused_status, 503);
+  EXPECT_EQ(message, "the server is shutting down: no new singers");
+}
+
 }  // namespace
 }  // namespace brigade::integration
