@@ -21,6 +21,8 @@ boost::json::object json_of(const client::HttpResponse& r) {
 }
 
 TEST_F(RoomsServer, TwoRoomsSingAtOnceAndEachHearsOnlyItsOwnTone) {
+  testing::TempDir dir("brigade-rooms-rec");
+  start_server({"--recordings-dir", dir.path().string()});
   HeardSong alto, bass;
   std::thread a(
       [&] { alto = sing_room_song(server_->port(), "/r/alto/api", kAltoHz, kBassHz, 100); });
@@ -45,6 +47,19 @@ TEST_F(RoomsServer, TwoRoomsSingAtOnceAndEachHearsOnlyItsOwnTone) {
   const auto metrics = http_->get("/metrics").body;
   EXPECT_NE(metrics.find("brigade_room_singers{room=\"alto\"} 2"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("brigade_rooms 3\n"), std::string::npos);
+  // Each room records its own song into its own folder, listed and served under its prefix.
+  for (const std::string room : {"alto", "bass"}) {
+    const auto list = json_of(http_->get("/r/" + room + "/api/recordings"));
+    const auto& recordings = list.at("recordings").as_array();
+    ASSERT_EQ(recordings.size(), 1u) << room;
+    const std::string url(recordings[0].at("url").as_string());
+    EXPECT_TRUE(url.starts_with("/r/" + room + "/recordings/")) << url;
+    const auto wav = http_->get(url);
+    EXPECT_EQ(wav.status, 200) << url;
+    EXPECT_EQ(wav.header("Content-Type"), "audio/wav");
+  }
+  EXPECT_TRUE(json_of(http_->get("/api/recordings")).at("recordings").as_array().empty());
+  server_->stop();  // before `dir` goes: the recorders finish their files at exit
 }
 
 TEST_F(RoomsServer, LimitsAnswerWithJsonAndHarmNothing) {
@@ -102,6 +117,7 @@ TEST_F(RoomsServer, ConfiguredRoomsOnlyAndEachRoomsOwnAdminToken) {
   EXPECT_EQ(set_volume("/api", "server-secret"), 200);
   EXPECT_EQ(http_->get("/r/choir/").status, 200);  // the singer page
   EXPECT_TRUE(std::filesystem::is_directory(dir.path() / "rec" / "rooms" / "choir"));
+  server_->stop();  // before `dir` goes
 }
 
 TEST_F(RoomsServer, AnIdleRoomIsReleasedAndComesBackEmpty) {
