@@ -2,8 +2,11 @@
 // dispatcher's mapping of /r/<room>/… onto each room's own Router.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "brigade/engine/clock.hpp"
 #include "room_directory.hpp"
@@ -145,6 +148,39 @@ TEST_F(Rooms, IdleRoomIsReleasedAfterTheIdleTimeAndRecreatedClean) {
   clock_.advance(3600 * kSampleRate);
   rooms.release_idle();
   EXPECT_EQ(rooms.list().front().name, kDefaultRoomName);
+}
+
+TEST_F(Rooms, ConcurrentRequestsNeverOpenMoreThanMaxRooms) {
+  // Rooms are built outside the directory's lock: racing first requests for new names must still
+  // respect --max-rooms, a name must never be opened twice, and releases may run alongside.
+  auto c = config(2);
+  c.idle_time = 0s;
+  auto rooms = make(c);
+  std::atomic<int> made{0}, full{0};
+  std::atomic<std::size_t> most_open{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 6; ++i) {
+        const auto found = rooms.find_or_create("r" + std::to_string((t + i) % 3));
+        (found.room ? made : full).fetch_add(1);
+        if (found.room == nullptr) {
+          EXPECT_EQ(found.status, 503u);
+        }
+        std::size_t open = rooms.list().size() - 1;
+        for (std::size_t m = most_open.load();
+             open > m && !most_open.compare_exchange_weak(m, open);) {
+        }
+        if (i % 2 == 1) rooms.release_idle();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_LE(most_open.load(), 2u);
+  EXPECT_EQ(made.load() + full.load(), 24);
+  EXPECT_GT(made.load(), 0);
+  EXPECT_LE(rooms.list().size(), 3u);
+  EXPECT_EQ(rooms.created() - rooms.released(), rooms.list().size() - 1);
 }
 
 TEST_F(Rooms, DispatcherSendsEachPrefixToItsOwnRoom) {
