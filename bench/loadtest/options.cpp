@@ -8,6 +8,20 @@
 #include <boost/program_options.hpp>
 
 namespace brigade::loadtest {
+namespace {
+
+/// The server's room-name rule (server/room_name.hpp), checked here so a typo fails at once.
+bool valid_room_name(const std::string& name) {
+  constexpr std::size_t kMaxRoomNameChars = 32;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (name.empty() || name.size() > kMaxRoomNameChars || !alnum(name.front())) return false;
+  for (const char c : name) {
+    if (!alnum(c) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   namespace po = boost::program_options;
@@ -24,6 +38,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   d.add_options()
     ("help,h", "this text")
     ("url", po::value(&o.url), "API base URL (http only), e.g. http://127.0.0.1:8080/api (required)")
+    ("room", po::value(&o.room), "sing in room NAME of the server: --url's path gets the prefix /r/NAME (http://HOST:PORT/api → /r/NAME/api)")
     ("profile", po::value(&profile)->default_value(profile), "client to imitate: page (brigade's singer page, request for request) or original (the original Bucket Brigade client)")
     ("latency-ms", po::value(&o.latency_ms)->default_value(o.latency_ms), "the simulated singers' audio round-trip latency (delays their first upload as on the page)")
     ("trace", po::value(&o.trace_path), "write one JSON line per request sent (method, target, body bytes, time) to this file")
@@ -92,6 +107,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     bad = "--profile must be page or original";
   }
   if (o.url.empty()) bad = "--url is required (e.g. --url http://127.0.0.1:8080/api)";
+  if (!o.room.empty() && !valid_room_name(o.room))
+    bad = "--room must be 1-32 characters of a-z, 0-9, '-' and '_', starting with a-z or 0-9";
   if (o.latency_ms < 0 || o.latency_ms > 2'000) bad = "--latency-ms must be 0..2000";
   if (o.singers < 1 || o.singers > 100'000) bad = "--singers must be 1..100000";
   if (o.batch_ms < 60 || o.batch_ms > 5'000) bad = "--batch-ms must be 60..5000";

@@ -41,6 +41,8 @@ struct Options {
   std::uint32_t seed = 1;
   /// --faulty: one fault per singer index (empty: nobody is broken).
   std::vector<Fault> faults;
+  /// --room NAME: sing in the server's room NAME (the URL's path gets the /r/NAME prefix).
+  std::string room;
 };
 
 /// Parses argv. Returns nothing (and sets exit_code) for --help or a bad flag.
