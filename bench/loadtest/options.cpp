@@ -64,6 +64,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
      "on time (+-1 ms) and at the volume formula's level")
     ("no-reanchor", "do not re-anchor a singer whose clock drifts from the server's (see --clock-drift-ppm)")
     ("timing-error-ms", po::value(&o.timing_error_ms)->default_value(0.0), "--verify timing: echo singers sing this many ms late (to see the check fail)")
+    ("encoder-complexity", po::value(&o.encoder_complexity)->default_value(10), "libopus complexity 0-10 of the simulated singers' own encoders (--verify): lower is cheaper for the tester")
     ("clock-drift-ppm", po::value(&o.clock_drift_ppm)->default_value(0.0), "singers' clocks run this many ppm fast (negative: slow)")
     ("faulty", po::value(&faulty), "make a few singers misbehave for the operators' chart, e.g. late:2,silent:1,miscalibrated:1 (late: every third request 400 ms late; silent: uploads silence; miscalibrated: writes 400 ms early); the last singers are the faulty ones, their ids are printed")
     ("seed", po::value(&o.seed)->default_value(o.seed), "random seed (phases, user ids, audio)");
@@ -121,6 +122,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   if (o.timing && o.ramp) bad = "--verify timing and --ramp are exclusive";
   if (o.timing && !o.song) bad = "--verify timing needs a song (drop --no-song)";
   if (o.timing && o.singers < 2) bad = "--verify timing needs at least 2 singers";
+  if (o.encoder_complexity < 0 || o.encoder_complexity > 10)
+    bad = "--encoder-complexity must be 0 to 10";
   if (std::abs(o.clock_drift_ppm) > 10'000.0) bad = "--clock-drift-ppm must be within +-10000";
   if (std::abs(o.timing_error_ms) > 4.0) bad = "--timing-error-ms must be within +-4";
   if (o.verify && o.ramp) bad = "--verify and --ramp are exclusive";
