@@ -94,6 +94,11 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       }
     }
     in_.consume(in_.size());
+    // A client that sends faster than it reads waits: no next read until the replies drain.
+    if (queue_.size() >= kMaxWsQueuedMessages) {
+      read_paused_ = true;
+      return;
+    }
     if (!stopped_) do_read();
   }
 
@@ -104,7 +109,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     enqueue_reply(r);
   }
 
-  /// Queues a message; a client that lets kMaxWsQueuedMessages pile up is dropped.
+  /// Queues a message. Reading pauses at kMaxWsQueuedMessages, so only a push can pass it:
+  /// then the client is dropped.
   void enqueue_reply(const ApiResponse& r) {
     std::string out;
     encode_ws_reply(r, out);
@@ -137,6 +143,10 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     queue_.pop_front();
     if (closing_ && queue_.empty()) return send_close();
     if (!queue_.empty()) do_write();
+    if (read_paused_ && queue_.size() < kMaxWsQueuedMessages && !stopped_ && !closing_) {
+      read_paused_ = false;
+      do_read();
+    }
   }
 
   /// Sends the close frame once what is queued (the error that explains it) is written.
@@ -219,6 +229,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::string last_state_;
   std::uint64_t write_seq_ = 0;
   bool writing_ = false;
+  bool read_paused_ = false;
   bool closing_ = false;
   bool stopped_ = false;
   WsCloseCode close_code_ = WsCloseCode::kUnsupportedData;

@@ -32,10 +32,11 @@ inline constexpr std::chrono::seconds kWsIdleTimeout{30};
 inline constexpr std::chrono::seconds kWsHandshakeTimeout{10};
 /// A reply or push the client does not take within this is a slow reader: dropped.
 inline constexpr std::chrono::seconds kWsWriteTimeout{5};
-/// Replies waiting behind the one being written; one more drops the connection.
+/// Replies queued for writing: at this many the server reads no further request until they
+/// drain (a client that sends without reading then meets kWsWriteTimeout).
 inline constexpr std::size_t kMaxWsQueuedMessages = 16;
 /// The kernel's send buffer of a WebSocket (SO_SNDBUF), so a slow reader is found in time.
-inline constexpr int kWsSendBufferBytes = 256 * 1024;
+inline constexpr int kWsSendBufferBytes = 64 * 1024;
 /// The debug stream's period (at most 10 states a second; unchanged states are not resent).
 inline constexpr std::chrono::milliseconds kDebugStreamPeriod{100};
 
