@@ -37,6 +37,8 @@ struct Options {
   bool reanchor = true;          ///< --no-reanchor: let a drifting singer drift
   double timing_error_ms = 0.0;  ///< --verify timing: singers sing this late (a wrong singer)
   std::uint32_t seed = 1;
+  /// --transport ws: each singer speaks over its own WebSocket (PATH/ws) instead of HTTP.
+  bool websocket = false;
 };
 
 /// Parses argv. Returns nothing (and sets exit_code) for --help or a bad flag.

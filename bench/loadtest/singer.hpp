@@ -21,14 +21,15 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 
-#include "brigade/constants.hpp"
 #include "brigade/codec/opus_codec.hpp"
+#include "brigade/constants.hpp"
 #include "drift.hpp"
 #include "http_pool.hpp"
 #include "profile.hpp"
 #include "stats.hpp"
 #include "timing.hpp"
 #include "voice.hpp"
+#include "ws_links.hpp"
 
 namespace brigade::loadtest {
 
@@ -55,6 +56,7 @@ struct SongState {
 /// What the singers of a run share.
 struct RunContext {
   HttpPool* pool = nullptr;
+  WsLinks* ws = nullptr;  ///< --transport ws: used instead of the pool
   Stats* stats = nullptr;
   SongState* song = nullptr;
   const PacketPool* packets = nullptr;
@@ -112,6 +114,8 @@ class Singer {
   std::uint64_t reanchors() const { return reanchors_; }
 
  private:
+  /// Sends over the run's transport (the HTTP pool, or this singer's WebSocket).
+  void submit(HttpRequest req, HttpCallback done);
   void connect();
   void on_clock(const HttpResult& r, SteadyClock::time_point sent);
   void schedule_exchange();
