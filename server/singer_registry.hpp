@@ -11,8 +11,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "brigade/engine/exchange.hpp"
 #include "brigade/codec/opus_codec.hpp"
+#include "brigade/engine/exchange.hpp"
 #include "rate_budget.hpp"
 
 namespace brigade::server {

@@ -10,10 +10,10 @@
 
 #include "brigade/engine/user_summary.hpp"
 #include "byte_reader.hpp"
+#include "client/api_wire.hpp"
 #include "fuzz_target.hpp"
 #include "query.hpp"
 #include "reply_metadata.hpp"
-#include "client/api_wire.hpp"
 
 namespace brigade::fuzz {
 namespace {
