@@ -207,7 +207,9 @@ function initLatencyStep() {
 // Step 4: the chain.
 function join(ms) {
   const adminToken = sessionStorage.getItem(ADMIN_KEY) || '';
-  session = new Session(engine, { apiUrl: API_URL, name: prefs.name() || $('name').value.trim(), latencyMs: ms, listenOnly, adminToken, noHeadphones }, render);
+  // ?transport=http forces HTTP (the default is a WebSocket with HTTP as the fallback).
+  const transport = new URLSearchParams(location.search).get('transport') === 'http' ? 'http' : 'ws';
+  session = new Session(engine, { apiUrl: API_URL, name: prefs.name() || $('name').value.trim(), latencyMs: ms, listenOnly, adminToken, noHeadphones, transport }, render);
   $('you-name').textContent = session.name;
   $('rename').value = session.name;
   $('you-latency').textContent = session.listenOnly ? 'listening' : `${Math.round(ms)} ms`;
@@ -571,6 +573,13 @@ const STATE_LABELS = {
   error: 'Connection problem',
 };
 
+/** Which transport carries the exchanges, beside the connection pill. */
+function renderTransport(t) {
+  const el = $('transport');
+  el.textContent = t.kind === 'ws' ? 'WebSocket' : 'HTTP';
+  el.title = t.kind === 'ws' ? 'Exchanges go over one WebSocket.' : `Exchanges go over HTTP requests${t.why ? ` (${t.why})` : ''}.`;
+}
+
 function renderStatus(s) {
   const pill = $('conn-pill');
   pill.textContent = STATE_LABELS[s.state] || s.state;
@@ -730,8 +739,10 @@ function render() {
     refusals: s.refusals || 0,
     notices: session.notices.map((n) => ({ kind: n.kind, area: n.area, text: n.text })),
     cues: { ...cues },
+    transport: session.transport.kind,
   });
   renderStatus(s);
+  renderTransport(session.transport);
   $('you-bucket').textContent = s.bucket === null ? '—' : `${s.bucket + 1} of ${N_BUCKETS}`;
   $('you-delay').textContent = s.delaySeconds === null ? '—' : `${s.delaySeconds} s`;
   $('mute').setAttribute('aria-pressed', String(session.muted));

@@ -34,6 +34,7 @@ import {
 import { OpusEncoderStream, OpusDecoderStream } from './codec.js';
 import { SampleHistory } from './audio-engine.js';
 import { DriftWatch } from './clock-drift.js';
+import { ExchangeTransport } from './ws-transport.js';
 
 /** Opus lookahead (6.5 ms): decoded audio trails encoded audio by this much, once per codec pass. */
 const CODEC_DELAY = 312;
@@ -107,6 +108,12 @@ export class Session {
   constructor(engine, opts, onChange) {
     this.engine = engine;
     this.apiUrl = opts.apiUrl;
+    /** WebSocket by default, HTTP as the fallback (or when opts.transport is 'http'). */
+    this.transport = new ExchangeTransport(opts.apiUrl, {
+      httpFetch: fetchWithTimeout,
+      networkError: (message) => new ExchangeError(message, { network: true }),
+      mode: opts.transport,
+    });
     this.onChange = onChange;
     this.userid = String(Math.floor(Math.random() * 1e11) + 1);
     this.name = opts.name;
@@ -202,6 +209,7 @@ export class Session {
       }
     }
     this.closeConnection();
+    this.transport.close();
   }
 
   /** Shows a countdown while waiting `ms` before the next attempt. */
@@ -315,7 +323,7 @@ export class Session {
   async connect() {
     this.setState(this.stats.ok > 0 ? 'reconnecting' : 'connecting', 'Connecting to the choir…');
     const t0 = performance.now();
-    const res = await fetchWithTimeout(this.apiUrl, { method: 'GET' }, CLOCK_TIMEOUT_MS);
+    const res = await this.transport.fetch(this.apiUrl, { method: 'GET' }, CLOCK_TIMEOUT_MS);
     const rtt = performance.now() - t0;
     if (!res.ok) throw new ExchangeError(errorMessageOf(res.status, res.headers.get('X-Audio-Metadata'), await res.text()));
     let meta;
@@ -561,7 +569,7 @@ export class Session {
     });
     this.stats.requests++;
     try {
-      return await fetchWithTimeout(`${this.apiUrl}?${query}`, { method: 'POST', body }, EXCHANGE_TIMEOUT_MS);
+      return await this.transport.fetch(`${this.apiUrl}?${query}`, { method: 'POST', body }, EXCHANGE_TIMEOUT_MS);
     } catch (err) {
       this.pendingChats = outbox.chats.concat(this.pendingChats);
       throw err;
