@@ -133,8 +133,9 @@ export class ExchangeTransport {
   }
 
   onMessage(data) {
+    if (typeof data === 'string') return; // text messages are reserved for pushes (none yet)
     const entry = this.pending.shift();
-    if (!entry) return; // pushes (none sent yet) would land here
+    if (!entry) return;
     clearTimeout(entry.timer);
     try {
       entry.resolve(decodeReply(data));
