@@ -6,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
+#include <vector>
 
 #include "log.hpp"
 #include "token_bucket.hpp"
@@ -112,7 +113,12 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   /// Queues a message. Reading pauses at kMaxWsQueuedMessages, so only a push can pass it:
   /// then the client is dropped.
   void enqueue_reply(const ApiResponse& r) {
+    // A written message's buffer is reused: a steady stream of replies allocates nothing here.
     std::string out;
+    if (!spare_.empty()) {
+      out = std::move(spare_.back());
+      spare_.pop_back();
+    }
     encode_ws_reply(r, out);
     enqueue(std::move(out));
   }
@@ -140,6 +146,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     writing_ = false;
     write_timer_.cancel();
     if (ec) return stop();
+    if (spare_.size() < kSpareBuffers) spare_.push_back(std::move(queue_.front()));
     queue_.pop_front();
     if (closing_ && queue_.empty()) return send_close();
     if (!queue_.empty()) do_write();
@@ -222,6 +229,9 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   WsCredentials credentials_;
   beast::flat_buffer in_;
   std::deque<std::string> queue_;
+  /// Buffers of written messages, kept for the next replies.
+  static constexpr std::size_t kSpareBuffers = 2;
+  std::vector<std::string> spare_;
   net::steady_timer write_timer_;
   net::steady_timer push_timer_;
   TokenBucket rate_;
