@@ -1,16 +1,23 @@
-// brigade page: the exchange over a WebSocket (GET /api/ws), with the same interface as the HTTP
-// exchange function: fetch(url, {method, body}, timeoutMs) resolves to a Response-like object
-// (status, ok, headers.get, text(), arrayBuffer()). Framing (README, "The exchange over a
-// WebSocket"): a request is u32 big-endian query length | query | body; a reply is u16 status |
-// u32 metadata length | X-Audio-Metadata JSON | body, in request order.
+// brigade singer page: the WebSocket transport. It offers the methods of HttpTransport
+// (transport.js) with the same results, and carries the clock and the audio exchange over one
+// WebSocket to …/api/ws; the rest (status, tracks, recordings, uploads) goes over HTTP.
+// Framing (README, "The exchange over a WebSocket"): a request is u32 big-endian query length |
+// query | body; a reply is u16 status | u32 metadata length | X-Audio-Metadata JSON | body, in
+// request order. Text messages from the server are reserved for pushes and ignored.
 //
-// Used by default. Falls back to HTTP for the rest of the session when the upgrade fails while
-// HTTP works (a proxy that does not pass WebSockets), or when the socket drops
-// MAX_DROPS times without MIN_OK_BETWEEN_DROPS good replies in between.
+// Used by default. It settles on HTTP for the rest of the page's life when the upgrade fails
+// while HTTP reaches the server (a proxy that does not pass WebSockets), or when the socket
+// drops MAX_DROPS times without MIN_OK_BETWEEN_DROPS good replies in between. `kind` says which
+// one carries the exchanges ('ws' or 'http'), `why` why HTTP.
 
-/** Time allowed for the upgrade. */
+import { errorMessageOf } from './protocol.js';
+import { HttpTransport, TransportError } from './transport.js';
+
+/** Time allowed for the upgrade, one clock request and one exchange. */
 const OPEN_TIMEOUT_MS = 5000;
-/** Consecutive drops of an open socket before the page settles on HTTP. */
+const CLOCK_TIMEOUT_MS = 5000;
+const EXCHANGE_TIMEOUT_MS = 8000;
+/** Drops of an open socket before the page settles on HTTP. */
 export const MAX_DROPS = 3;
 /** Good replies that make a later drop count as a first one again. */
 const MIN_OK_BETWEEN_DROPS = 20;
@@ -18,10 +25,9 @@ const MIN_OK_BETWEEN_DROPS = 20;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** The request message: u32 BE query length, query bytes, body bytes. */
+/** The request message: u32 BE query length, query bytes, body bytes (a Uint8Array or none). */
 export function encodeRequest(query, body) {
   const q = encoder.encode(query);
-  // The body is a Uint8Array (exchangeBody) or nothing (the clock).
   const b = body instanceof Uint8Array ? body : new Uint8Array(0);
   const out = new Uint8Array(4 + q.length + b.length);
   new DataView(out.buffer).setUint32(0, q.length);
@@ -30,37 +36,24 @@ export function encodeRequest(query, body) {
   return out;
 }
 
-/** A reply message as a Response-like object; throws on a malformed message. */
+/** A reply message → {status, metadataHeader, bytes}; throws on a malformed message. */
 export function decodeReply(buffer) {
   const bytes = new Uint8Array(buffer);
   if (bytes.length < 6) throw new Error('short WebSocket reply');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const status = view.getUint16(0);
   const metaLen = view.getUint32(2);
   if (metaLen > bytes.length - 6) throw new Error('WebSocket reply metadata beyond the message');
-  const meta = decoder.decode(bytes.subarray(6, 6 + metaLen));
-  const body = bytes.slice(6 + metaLen);
-  return {
-    status,
-    ok: status >= 200 && status < 300,
-    headers: { get: (name) => (name.toLowerCase() === 'x-audio-metadata' ? meta : null) },
-    text: async () => decoder.decode(body),
-    arrayBuffer: async () => body.buffer,
-  };
+  return { status: view.getUint16(0), metadataHeader: decoder.decode(bytes.subarray(6, 6 + metaLen)), bytes: bytes.subarray(6 + metaLen) };
 }
 
-export class ExchangeTransport {
-  /**
-   * `apiUrl`: the API's absolute URL (http(s)://host/api). `httpFetch`: the HTTP exchange
-   * function. `networkError(message)`: the error a lost connection throws. `mode`: 'ws' (the
-   * default: WebSocket, falling back to HTTP) or 'http'.
-   */
-  constructor(apiUrl, { httpFetch, networkError, mode = 'ws' }) {
-    this.httpFetch = httpFetch;
-    this.networkError = networkError;
-    this.wsUrl = apiUrl.replace(/^http/, 'ws') + '/ws';
-    this.kind = mode === 'http' || typeof WebSocket === 'undefined' ? 'http' : 'ws';
-    this.why = this.kind === 'http' ? (mode === 'http' ? 'chosen' : 'no WebSocket in this browser') : '';
+export class WsTransport {
+  /** `apiUrl`: the API's absolute URL (http(s)://host/api); `mode`: 'ws' (default) or 'http'. */
+  constructor(apiUrl, { mode = 'ws' } = {}) {
+    this.http = new HttpTransport(apiUrl);
+    this.wsUrl = `${apiUrl.replace(/^http/, 'ws').replace(/\/$/, '')}/ws`;
+    const available = typeof WebSocket !== 'undefined';
+    this.kind = mode === 'http' || !available ? 'http' : 'ws';
+    this.why = mode === 'http' ? 'chosen in the address' : available ? '' : 'no WebSocket in this browser';
     this.socket = null;
     this.opening = null;
     this.pending = [];
@@ -68,40 +61,80 @@ export class ExchangeTransport {
     this.okSinceDrop = 0;
   }
 
-  /** Same as the HTTP exchange function: `url` is the API URL with the exchange's query. */
-  async fetch(url, options, ms) {
-    if (this.kind === 'http') return this.httpFetch(url, options, ms);
+  /** The server clock, corrected by half the round trip (as HttpTransport.clock). */
+  async clock() {
+    if (this.kind === 'http') return this.http.clock();
+    const t0 = performance.now();
+    const r = await this.request('', null, CLOCK_TIMEOUT_MS, () => this.http.clock());
+    if (r.fellBack) return r.value;
+    const rttMs = performance.now() - t0;
+    if (r.status !== 200) throw new TransportError('http', { status: r.status, message: errorMessageOf(r.status, r.metadataHeader, decoder.decode(r.bytes)) });
+    let meta;
+    try {
+      meta = JSON.parse(r.metadataHeader);
+    } catch {
+      throw new TransportError('malformed', { detail: 'no clock' });
+    }
+    return { serverClock: meta.server_clock, sampleRate: Number(meta.server_sample_rate), rttMs };
+  }
+
+  /** One audio exchange (as HttpTransport.exchange). */
+  async exchange(query, body) {
+    if (this.kind === 'http') return this.http.exchange(query, body);
+    const r = await this.request(query, body, EXCHANGE_TIMEOUT_MS, () => this.http.exchange(query, body));
+    if (r.fellBack) return r.value;
+    if (r.status !== 200) return { status: r.status, message: errorMessageOf(r.status, r.metadataHeader, decoder.decode(r.bytes)) };
+    return { status: 200, metadataHeader: r.metadataHeader, bytes: r.bytes };
+  }
+
+  status() {
+    return this.http.status();
+  }
+
+  tracks() {
+    return this.http.tracks();
+  }
+
+  recordings(operatorToken) {
+    return this.http.recordings(operatorToken);
+  }
+
+  upload(file, opts) {
+    return this.http.upload(file, opts);
+  }
+
+  /** Closes the socket (a later request opens a new one). */
+  close() {
+    const s = this.socket;
+    this.socket = null;
+    if (s) s.close();
+    this.failPending(new TransportError('network', { detail: 'WebSocket closed' }));
+  }
+
+  /**
+   * Sends one request message and waits for its reply. When the upgrade fails, `overHttp()` asks
+   * the same over HTTP: if that answers, WebSockets are what is blocked, and HTTP is kept.
+   */
+  async request(query, body, ms, overHttp) {
     let socket;
     try {
       socket = await this.open();
     } catch {
-      // The upgrade failed. If HTTP reaches the server, WebSockets are what is blocked.
-      const res = await this.httpFetch(url, options, ms);
+      const value = await overHttp();
       this.useHttp('the WebSocket upgrade failed');
-      return res;
+      return { fellBack: true, value };
     }
-    const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
     return new Promise((resolve, reject) => {
-      const entry = { resolve, reject, timer: null };
-      entry.timer = setTimeout(() => this.drop('no answer in time'), ms);
+      const entry = { resolve, reject, timer: setTimeout(() => this.drop('timeout'), ms) };
       this.pending.push(entry);
-      socket.send(encodeRequest(query, options.body));
+      socket.send(encodeRequest(query, body));
     });
   }
 
-  /** Falls back to HTTP for the rest of this session. */
   useHttp(why) {
     this.kind = 'http';
     this.why = why;
     this.close();
-  }
-
-  close() {
-    const s = this.socket;
-    this.socket = null;
-    this.opening = null;
-    if (s) s.close();
-    this.failPending('Cannot reach the server (the WebSocket closed).');
   }
 
   open() {
@@ -125,7 +158,7 @@ export class ExchangeTransport {
           return;
         }
         this.socket = null;
-        this.onDrop('the WebSocket closed');
+        this.onDrop('network');
       };
       s.onmessage = (e) => this.onMessage(e.data);
     });
@@ -133,7 +166,7 @@ export class ExchangeTransport {
   }
 
   onMessage(data) {
-    if (typeof data === 'string') return; // text messages are reserved for pushes (none yet)
+    if (typeof data === 'string') return; // reserved for pushes
     const entry = this.pending.shift();
     if (!entry) return;
     clearTimeout(entry.timer);
@@ -141,30 +174,30 @@ export class ExchangeTransport {
       entry.resolve(decodeReply(data));
       if (++this.okSinceDrop >= MIN_OK_BETWEEN_DROPS) this.drops = 0;
     } catch (err) {
-      entry.reject(this.networkError(`Unreadable reply from the server (${err.message}).`));
+      entry.reject(new TransportError('malformed', { detail: err.message }));
     }
   }
 
-  /** A request timed out: the socket is closed and counted as a drop. */
-  drop(why) {
+  /** A request timed out: the socket is closed, and that counts as a drop. */
+  drop(kind) {
     const s = this.socket;
     this.socket = null;
     if (s) s.close();
-    this.onDrop(why);
+    this.onDrop(kind);
   }
 
-  onDrop(why) {
-    this.failPending(`Cannot reach the server (${why}).`);
+  onDrop(kind) {
+    this.failPending(new TransportError(kind, { detail: 'WebSocket dropped' }));
     this.okSinceDrop = 0;
     if (++this.drops >= MAX_DROPS) this.useHttp(`the WebSocket dropped ${this.drops} times`);
   }
 
-  failPending(message) {
+  failPending(err) {
     const pending = this.pending;
     this.pending = [];
     for (const p of pending) {
       clearTimeout(p.timer);
-      p.reject(this.networkError(message));
+      p.reject(err);
     }
   }
 }

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { missingPrerequisite, loadPlaywright, writeSineWav, tmpDir, startServer, launchSinger, joinChain, stats, waitFor, artifactPath } from './harness.mjs';
 import { recordApi } from './traffic.mjs';
+import { measureTone } from './audio-probe.mjs';
 
 const missing = missingPrerequisite();
 if (missing) console.log(`BRIGADE-SKIP: browser tests skipped: ${missing}`);
@@ -16,17 +17,17 @@ if (missing) console.log(`BRIGADE-SKIP: browser tests skipped: ${missing}`);
 const TONE_A = 440;
 const HEARD = 0.05;
 
-const measure = (page, freq) => page.evaluate((f) => window.brigade.measureTone(f, { source: 'received', seconds: 2 }), freq);
+const measure = (page, freq) => measureTone(page, freq, 'received', 2);
 
 /** Replaces the page's WebSocket so that /api/ws goes to a closed port: the upgrade fails. */
-const BLOCK_UPGRADE = () => {
+const BLOCK_UPGRADE = `(() => {
   const Real = window.WebSocket;
   window.WebSocket = class extends Real {
     constructor(url, protocols) {
       super(String(url).includes('/api/ws') ? 'ws://127.0.0.1:9/blocked' : url, protocols);
     }
   };
-};
+})();`;
 
 async function song({ block, name }) {
   const chromium = await loadPlaywright();
@@ -35,8 +36,8 @@ async function song({ block, name }) {
   const singers = [];
   try {
     for (const who of ['b', 'a']) {
-      const s = await launchSinger(chromium, { wav: writeSineWav(path.join(dir, `${who}.wav`), who === 'a' ? TONE_A : 660), url: 'about:blank' });
-      if (block) await s.page.addInitScript(BLOCK_UPGRADE);
+      const wav = writeSineWav(path.join(dir, `${who}.wav`), who === 'a' ? TONE_A : 660);
+      const s = await launchSinger(chromium, { wav, url: 'about:blank', initScript: block ? BLOCK_UPGRADE : null });
       s.log = recordApi(s.page);
       await s.page.goto(server.url);
       singers.push(s);
