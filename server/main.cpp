@@ -146,21 +146,24 @@ int main(int argc, char** argv) {
   // Declared before the router and the recorder, which both hold it.
   std::unique_ptr<server::StemQueue> stems;
   if (options->stems) stems = std::make_unique<server::StemQueue>();
-  server::Router router(
-      room, &tracks, recordings.get(),
-      server::RouterConfig{
-          .web_root = web_root,
-          .version = BRIGADE_VERSION,
-          .exchange = {.share_encoders = options->share_encoders,
-                       .admin_token = options->admin_token,
-                       .stems = stems.get(),
-                       .instance_name = options->instance_name,
-                       .require_session_token = options->require_session_token,
-                       .singer_requests_per_second = options->singer_requests_per_second},
-          .threads = options->threads,
-          .private_data = options->private_data,
-          .operator_token = options->operator_token,
-      });
+  // Built field by field: GCC 12 warns (maybe-uninitialized, a false positive) on the nested
+  // designated initializer once the router holds the singer-health table.
+  server::ExchangeConfig exchange;
+  exchange.share_encoders = options->share_encoders;
+  exchange.admin_token = options->admin_token;
+  exchange.stems = stems.get();
+  exchange.instance_name = options->instance_name;
+  exchange.require_session_token = options->require_session_token;
+  exchange.singer_requests_per_second = options->singer_requests_per_second;
+  server::Router router(room, &tracks, recordings.get(),
+                        server::RouterConfig{
+                            .web_root = web_root,
+                            .version = BRIGADE_VERSION,
+                            .exchange = std::move(exchange),
+                            .threads = options->threads,
+                            .private_data = options->private_data,
+                            .operator_token = options->operator_token,
+                        });
   server::Recorder recorder(room, *recordings, &router.metrics(), stems.get());
   recorder.start();
 

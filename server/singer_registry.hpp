@@ -33,6 +33,8 @@ struct Singer {
   bool session_bound = false;
   /// Requests, events and chat lines this id may still send (guarded by `mutex`).
   RateBudget requests, events, chats;
+  /// Times reset() ran (reset_user_state or an error): the chart's codec-reset detector.
+  std::uint32_t codec_resets = 0;
 
   /// The own encoder, made on first use (a one-time allocation per singer).
   codec::Encoder& encoder() {
@@ -46,6 +48,7 @@ struct Singer {
     decoder.reset();
     if (own_encoder) own_encoder->reset();
     share_delay_seconds.reset();
+    ++codec_resets;
   }
 };
 

@@ -16,6 +16,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   int write_lag = 0;
   std::string profile = "page";
   std::string transport = "http";
+  std::string faulty;
   po::options_description d(
       "brigade-loadtest: simulated singers speaking the Bucket Brigade API\n"
       "usage: brigade-loadtest --url http://127.0.0.1:8080/api --singers N [options]\n"
@@ -51,6 +52,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     ("no-reanchor", "do not re-anchor a singer whose clock drifts from the server's (see --clock-drift-ppm)")
     ("timing-error-ms", po::value(&o.timing_error_ms)->default_value(0.0), "--verify timing: echo singers sing this many ms late (to see the check fail)")
     ("clock-drift-ppm", po::value(&o.clock_drift_ppm)->default_value(0.0), "singers' clocks run this many ppm fast (negative: slow)")
+    ("faulty", po::value(&faulty), "make a few singers misbehave for the operators' chart, e.g. late:2,silent:1,miscalibrated:1 (late: every third request 400 ms late; silent: uploads silence; miscalibrated: writes 400 ms early); the last singers are the faulty ones, their ids are printed")
     ("seed", po::value(&o.seed)->default_value(o.seed), "random seed (phases, user ids, audio)");
   // clang-format on
   // `--verify timing` (or --verify=timing) selects the timing check; a bare --verify the
@@ -116,6 +118,13 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   if (o.verify && (o.singers < 2 || o.singers > 24)) bad = "--verify needs 2..24 singers";
   if (o.write_lag_ms && (*o.write_lag_ms < 0 || *o.write_lag_ms > 2'500))
     bad = "--write-lag-ms must be 0..2500";
+  if (bad.empty() && !faulty.empty()) {
+    if (o.verify || o.timing || o.ramp) {
+      bad = "--faulty is for load runs (not --verify or --ramp)";
+    } else if (auto f = parse_faults(faulty, o.singers, bad)) {
+      o.faults = std::move(*f);
+    }
+  }
   if (!bad.empty()) {
     std::cerr << "brigade-loadtest: " << bad << "\n";
     exit_code = 2;

@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "fault.hpp"
 #include "profile.hpp"
 
 namespace brigade::loadtest {
@@ -39,6 +41,8 @@ struct Options {
   std::uint32_t seed = 1;
   /// --transport ws: each singer speaks over its own WebSocket (PATH/ws) instead of HTTP.
   bool websocket = false;
+  /// --faulty: one fault per singer index (empty: nobody is broken).
+  std::vector<Fault> faults;
 };
 
 /// Parses argv. Returns nothing (and sets exit_code) for --help or a bad flag.
