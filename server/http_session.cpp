@@ -247,14 +247,20 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (api_at_root_ || !beast::websocket::is_upgrade(req)) return std::nullopt;
     const std::string_view target = req.target();
     const std::string_view path = target.substr(0, target.find('?'));
-    if (path == kWsExchangePath) return WsKind::kExchange;
-    if (path == kWsDebugStreamPath) return WsKind::kDebugStream;
+    // "/api/ws" or "/r/NAME/api/ws" (the dispatcher checks the name and answers 426 if it may).
+    const bool room = path.starts_with("/r/");
+    if (path == kWsExchangePath || (room && path.ends_with(kWsExchangePath))) {
+      return WsKind::kExchange;
+    }
+    if (path == kWsDebugStreamPath || (room && path.ends_with(kWsDebugStreamPath))) {
+      return WsKind::kDebugStream;
+    }
     return std::nullopt;
   }
 
   /// Track uploads may be larger than any API request.
   bool is_upload() const {
-    return parser_ && Router::is_upload_target(parser_->get().target(), api_at_root_);
+    return parser_ && RoomDispatcher::is_upload_target(parser_->get().target(), api_at_root_);
   }
 
   /// The 413 message for the route's body limit.
@@ -299,7 +305,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  Router& router_;
+  RoomDispatcher& router_;
   SessionShared& shared_;
   std::unique_ptr<ConnectionLimits::Ticket> connection_ticket_;
   std::unique_ptr<UploadGate::Ticket> upload_ticket_;

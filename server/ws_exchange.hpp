@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "api_response.hpp"
-#include "router.hpp"
+#include "room_dispatcher.hpp"
 
 namespace brigade::server {
 
@@ -17,9 +17,10 @@ struct WsCredentials {
   std::string_view session_token;  ///< X-Session-Token of the upgrade request
 };
 
-/// Answers one request message's query and body as POST /api?QUERY would be answered (an empty
-/// query as GET /api: the clock).
-ApiResponse ws_exchange(Router& router, std::string_view query, std::string_view body,
-                        WsCredentials credentials);
+/// Answers one request message's query and body as POST ROOM/api?QUERY would be answered (an
+/// empty query as GET ROOM/api: the clock). `room_prefix`: "" for the default room, "/r/NAME"
+/// for a named one (the path the WebSocket was opened on, without "/api/ws").
+ApiResponse ws_exchange(RoomDispatcher& rooms, std::string_view room_prefix, std::string_view query,
+                        std::string_view body, WsCredentials credentials);
 
 }  // namespace brigade::server

@@ -61,11 +61,15 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     if (ec) return;
     credentials_ = WsCredentials{.admin_token = request_["X-Admin-Token"],
                                  .session_token = request_[kSessionTokenHeader]};
+    const std::string_view target = request_.target();
+    const std::size_t q = target.find('?');
+    const std::string_view path = target.substr(0, q);
+    const std::string_view suffix =
+        kind_ == WsKind::kExchange ? kWsExchangePath : kWsDebugStreamPath;
+    room_prefix_ = path.substr(0, path.size() - suffix.size());  // the HTTP session checked it
     if (kind_ == WsKind::kDebugStream) {
-      // The upgrade's query (?token=… with --private) goes with every state request.
-      const std::string_view target = request_.target();
-      const std::size_t q = target.find('?');
-      debug_target_ = "/api/debug/state";
+      // The upgrade's query (?token=… with --private, ?compact=1) goes with every state request.
+      debug_target_ = room_prefix_ + "/api/debug/state";
       if (q != std::string_view::npos) debug_target_.append(target.substr(q));
       push_debug_state();
     }
@@ -91,7 +95,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       if (const char* e = decode_ws_request(message, kMaxRequestBodyBytes, req)) {
         refuse(400, e);
       } else {
-        enqueue_reply(ws_exchange(router_, req.query, req.body, credentials_));
+        enqueue_reply(ws_exchange(router_, room_prefix_, req.query, req.body, credentials_));
       }
     }
     in_.consume(in_.size());
@@ -223,7 +227,9 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
 
   websocket::stream<beast::tcp_stream> ws_;
   http::request<http::string_body> request_;
-  Router& router_;
+  RoomDispatcher& router_;
+  /// "" for the default room, "/r/NAME" for a named room: where the WebSocket was opened.
+  std::string room_prefix_;
   std::unique_ptr<ConnectionLimits::Ticket> ticket_;
   const WsKind kind_;
   WsCredentials credentials_;

@@ -16,7 +16,7 @@
 
 namespace brigade::server {
 
-/// Paths that upgrade.
+/// Paths that upgrade (in the default room; a named room's are below /r/NAME).
 inline constexpr std::string_view kWsExchangePath = "/api/ws";
 inline constexpr std::string_view kWsDebugStreamPath = "/api/debug/stream";
 

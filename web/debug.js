@@ -5,6 +5,7 @@
 
 import { LanesChart } from './debug-lanes.js';
 import { ProblemsList, problemNames, PROBLEM_KINDS, PROBLEM_LABELS } from './debug-problems.js';
+import { roomUrl } from './room.js';
 
 const POLL_MS = 200; // 5 Hz
 const RATE = 48000;
@@ -568,8 +569,8 @@ const operatorToken = new URLSearchParams(location.search).get('token') ||
 
 async function fetchState() {
   const headers = operatorToken ? { 'X-Operator-Token': operatorToken } : {};
-  const r = await fetch('/api/debug/state?compact=1', { cache: 'no-store', headers });
-  if (r.status === 401 || r.status === 403) throw new Error(`HTTP ${r.status}: this server is private; open /debug.html?token=OPERATOR_TOKEN`);
+  const r = await fetch(roomUrl('api/debug/state?compact=1'), { cache: 'no-store', headers });
+  if (r.status === 401 || r.status === 403) throw new Error(`HTTP ${r.status}: this server is private; open debug.html?token=OPERATOR_TOKEN`);
   if (!r.ok) throw new Error(`HTTP ${r.status}`);
   return decode(await r.json());
 }

@@ -8,6 +8,20 @@
 #include <boost/program_options.hpp>
 
 namespace brigade::loadtest {
+namespace {
+
+/// The server's room-name rule (server/room_name.hpp), checked here so a typo fails at once.
+bool valid_room_name(const std::string& name) {
+  constexpr std::size_t kMaxRoomNameChars = 32;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (name.empty() || name.size() > kMaxRoomNameChars || !alnum(name.front())) return false;
+  for (const char c : name) {
+    if (!alnum(c) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   namespace po = boost::program_options;
@@ -25,6 +39,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   d.add_options()
     ("help,h", "this text")
     ("url", po::value(&o.url), "API base URL (http only), e.g. http://127.0.0.1:8080/api (required)")
+    ("room", po::value(&o.room), "sing in room NAME of the server: --url's path gets the prefix /r/NAME (http://HOST:PORT/api → /r/NAME/api)")
     ("profile", po::value(&profile)->default_value(profile), "client to imitate: page (brigade's singer page, request for request) or original (the original Bucket Brigade client)")
     ("transport", po::value(&transport)->default_value(transport), "http (requests over keep-alive connections) or ws (one WebSocket per singer at URL/ws, same requests as messages)")
     ("latency-ms", po::value(&o.latency_ms)->default_value(o.latency_ms), "the simulated singers' audio round-trip latency (delays their first upload as on the page)")
@@ -51,6 +66,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
      "on time (+-1 ms) and at the volume formula's level")
     ("no-reanchor", "do not re-anchor a singer whose clock drifts from the server's (see --clock-drift-ppm)")
     ("timing-error-ms", po::value(&o.timing_error_ms)->default_value(0.0), "--verify timing: echo singers sing this many ms late (to see the check fail)")
+    ("encoder-complexity", po::value(&o.encoder_complexity)->default_value(10), "libopus complexity 0-10 of the simulated singers' own encoders (--verify): lower is cheaper for the tester")
     ("clock-drift-ppm", po::value(&o.clock_drift_ppm)->default_value(0.0), "singers' clocks run this many ppm fast (negative: slow)")
     ("faulty", po::value(&faulty), "make a few singers misbehave for the operators' chart, e.g. late:2,silent:1,miscalibrated:1 (late: every third request 400 ms late; silent: uploads silence; miscalibrated: writes 400 ms early); the last singers are the faulty ones, their ids are printed")
     ("seed", po::value(&o.seed)->default_value(o.seed), "random seed (phases, user ids, audio)");
@@ -99,6 +115,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     bad = "--transport must be ws or http";
   }
   if (o.url.empty()) bad = "--url is required (e.g. --url http://127.0.0.1:8080/api)";
+  if (!o.room.empty() && !valid_room_name(o.room))
+    bad = "--room must be 1-32 characters of a-z, 0-9, '-' and '_', starting with a-z or 0-9";
   if (o.latency_ms < 0 || o.latency_ms > 2'000) bad = "--latency-ms must be 0..2000";
   if (o.singers < 1 || o.singers > 100'000) bad = "--singers must be 1..100000";
   if (o.batch_ms < 60 || o.batch_ms > 5'000) bad = "--batch-ms must be 60..5000";
@@ -111,6 +129,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   if (o.timing && o.ramp) bad = "--verify timing and --ramp are exclusive";
   if (o.timing && !o.song) bad = "--verify timing needs a song (drop --no-song)";
   if (o.timing && o.singers < 2) bad = "--verify timing needs at least 2 singers";
+  if (o.encoder_complexity < 0 || o.encoder_complexity > 10)
+    bad = "--encoder-complexity must be 0 to 10";
   if (std::abs(o.clock_drift_ppm) > 10'000.0) bad = "--clock-drift-ppm must be within +-10000";
   if (std::abs(o.timing_error_ms) > 4.0) bad = "--timing-error-ms must be within +-4";
   if (o.verify && o.ramp) bad = "--verify and --ramp are exclusive";

@@ -105,6 +105,7 @@ Runner::Runner(net::io_context& io, const Options& options, net::ip::tcp::endpoi
   ctx_.clock_rate = 1.0 + o_.clock_drift_ppm * 1e-6;
   ctx_.reanchor = o_.reanchor;
   ctx_.faults = o_.faults;
+  ctx_.encoder_complexity = o_.encoder_complexity;
   song_.enabled = o_.song;
 }
 

@@ -65,7 +65,10 @@ Singer::Singer(net::io_context& io, RunContext& ctx, int index, std::uint64_t us
       name_("load" + std::to_string(index)),
       rng_(seed),
       offset_s_(ctx.offset_s) {
-  if (ctx_.verify || ctx_.timing) encoder_.emplace();
+  if (ctx_.verify || ctx_.timing) {
+    encoder_.emplace();
+    encoder_->set_complexity(ctx_.encoder_complexity);
+  }
   if (ctx_.timing) echo_.emplace(*ctx_.timing, index_, ctx_.n_samples);
   if (ctx_.decode) decoder_.emplace();
   pcm_.resize(static_cast<std::size_t>(ctx_.n_samples) + codec::kMaxPacketSamples);

@@ -79,6 +79,7 @@ struct RunContext {
   double clock_rate = 1.0;           ///< singers' clock seconds per real second (drift)
   bool reanchor = true;              ///< re-anchor on drift (DriftWatch); off: --no-reanchor
   std::vector<Fault> faults;         ///< --faulty, by singer index (empty: none)
+  int encoder_complexity = 10;       ///< the singers' own encoders (--encoder-complexity)
 };
 
 /// Goertzel powers of one decoded reply chunk (verify mode).

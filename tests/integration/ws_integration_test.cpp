@@ -173,6 +173,28 @@ TEST_F(WebSocket, BadRequestsGetTheSameErrorsAsOverHttpAndTheSocketServesOn) {
   expect_serving();
 }
 
+TEST_F(WebSocket, ANamedRoomsSocketSingsInThatRoomOnly) {
+  client::WsClient ws("127.0.0.1", server_->port(), {.path = "/r/choir/api/ws"});
+  client::Singer s(ws, 61, "InChoir");
+  s.connect(3.0);
+  ASSERT_TRUE(s.exchange(kChunk).ok());
+  // The room's status counts the singer; the default room's does not.
+  client::StatusReply in_room, again, in_default;
+  const auto r = http_->post("/r/choir/api?action=status", "");
+  ASSERT_TRUE(client::parse_status_reply(r.header("X-Audio-Metadata"), r.body, in_room).ok());
+  EXPECT_EQ(in_room.n_connected_users, 1);
+  const auto d = ws.exchange("action=status", "");  // same socket, same room
+  ASSERT_TRUE(client::parse_status_reply(d.header("X-Audio-Metadata"), d.body, again).ok());
+  EXPECT_EQ(again.n_connected_users, 1);
+  const auto def = http_->post("/api?action=status", "");
+  ASSERT_TRUE(
+      client::parse_status_reply(def.header("X-Audio-Metadata"), def.body, in_default).ok());
+  EXPECT_EQ(in_default.n_connected_users, 0);
+  // A bad room name is refused before the upgrade.
+  EXPECT_THROW(client::WsClient("127.0.0.1", server_->port(), {.path = "/r/Bad!/api/ws"}),
+               client::HttpError);
+}
+
 TEST_F(WebSocket, StatusAndClockMessagesAnswerAsOverHttp) {
   client::WsClient ws("127.0.0.1", server_->port());
   const auto status = ws.exchange("action=status", "");

@@ -111,6 +111,27 @@ TEST(LoadtestEndToEnd, VerifyTwelveSingersHearExactlyTheEarlierBuckets) {
   EXPECT_EQ(at_int(run.json, "requests", "errors"), 0);
 }
 
+TEST(LoadtestEndToEnd, VerifyInTwoRoomsAtOnceEachRoomHearsOnlyItself) {
+  // The same seed (so the same userids and tones) in both rooms: shared rooms would fight over
+  // the lead and the buckets and hear each other's tones; separate rooms must both pass.
+  ServerProcess server(server_options());
+  LoadtestRun alto, bass;
+  std::thread a([&] { alto = run_loadtest(server, "--singers 12 --verify --room alto", "alto"); });
+  std::thread b([&] { bass = run_loadtest(server, "--singers 12 --verify --room bass", "bass"); });
+  a.join();
+  b.join();
+  for (const auto* run : {&alto, &bass}) {
+    SCOPED_TRACE(run->output);
+    EXPECT_EQ(run->exit_status, 0);
+    ASSERT_TRUE(run->json.contains("verify"));
+    EXPECT_TRUE(run->json.at("verify").as_object().at("passed").as_bool());
+    EXPECT_EQ(run->json.at("verify").as_object().at("mismatches").to_number<int>(), 0);
+    EXPECT_EQ(at_int(run->json, "requests", "errors"), 0);
+  }
+  // A bad name is refused before anything is sent.
+  EXPECT_EQ(run_loadtest(server, "--singers 1 --verify --room ../x", "badroom").exit_status, 2);
+}
+
 TEST(LoadtestEndToEnd, HundredSingersTenSecondsWithoutErrors) {
   ServerProcess server(server_options());
   const LoadtestRun run =
