@@ -4,6 +4,7 @@
 add_library(brigade_loadtest_core STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/http_response.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/http_pool.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/ws_links.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/profile.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/json_text.cpp
 )

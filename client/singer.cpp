@@ -27,10 +27,21 @@ void wait_for_clock(Clock clock) {
 }
 
 Singer::Singer(HttpClient& http, std::uint64_t userid, std::string name, std::string api_path)
-    : http_(http), id_(userid), name_(std::move(name)), path_(std::move(api_path)) {}
+    : http_(&http), id_(userid), name_(std::move(name)), path_(std::move(api_path)) {}
+
+Singer::Singer(WsClient& ws, std::uint64_t userid, std::string name)
+    : ws_(&ws), id_(userid), name_(std::move(name)), path_("/api") {}
+
+HttpResponse Singer::get_clock() {
+  return ws_ ? ws_->get(path_) : http_->get(path_);
+}
+
+HttpResponse Singer::post(std::string_view target, std::string_view body) {
+  return ws_ ? ws_->post(target, body) : http_->post(target, body);
+}
 
 Clock Singer::connect(double offset_seconds) {
-  const HttpResponse res = http_.get(path_);
+  const HttpResponse res = get_clock();
   ClockReply clock;
   if (res.status != 200) throw HttpError("clock GET returned " + std::to_string(res.status));
   if (auto s = parse_clock_reply(res.header("X-Audio-Metadata"), clock); !s.ok())
@@ -63,7 +74,7 @@ SingerReply Singer::exchange(Clock n_samples, const std::vector<float>* upload,
     body = build_body("", packets);
   }
   wait_for_clock(end);
-  out.http = http_.post(exchange_target(params, path_), body);
+  out.http = post(exchange_target(params, path_), body);
   if (out.http.status != 200) {
     out.problem = "HTTP " + std::to_string(out.http.status) + ": " + out.http.body;
     (void)parse_error_header(out.http.header("X-Audio-Metadata"), out.error);

@@ -12,6 +12,7 @@
 #include "client/api_wire.hpp"
 #include "client/http_client.hpp"
 #include "client/tone.hpp"
+#include "client/ws_client.hpp"
 
 namespace brigade::client {
 
@@ -36,6 +37,8 @@ void wait_for_clock(Clock clock);
 class Singer {
  public:
   Singer(HttpClient& http, std::uint64_t userid, std::string name, std::string api_path = "/api");
+  /// The same singer over a WebSocket: each exchange (and the clock) is one message.
+  Singer(WsClient& ws, std::uint64_t userid, std::string name);
 
   /// GETs the clock and makes the next read END `offset_seconds` behind it (rounded down to a
   /// whole 60 ms frame), so the server sees a delay of `offset_seconds`; the next exchange
@@ -63,7 +66,11 @@ class Singer {
   const std::optional<std::string>& session_token() const { return session_token_; }
 
  private:
-  HttpClient& http_;
+  HttpResponse get_clock();
+  HttpResponse post(std::string_view target, std::string_view body);
+
+  HttpClient* http_ = nullptr;  ///< one of the two transports
+  WsClient* ws_ = nullptr;
   std::uint64_t id_;
   std::string name_;
   std::string path_;

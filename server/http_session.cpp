@@ -8,10 +8,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <memory>
 #include <optional>
 
 #include "log.hpp"
+#include "ws_session.hpp"
 
 namespace brigade::server {
 namespace beast = boost::beast;
@@ -189,6 +191,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void on_read(beast::error_code ec, std::size_t) {
     if (ec) return fail(ec);
+    if (const auto kind = websocket_kind()) {
+      // The router gates the path (--private for the debug stream) and answers 426 when the
+      // request may upgrade; anything else (401, 403) is answered over HTTP.
+      ApiResponse r = handle();
+      if (r.status != 426) return respond(std::move(r));
+      return start_ws_session(stream_.release_socket(), parser_->release(), shared_,
+                              std::move(connection_ticket_), *kind);
+    }
     if (is_upload()) {
       // Decoding an upload (WAV/MP3/FLAC…) may take seconds of CPU: on the upload worker, then back
       // here.
@@ -229,6 +239,23 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec) return fail(ec);
     if (!keep_alive) return do_close();
     do_read();
+  }
+
+  /// A WebSocket upgrade to one of the WebSocket paths (not on a root-API port).
+  std::optional<WsKind> websocket_kind() const {
+    const auto& req = parser_->get();
+    if (api_at_root_ || !beast::websocket::is_upgrade(req)) return std::nullopt;
+    const std::string_view target = req.target();
+    const std::string_view path = target.substr(0, target.find('?'));
+    // "/api/ws" or "/r/NAME/api/ws" (the dispatcher checks the name and answers 426 if it may).
+    const bool room = path.starts_with("/r/");
+    if (path == kWsExchangePath || (room && path.ends_with(kWsExchangePath))) {
+      return WsKind::kExchange;
+    }
+    if (path == kWsDebugStreamPath || (room && path.ends_with(kWsDebugStreamPath))) {
+      return WsKind::kDebugStream;
+    }
+    return std::nullopt;
   }
 
   /// Track uploads may be larger than any API request.

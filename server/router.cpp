@@ -27,6 +27,9 @@ constexpr std::string_view kUserUploadImagePath = "/user-upload-image";
 /// The recordings page (static, in the web root) and its JSON listing.
 constexpr std::string_view kRecordingsPage = "/recordings.html";
 constexpr std::string_view kRecordingsApi = "/api/recordings";
+/// WebSockets (ws_session.hpp): the exchange and the operators' debug stream.
+constexpr std::string_view kWsPath = "/api/ws";
+constexpr std::string_view kDebugStreamPath = "/api/debug/stream";
 /// The debug rate estimate is refreshed when polls are at least this far apart.
 constexpr std::chrono::milliseconds kRateWindow{500};
 
@@ -146,7 +149,8 @@ ApiResponse Router::route(std::string_view method, std::string_view path, std::s
     if (path == kUserUploadImagePath) return user_upload_image(method);
   }
   const bool hidden = path == "/metrics" || path == "/api/debug/state" ||
-                      path == "/api/telemetry" || path == kRecordingsApi ||
+                      path == kDebugStreamPath || path == "/api/telemetry" ||
+                      path == kRecordingsApi ||
                       (path.starts_with("/recordings/") && path != "/recordings/");
   if (hidden) {
     if (auto refused = private_gate(query, extras)) return std::move(*refused);
@@ -169,6 +173,13 @@ ApiResponse Router::api(std::string_view method, std::string_view path, std::str
     r.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
     r.headers.emplace_back("Access-Control-Allow-Headers",
                            "Content-Type, X-Admin-Token, X-Session-Token");
+    return r;
+  }
+  if (path == kWsPath || path == kDebugStreamPath) {
+    // The HTTP session upgrades a WebSocket request that gets this answer (past the gate).
+    ApiResponse r =
+        error_response(426, "this endpoint is a WebSocket (GET with Upgrade)", ErrorReason::kNone);
+    r.headers.emplace_back("Upgrade", "websocket");
     return r;
   }
   const bool upload_path = path == "/api/upload";

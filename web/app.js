@@ -1,12 +1,12 @@
 // brigade singer page: the page itself: it wires the join flow (join-ui.js) to a session
-// (session.js) over the HTTP transport, and shows the chain (step 4): connection status, the
+// (session.js) over the WebSocket transport (HTTP as its fallback), and shows the chain (step 4): connection status, the
 // song card, buckets, singers and chat. The leader's song setup and the mixing console have
 // their own modules. UI layer: words and DOM live here and in the other *-ui.js modules only.
 
 import { N_BUCKETS } from './protocol.js';
 import { AudioEngine } from './audio-engine.js';
 import { Session } from './session.js';
-import { HttpTransport } from './transport.js';
+import { WsTransport } from './ws-transport.js';
 import { Observers } from './observers.js';
 import { statusText, problemText, noticeText } from './wording.js';
 import { prefs } from './prefs.js';
@@ -17,8 +17,14 @@ import { initConsole, renderConsole } from './console-ui.js';
 import { initSongCues, renderSongCues, tickSongCues, countInAndStart, cues } from './song-cues.js';
 import { roomName, roomUrl } from './room.js';
 
-/** The API lives on the page's own origin, in the page's room (/r/<room>/api or /api). */
-const transport = new HttpTransport(roomUrl('api'));
+/**
+ * The API lives on the page's own origin, in the page's room (/r/<room>/api or /api); exchanges go
+ * over a WebSocket (…/api/ws), falling back to HTTP by themselves; ?transport=http in the page's
+ * address forces HTTP.
+ */
+const transport = new WsTransport(roomUrl('api'), {
+  mode: new URLSearchParams(location.search).get('transport') === 'http' ? 'http' : 'ws',
+});
 /** Redraw period for meters and song cues. */
 const UI_TICK_MS = 100;
 
@@ -116,6 +122,13 @@ const STATE_LABELS = {
   offline: 'Server unreachable',
   error: 'Connection problem',
 };
+
+/** Which transport carries the exchanges: discreet, beside the connection pill. */
+function renderTransport() {
+  const el = $('transport');
+  el.textContent = transport.kind === 'ws' ? 'WebSocket' : 'HTTP';
+  el.title = transport.kind === 'ws' ? 'Exchanges go over one WebSocket.' : `Exchanges go over HTTP requests${transport.why ? ` (${transport.why})` : ''}.`;
+}
 
 function renderStatus(s, message) {
   const pill = $('conn-pill');
@@ -287,8 +300,10 @@ function render() {
     driftMs: s.driftMs,
     notices: session.notices.map((n) => ({ kind: n.kind, area: n.area, text: noticeText(n) })),
     cues: { ...cues },
+    transport: transport.kind,
   });
   renderStatus(s, message);
+  renderTransport();
   $('you-bucket').textContent = s.bucket === null ? '—' : `${s.bucket + 1} of ${N_BUCKETS}`;
   $('you-delay').textContent = s.delaySeconds === null ? '—' : `${s.delaySeconds} s`;
   $('mute').setAttribute('aria-pressed', String(session.muted));

@@ -29,6 +29,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   double max_p99 = 0.0, max_err = 0.0;
   int write_lag = 0;
   std::string profile = "page";
+  std::string transport = "http";
   std::string faulty;
   po::options_description d(
       "brigade-loadtest: simulated singers speaking the Bucket Brigade API\n"
@@ -40,6 +41,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     ("url", po::value(&o.url), "API base URL (http only), e.g. http://127.0.0.1:8080/api (required)")
     ("room", po::value(&o.room), "sing in room NAME of the server: --url's path gets the prefix /r/NAME (http://HOST:PORT/api → /r/NAME/api)")
     ("profile", po::value(&profile)->default_value(profile), "client to imitate: page (brigade's singer page, request for request) or original (the original Bucket Brigade client)")
+    ("transport", po::value(&transport)->default_value(transport), "http (requests over keep-alive connections) or ws (one WebSocket per singer at URL/ws, same requests as messages)")
     ("latency-ms", po::value(&o.latency_ms)->default_value(o.latency_ms), "the simulated singers' audio round-trip latency (delays their first upload as on the page)")
     ("trace", po::value(&o.trace_path), "write one JSON line per request sent (method, target, body bytes, time) to this file")
     ("singers", po::value(&o.singers)->default_value(o.singers), "simulated singers (maximum with --ramp)")
@@ -106,6 +108,11 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     o.profile = *p;
   } else {
     bad = "--profile must be page or original";
+  }
+  if (transport == "ws" || transport == "http") {
+    o.websocket = transport == "ws";
+  } else {
+    bad = "--transport must be ws or http";
   }
   if (o.url.empty()) bad = "--url is required (e.g. --url http://127.0.0.1:8080/api)";
   if (!o.room.empty() && !valid_room_name(o.room))

@@ -42,6 +42,8 @@ struct Options {
   /// browser use; 0 encodes ~3.4x cheaper, so one tester core holds more echo singers.
   int encoder_complexity = 10;
   std::uint32_t seed = 1;
+  /// --transport ws: each singer speaks over its own WebSocket (PATH/ws) instead of HTTP.
+  bool websocket = false;
   /// --faulty: one fault per singer index (empty: nobody is broken).
   std::vector<Fault> faults;
   /// --room NAME: sing in the server's room NAME (the URL's path gets the /r/NAME prefix).

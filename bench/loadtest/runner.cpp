@@ -60,6 +60,12 @@ Runner::Runner(net::io_context& io, const Options& options, net::ip::tcp::endpoi
   // User ids like the page's round(random()·1e11), consecutive so they never collide.
   id_base_ = std::uniform_int_distribution<std::uint64_t>(10'000'000'000, 80'000'000'000)(rng_);
   ctx_.pool = &pool_;
+  if (o_.websocket) {
+    ws_ = std::make_unique<WsLinks>(io, endpoint, url.host + ":" + std::to_string(url.port),
+                                    url.path + "/ws", static_cast<std::size_t>(options.singers),
+                                    std::chrono::milliseconds(options.timeout_ms));
+    ctx_.ws = ws_.get();
+  }
   ctx_.stats = &stats_;
   ctx_.song = &song_;
   ctx_.packets = &packets_;
@@ -307,11 +313,16 @@ int Runner::report_timing(boost::json::object& root) const {
   return status;
 }
 
+std::uint64_t Runner::connections_opened() const {
+  return ws_ ? ws_->connections_opened() : pool_.connections_opened();
+}
+
 void Runner::stop() {
   if (stopped_) return;
   stopped_ = true;
   for (auto& s : singers_) s->stop();
   pool_.shutdown();
+  if (ws_) ws_->shutdown();
   tick_.cancel();
   signals_.cancel();
 }
@@ -329,7 +340,8 @@ int Runner::finish_report() {
   root["batch_ms"] = batch_s * 1000.0;
   root["n_samples"] = n_samples_;
   root["connections"] = o_.connections;
-  root["connections_opened"] = pool_.connections_opened();
+  root["connections_opened"] = connections_opened();
+  root["transport"] = o_.websocket ? "ws" : "http";
   root["profile"] = std::string(spec(o_.profile).name);
   if (ctx_.write_lag) {
     root["write_lag_ms"] = static_cast<double>(*ctx_.write_lag) * 1000.0 / kSampleRate;
@@ -419,7 +431,7 @@ int Runner::finish_report() {
   std::printf(
       "tester: %.1f s wall, %.1f%% of one core, %llu TCP connections opened, %llu reconnects\n",
       wall, wall > 0 ? 100.0 * cpu / wall : 0.0,
-      static_cast<unsigned long long>(pool_.connections_opened()),
+      static_cast<unsigned long long>(connections_opened()),
       static_cast<unsigned long long>(reconnects));
   if (interrupted_) status = 1;
   root["passed"] = status == 0;

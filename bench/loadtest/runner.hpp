@@ -17,6 +17,7 @@
 #include "singer.hpp"
 #include "stats.hpp"
 #include "voice.hpp"
+#include "ws_links.hpp"
 
 namespace brigade::loadtest {
 
@@ -44,6 +45,8 @@ class Runner {
   /// --verify timing: prints the per-bucket table; returns the exit status it calls for.
   int report_timing(boost::json::object& root) const;
   void stop();
+  /// TCP connections (or WebSockets) the run opened.
+  std::uint64_t connections_opened() const;
 
   net::io_context& io_;
   Options o_;
@@ -54,6 +57,7 @@ class Runner {
   std::unique_ptr<TimingRun> timing_;  ///< --verify timing
   RunContext ctx_;
   HttpPool pool_;
+  std::unique_ptr<WsLinks> ws_;  ///< --transport ws
   std::mt19937_64 rng_;
   std::uint64_t id_base_;
   std::vector<std::unique_ptr<Singer>> singers_;

@@ -103,7 +103,13 @@ void Singer::connect() {
   const auto sent = SteadyClock::now();
   HttpRequest req{false, ctx_.path, {}};
   trace(req);
-  ctx_.pool->submit(std::move(req), [this, sent](const HttpResult& r) { on_clock(r, sent); });
+  submit(std::move(req), [this, sent](const HttpResult& r) { on_clock(r, sent); });
+}
+
+void Singer::submit(HttpRequest req, HttpCallback done) {
+  if (ctx_.ws != nullptr)
+    return ctx_.ws->submit(static_cast<std::size_t>(index_), std::move(req), std::move(done));
+  ctx_.pool->submit(std::move(req), std::move(done));
 }
 
 void Singer::trace(const HttpRequest& req) const {
@@ -216,12 +222,12 @@ void Singer::exchange() {
   trace(req);
   ++k_;
   const auto sent = SteadyClock::now();
-  ctx_.pool->submit(std::move(req), [this, sent, read_clock, write_clock, lead = p.request_lead,
-                                     start = p.mark_start_singing,
-                                     stop = p.mark_stop_singing](const HttpResult& r) {
-    if (r.failure == Failure::kNone && r.status == 200) write_end_ = write_clock;
-    on_exchange(r, sent, read_clock, lead, start, stop);
-  });
+  submit(std::move(req),
+         [this, sent, read_clock, write_clock, lead = p.request_lead, start = p.mark_start_singing,
+          stop = p.mark_stop_singing](const HttpResult& r) {
+           if (r.failure == Failure::kNone && r.status == 200) write_end_ = write_clock;
+           on_exchange(r, sent, read_clock, lead, start, stop);
+         });
 }
 
 std::optional<Clock> Singer::next_write_clock(Clock read_clock) const {

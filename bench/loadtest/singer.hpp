@@ -30,6 +30,7 @@
 #include "stats.hpp"
 #include "timing.hpp"
 #include "voice.hpp"
+#include "ws_links.hpp"
 
 namespace brigade::loadtest {
 
@@ -56,6 +57,7 @@ struct SongState {
 /// What the singers of a run share.
 struct RunContext {
   HttpPool* pool = nullptr;
+  WsLinks* ws = nullptr;  ///< --transport ws: used instead of the pool
   Stats* stats = nullptr;
   SongState* song = nullptr;
   const PacketPool* packets = nullptr;
@@ -115,6 +117,8 @@ class Singer {
   std::uint64_t reanchors() const { return reanchors_; }
 
  private:
+  /// Sends over the run's transport (the HTTP pool, or this singer's WebSocket).
+  void submit(HttpRequest req, HttpCallback done);
   void connect();
   void on_clock(const HttpResult& r, SteadyClock::time_point sent);
   void schedule_exchange();

@@ -1,14 +1,32 @@
 // brigade browser tests: what a client sends to /api, as a list of requests, and its analysis.
 // Shared by the page's batching test and the load tester's fidelity test.
 
-/** Starts recording `page`'s requests to the audio API (path /api exactly). */
+/**
+ * Starts recording `page`'s requests to the audio API: HTTP requests to /api exactly, and the
+ * request messages of its WebSocket (/api/ws), recorded as the HTTP request they stand for
+ * (an empty query is the clock GET). `log.http` and `log.ws` count each kind.
+ */
 export function recordApi(page) {
   const log = [];
+  log.http = 0;
+  log.ws = 0;
   page.on('request', (req) => {
     const url = new URL(req.url());
     if (url.pathname !== '/api') return;
     const body = req.postDataBuffer();
+    log.http++;
     log.push({ t: Date.now() / 1000, method: req.method(), target: url.pathname + url.search, body: body ? new Uint8Array(body) : new Uint8Array(0) });
+  });
+  page.on('websocket', (ws) => {
+    if (new URL(ws.url()).pathname !== '/api/ws') return;
+    ws.on('framesent', ({ payload }) => {
+      const m = typeof payload === 'string' ? new TextEncoder().encode(payload) : new Uint8Array(payload);
+      if (m.length < 4) return;
+      const qLen = new DataView(m.buffer, m.byteOffset, m.byteLength).getUint32(0);
+      const query = new TextDecoder().decode(m.subarray(4, 4 + qLen));
+      log.ws++;
+      log.push({ t: Date.now() / 1000, method: query ? 'POST' : 'GET', target: query ? `/api?${query}` : '/api', body: m.slice(4 + qLen) });
+    });
   });
   return log;
 }

@@ -47,6 +47,9 @@ TEST(CorpusReplay, Container) {
 TEST(CorpusReplay, Wav) {
   EXPECT_GT(replay("wav", [](fuzz::Input d) { fuzz::wav_input(d); }), 0);
 }
+TEST(CorpusReplay, WsMessage) {
+  EXPECT_GT(replay("ws_message", [](fuzz::Input d) { fuzz::ws_message_input(d); }), 0);
+}
 TEST(CorpusReplay, Reply) {
   EXPECT_GT(replay("reply", [](fuzz::Input d) { fuzz::reply_input(d); }), 0);
 }

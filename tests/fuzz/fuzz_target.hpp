@@ -39,5 +39,8 @@ Outcome wav_input(Input data);
 /// Bytes → singers and an exchange result → user summary and reply metadata → parsed back by
 /// independent parsers (the client library's, Boost.JSON) and compared.
 Outcome reply_input(Input data);
+/// A WebSocket request message → query and body (decode_ws_request): an accepted split is
+/// exact and re-encodes to the input; a reply message round-trips through the client's parser.
+Outcome ws_message_input(Input data);
 
 }  // namespace brigade::fuzz

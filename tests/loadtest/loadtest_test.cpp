@@ -155,6 +155,34 @@ TEST(LoadtestEndToEnd, HundredSingersTenSecondsWithoutErrors) {
             0.0);
 }
 
+TEST(LoadtestWebSocket, VerifyTwelveSingersOverWebSocketsHearExactlyTheEarlierBuckets) {
+  ServerProcess server(server_options());
+  const LoadtestRun run = run_loadtest(server, "--singers 12 --verify --transport ws", "ws-verify");
+  SCOPED_TRACE(run.output);
+  EXPECT_EQ(run.exit_status, 0);
+  EXPECT_EQ(run.json.at("transport").as_string(), "ws");
+  ASSERT_TRUE(run.json.contains("verify"));
+  EXPECT_TRUE(run.json.at("verify").as_object().at("passed").as_bool());
+  EXPECT_EQ(run.json.at("verify").as_object().at("mismatches").to_number<int>(), 0);
+  EXPECT_EQ(at_int(run.json, "requests", "errors"), 0);
+  // One WebSocket per singer, kept through the bucket reconnect.
+  EXPECT_EQ(run.json.at("connections_opened").to_number<int>(), 12);
+}
+
+TEST(LoadtestWebSocket, FiftySingersOverWebSocketsWithoutErrors) {
+  ServerProcess server(server_options());
+  const LoadtestRun run = run_loadtest(
+      server, "--singers 50 --duration 6 --timeout-ms 30000 --transport ws", "ws-load");
+  SCOPED_TRACE(run.output);
+  EXPECT_EQ(run.exit_status, 0);
+  EXPECT_EQ(at_int(run.json, "requests", "errors"), 0);
+  EXPECT_GE(at_int(run.json, "requests", "exchanges_ok"), 50 * 4);
+  EXPECT_EQ(run.json.at("reconnects").to_number<int>(), 50);
+  EXPECT_LE(run.json.at("connections_opened").to_number<int>(), 50);
+  EXPECT_GT(run.json.at("bytes").as_object().at("audio_out_per_singer_second").to_number<double>(),
+            0.0);
+}
+
 TEST(LoadtestEndToEnd, OriginalProfileSingsWithoutErrors) {
   ServerProcess server(server_options());
   const LoadtestRun run = run_loadtest(

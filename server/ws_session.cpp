@@ -1,0 +1,264 @@
+// brigade: WebSocket sessions on Boost.Beast: the exchange over /api/ws and the debug stream.
+#include "ws_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <vector>
+
+#include "log.hpp"
+#include "token_bucket.hpp"
+#include "ws_exchange.hpp"
+#include "ws_message.hpp"
+
+namespace brigade::server {
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+class WsSession : public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(tcp::socket&& socket, http::request<http::string_body>&& request, SessionShared& shared,
+            std::unique_ptr<ConnectionLimits::Ticket> ticket, WsKind kind)
+      : ws_(std::move(socket)),
+        request_(std::move(request)),
+        router_(shared.router),
+        ticket_(std::move(ticket)),
+        kind_(kind),
+        write_timer_(ws_.get_executor()),
+        push_timer_(ws_.get_executor()),
+        rate_(kWsMessageBurst, kWsMessagesPerSecond, std::chrono::steady_clock::now()) {}
+
+  void run() {
+    net::dispatch(ws_.get_executor(),
+                  beast::bind_front_handler(&WsSession::accept, shared_from_this()));
+  }
+
+ private:
+  void accept() {
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().set_option(
+        net::socket_base::send_buffer_size(kWsSendBufferBytes), ec);
+    beast::get_lowest_layer(ws_).expires_never();  // the WebSocket's own timeouts from here
+    ws_.set_option(websocket::stream_base::timeout{.handshake_timeout = kWsHandshakeTimeout,
+                                                   .idle_timeout = kWsIdleTimeout,
+                                                   .keep_alive_pings = true});
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "brigade"); }));
+    ws_.read_message_max(kMaxWsMessageBytes);
+    ws_.binary(kind_ == WsKind::kExchange);
+    ws_.async_accept(request_,
+                     beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
+  }
+
+  void on_accept(beast::error_code ec) {
+    if (ec) return;
+    credentials_ = WsCredentials{.admin_token = request_["X-Admin-Token"],
+                                 .session_token = request_[kSessionTokenHeader]};
+    const std::string_view target = request_.target();
+    const std::size_t q = target.find('?');
+    const std::string_view path = target.substr(0, q);
+    const std::string_view suffix =
+        kind_ == WsKind::kExchange ? kWsExchangePath : kWsDebugStreamPath;
+    room_prefix_ = path.substr(0, path.size() - suffix.size());  // the HTTP session checked it
+    if (kind_ == WsKind::kDebugStream) {
+      // The upgrade's query (?token=… with --private, ?compact=1) goes with every state request.
+      debug_target_ = room_prefix_ + "/api/debug/state";
+      if (q != std::string_view::npos) debug_target_.append(target.substr(q));
+      push_debug_state();
+    }
+    do_read();
+  }
+
+  void do_read() {
+    ws_.async_read(in_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) return stop();  // closed, timed out, too big (Beast closed with 1009) or cut
+    const std::string_view message(static_cast<const char*>(in_.cdata().data()), in_.size());
+    if (kind_ == WsKind::kDebugStream || !ws_.got_binary()) {
+      refuse(400, kind_ == WsKind::kDebugStream ? "the debug stream takes no messages"
+                                                : "requests are binary messages");
+      return close(WsCloseCode::kUnsupportedData);
+    }
+    if (!rate_.take(std::chrono::steady_clock::now())) {
+      refuse(429, "more than 25 WebSocket messages a second");
+    } else {
+      WsRequest req;
+      if (const char* e = decode_ws_request(message, kMaxRequestBodyBytes, req)) {
+        refuse(400, e);
+      } else {
+        enqueue_reply(ws_exchange(router_, room_prefix_, req.query, req.body, credentials_));
+      }
+    }
+    in_.consume(in_.size());
+    // A client that sends faster than it reads waits: no next read until the replies drain.
+    if (queue_.size() >= kMaxWsQueuedMessages) {
+      read_paused_ = true;
+      return;
+    }
+    if (!stopped_) do_read();
+  }
+
+  /// A message refused here, before the router: counted as the router counts its errors.
+  void refuse(unsigned status, std::string_view message) {
+    ApiResponse r = error_response(status, message);
+    router_.metrics().record_error(r.reason);
+    enqueue_reply(r);
+  }
+
+  /// Queues a message. Reading pauses at kMaxWsQueuedMessages, so only a push can pass it:
+  /// then the client is dropped.
+  void enqueue_reply(const ApiResponse& r) {
+    // A written message's buffer is reused: a steady stream of replies allocates nothing here.
+    std::string out;
+    if (!spare_.empty()) {
+      out = std::move(spare_.back());
+      spare_.pop_back();
+    }
+    encode_ws_reply(r, out);
+    enqueue(std::move(out));
+  }
+
+  void enqueue(std::string message) {
+    if (stopped_) return;
+    if (queue_.size() > kMaxWsQueuedMessages) return drop_slow_reader();
+    queue_.push_back(std::move(message));
+    if (queue_.size() == 1) do_write();
+  }
+
+  void do_write() {
+    const std::uint64_t seq = ++write_seq_;
+    writing_ = true;
+    write_timer_.expires_after(kWsWriteTimeout);
+    write_timer_.async_wait([self = shared_from_this(), seq](beast::error_code ec) {
+      // A wait that expired as its write completed is not a slow reader.
+      if (!ec && self->writing_ && self->write_seq_ == seq) self->drop_slow_reader();
+    });
+    ws_.async_write(net::buffer(queue_.front()),
+                    beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    write_timer_.cancel();
+    if (ec) return stop();
+    if (spare_.size() < kSpareBuffers) spare_.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    if (closing_ && queue_.empty()) return send_close();
+    if (!queue_.empty()) do_write();
+    if (read_paused_ && queue_.size() < kMaxWsQueuedMessages && !stopped_ && !closing_) {
+      read_paused_ = false;
+      do_read();
+    }
+  }
+
+  /// Sends the close frame once what is queued (the error that explains it) is written.
+  void close(WsCloseCode code) {
+    closing_ = true;
+    close_code_ = code;
+    if (queue_.empty()) send_close();
+  }
+
+  void send_close() {
+    if (stopped_) return;
+    stopped_ = true;
+    push_timer_.cancel();
+    ws_.async_close(websocket::close_reason(static_cast<std::uint16_t>(close_code_)),
+                    [self = shared_from_this()](beast::error_code) {});
+  }
+
+  void drop_slow_reader() {
+    if (stopped_) return;
+    log_event(LogLevel::kInfo, "ws_slow_reader_dropped",
+              {{"queued", queue_.size()}, {"kind", kind_name()}});
+    stop();
+  }
+
+  /// Cuts the connection at once (no close handshake: the peer is not reading).
+  void stop() {
+    stopped_ = true;
+    push_timer_.cancel();
+    write_timer_.cancel();
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(ws_).close();
+  }
+
+  /// The debug stream: the state every kDebugStreamPeriod, when it changed and the previous
+  /// one has been written (a slow viewer gets fewer states, until kWsWriteTimeout drops it).
+  void push_debug_state() {
+    if (stopped_) return;
+    if (queue_.empty()) {
+      ApiResponse r = router_.handle("GET", debug_target_, "", debug_extras());
+      if (r.status != 200) {  // not expected: the upgrade passed the same gate
+        enqueue(std::move(r.body));
+        return close(WsCloseCode::kPolicy);
+      }
+      if (r.body != last_state_) {
+        last_state_ = r.body;
+        enqueue(std::move(r.body));
+      }
+    }
+    push_timer_.expires_after(kDebugStreamPeriod);
+    push_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->push_debug_state();
+    });
+  }
+
+  RequestExtras debug_extras() const {
+    return RequestExtras{.admin_token = request_["X-Admin-Token"],
+                         .operator_token = request_["X-Operator-Token"],
+                         .authorization = request_[http::field::authorization],
+                         .accept = {},
+                         .session_token = {}};
+  }
+
+  std::string_view kind_name() const {
+    return kind_ == WsKind::kExchange ? "exchange" : "debug_stream";
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  http::request<http::string_body> request_;
+  RoomDispatcher& router_;
+  /// "" for the default room, "/r/NAME" for a named room: where the WebSocket was opened.
+  std::string room_prefix_;
+  std::unique_ptr<ConnectionLimits::Ticket> ticket_;
+  const WsKind kind_;
+  WsCredentials credentials_;
+  beast::flat_buffer in_;
+  std::deque<std::string> queue_;
+  /// Buffers of written messages, kept for the next replies.
+  static constexpr std::size_t kSpareBuffers = 2;
+  std::vector<std::string> spare_;
+  net::steady_timer write_timer_;
+  net::steady_timer push_timer_;
+  TokenBucket rate_;
+  std::string debug_target_;
+  std::string last_state_;
+  std::uint64_t write_seq_ = 0;
+  bool writing_ = false;
+  bool read_paused_ = false;
+  bool closing_ = false;
+  bool stopped_ = false;
+  WsCloseCode close_code_ = WsCloseCode::kUnsupportedData;
+};
+
+}  // namespace
+
+void start_ws_session(tcp::socket socket, http::request<http::string_body> request,
+                      SessionShared& shared, std::unique_ptr<ConnectionLimits::Ticket> ticket,
+                      WsKind kind) {
+  std::make_shared<WsSession>(std::move(socket), std::move(request), shared, std::move(ticket),
+                              kind)
+      ->run();
+}
+
+}  // namespace brigade::server

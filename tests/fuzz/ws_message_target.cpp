@@ -1,0 +1,57 @@
+// brigade fuzzing: the WebSocket message framing (server/ws_message.hpp): a request message
+// split into query and body, and a reply message read back by the client library's parser.
+#include <string>
+#include <string_view>
+
+#include "client/ws_client.hpp"
+#include "fuzz_target.hpp"
+#include "ws_message.hpp"
+
+namespace brigade::fuzz {
+
+namespace {
+
+/// A small body limit, so that libFuzzer's short inputs reach the over-limit branch too.
+constexpr std::size_t kFuzzBodyLimit = 512;
+
+}  // namespace
+
+Outcome ws_message_input(Input data) {
+  const std::string_view message(reinterpret_cast<const char*>(data.data()), data.size());
+  server::WsRequest req;
+  const char* error = server::decode_ws_request(message, kFuzzBodyLimit, req);
+  // The reply framing round-trips whatever the request held (independent parser: client/).
+  {
+    server::ApiResponse r;
+    r.status = data.size() >= 2 ? (static_cast<unsigned>(data[0]) << 8 | data[1]) : 200;
+    r.audio_metadata = std::string(message.substr(0, message.size() / 2));
+    r.body = std::string(message.substr(message.size() / 2));
+    std::string out;
+    server::encode_ws_reply(r, out);
+    client::HttpResponse back;
+    BRIGADE_FUZZ_CHECK(client::parse_ws_reply(out, back));
+    BRIGADE_FUZZ_CHECK(back.status == static_cast<int>(r.status));
+    BRIGADE_FUZZ_CHECK(back.header("X-Audio-Metadata") == r.audio_metadata);
+    BRIGADE_FUZZ_CHECK(back.body == r.body);
+  }
+  if (error != nullptr) {
+    BRIGADE_FUZZ_CHECK(*error != '\0');
+    return Outcome::kRefused;
+  }
+  // Accepted: the length prefix names the query, the rest is the body, both views into the
+  // message, within the limits; re-encoding gives the message back byte for byte.
+  BRIGADE_FUZZ_CHECK(data.size() >= server::kWsRequestHeadBytes);
+  const std::size_t query_len =
+      std::size_t{data[0]} << 24 | std::size_t{data[1]} << 16 | std::size_t{data[2]} << 8 | data[3];
+  BRIGADE_FUZZ_CHECK(req.query.size() == query_len && query_len <= server::kMaxWsQueryBytes);
+  BRIGADE_FUZZ_CHECK(req.query.data() == message.data() + server::kWsRequestHeadBytes);
+  BRIGADE_FUZZ_CHECK(req.body.data() == req.query.data() + req.query.size());
+  BRIGADE_FUZZ_CHECK(req.body.size() <= kFuzzBodyLimit);
+  BRIGADE_FUZZ_CHECK(server::kWsRequestHeadBytes + req.query.size() + req.body.size() ==
+                     data.size());
+  BRIGADE_FUZZ_CHECK(server::encode_ws_request(req.query, req.body) == message);
+  BRIGADE_FUZZ_CHECK(client::ws_request_message(req.query, req.body) == message);
+  return Outcome::kAccepted;
+}
+
+}  // namespace brigade::fuzz
