@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "brigade/engine/buckets.hpp"
+#include "wire/song_clocks.hpp"
 
 namespace brigade::server {
 namespace {
@@ -126,8 +127,8 @@ std::string debug_state_json(const RoomSnapshot& snapshot, double requests_per_s
   o["ring_frames"] = kRingFrames;
   o["ring_samples"] = kRingSamples;
   o["occupancy"] = occupancy_json(snapshot.occupancy);
-  o["song_start_clock"] = snapshot.song_start_clock;
-  o["song_end_clock"] = snapshot.song_end_clock;
+  o["song_start_clock"] = wire::song_start_clock(snapshot.song);
+  o["song_end_clock"] = wire::song_end_clock(snapshot.song);
   o["first_bucket"] = snapshot.first_bucket;
   o["requests_per_second"] = requests_per_second;
   o["n_active_singers"] = snapshot.singers.size();

@@ -12,6 +12,8 @@
 #include "reply_metadata.hpp"
 #include "room_log.hpp"
 #include "session_token.hpp"
+#include "wire/refusal.hpp"
+#include "wire/song_clocks.hpp"
 
 namespace brigade::server {
 namespace {
@@ -76,7 +78,7 @@ ErrorReason error_reason(ExchangeStatus s) {
 }
 
 // Decodes the container into s.upload; returns the sample count or sets `error`.
-Clock decode_upload(Singer& singer, std::span<const std::uint8_t> audio, Scratch& s,
+Clock decode_upload(SingerSession& singer, std::span<const std::uint8_t> audio, Scratch& s,
                     std::string& error) {
   if (auto e = parse_container(audio, s.packets); e != ContainerError::kNone) {
     error = to_string(e);
@@ -108,7 +110,7 @@ void queue_stem(StemQueue& stems, const ExchangeRequest& req, const ExchangeResu
                 const PacketList& packets) {
   const std::string_view name = req.name.empty() ? std::string_view("<anonymous>") : req.name;
   stems.push(StemUpload{.song = result.recorded_song,
-                        .song_start = result.song_start_clock,
+                        .song_start = result.song.start(),
                         .user = req.user_id,
                         .begin = *req.write_clock - req.n_samples,
                         .name = truncate_utf8(name, kMaxNameBytes)},
@@ -117,7 +119,7 @@ void queue_stem(StemQueue& stems, const ExchangeRequest& req, const ExchangeResu
 
 }  // namespace
 
-std::string_view ExchangeService::bind_session(Singer& singer, const ExchangeRequest& req,
+std::string_view ExchangeService::bind_session(SingerSession& singer, const ExchangeRequest& req,
                                                std::optional<std::string_view> token) const {
   if (req.reset_user_state) {
     // A new connection: a new token, unless a bound session keeps its own (it just showed it).
@@ -134,7 +136,7 @@ std::string_view ExchangeService::bind_session(Singer& singer, const ExchangeReq
   return {};
 }
 
-std::optional<ApiResponse> ExchangeService::admit(Singer& singer, const ExchangeRequest& req,
+std::optional<ApiResponse> ExchangeService::admit(SingerSession& singer, const ExchangeRequest& req,
                                                   std::optional<std::string_view> token,
                                                   Clock now) const {
   if (!singer.session_token.empty() && (singer.session_bound || config_.require_session_token)) {
@@ -220,7 +222,7 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
   const auto audio_bytes =
       std::span(reinterpret_cast<const std::uint8_t*>(audio.data()), audio.size());
 
-  const std::shared_ptr<Singer> singer = singers_.get(req.user_id, room_.now());
+  const std::shared_ptr<SingerSession> singer = room_.attachment<SingerSession>(req.user_id);
   std::lock_guard singer_lock(singer->mutex);
   auto token = query.get("session_token");
   if (!extras.session_token.empty()) token = extras.session_token;
@@ -286,12 +288,14 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
 
   ApiResponse response;
   std::string& out = response.body;
-  const std::size_t summary_bytes = result.summary ? result.summary->size() : 2;
+  const std::shared_ptr<const std::string> summary =
+      result.summary ? summaries_.bytes(result.summary) : nullptr;
+  const std::size_t summary_bytes = summary ? summary->size() : 2;
   out.reserve(1024 + summary_bytes + size / kOpusFrameSamples * 512);
   append_reply_metadata(out, result, s.adjusted, bind_session(*singer, req, token));
   const std::size_t metadata_len = out.size();
-  if (result.summary) {
-    out += *result.summary;
+  if (summary) {
+    out += *summary;
   } else {
     out.append(2, '\0');  // always present: the client parses it unconditionally
   }
@@ -309,7 +313,9 @@ ApiResponse ExchangeService::refused(const ExchangeRequest& req, const ExchangeO
   switch (outcome.status) {
     case ExchangeStatus::kForbidden:
       log_event(LogLevel::kInfo, "control_refused",
-                {{"id", req.user_id}, {"name", req.name}, {"reason", outcome.message}});
+                {{"id", req.user_id},
+                 {"name", req.name},
+                 {"reason", wire::refusal_message(outcome.reason)}});
       break;
     case ExchangeStatus::kRoomFull:
       log_event(LogLevel::kWarn, "limit_hit",
@@ -322,8 +328,8 @@ ApiResponse ExchangeService::refused(const ExchangeRequest& req, const ExchangeO
     default:
       break;
   }
-  ApiResponse r =
-      error_response(http_status(outcome.status), outcome.message, error_reason(outcome.status));
+  ApiResponse r = error_response(http_status(outcome.status), wire::refusal_message(outcome.reason),
+                                 error_reason(outcome.status));
   // A full room: clients that ignore action=status should at least wait before retrying.
   if (outcome.status == ExchangeStatus::kRoomFull) {
     r.headers.emplace_back("Retry-After", kRoomFullRetryAfterSeconds);
@@ -332,7 +338,7 @@ ApiResponse ExchangeService::refused(const ExchangeRequest& req, const ExchangeO
 }
 
 const char* ExchangeService::encode_reply(const ExchangeRequest& req, const ExchangeResult& result,
-                                          Singer& singer, std::span<const float> audio,
+                                          SingerSession& singer, std::span<const float> audio,
                                           std::string& out) {
   const Clock n = req.n_samples;
   const std::size_t packets = audio.size() / kOpusFrameSamples;

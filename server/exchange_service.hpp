@@ -12,8 +12,9 @@
 #include "query.hpp"
 #include "readiness.hpp"
 #include "shared_encoder.hpp"
-#include "singer_registry.hpp"
+#include "singer_session.hpp"
 #include "stem_queue.hpp"
+#include "wire/user_summary.hpp"
 
 namespace brigade::server {
 
@@ -63,8 +64,7 @@ class ExchangeService {
         tracks_(tracks),
         metrics_(metrics),
         readiness_(readiness),
-        admin_token_(config_.admin_token),
-        singers_(static_cast<std::size_t>(room.max_users()) * kRecordsPerActiveSinger) {}
+        admin_token_(config_.admin_token) {}
 
   /// POST with a userid: the whole exchange. Any error resets this singer's codecs and leaves
   /// the room untouched (the room validates before it mutates). A request refused for its
@@ -80,20 +80,20 @@ class ExchangeService {
   /// POST ?action=status.
   ApiResponse status();
 
-  std::size_t singer_count() { return singers_.size(); }
+  std::size_t singer_count() { return room_.user_records(); }
   SharedEncoderStats shared_encoder_stats() const { return shared_.stats(); }
   std::size_t shared_encoder_groups() { return shared_.group_count(); }
 
  private:
   /// 403 when `singer`'s session needs a token this request lacks; 429 over a rate; else null.
-  std::optional<ApiResponse> admit(Singer& singer, const ExchangeRequest& req,
+  std::optional<ApiResponse> admit(SingerSession& singer, const ExchangeRequest& req,
                                    std::optional<std::string_view> token, Clock now) const;
   /// Loads the requested track into req.controls.track_samples (admins only); an unknown or
   /// unreadable track is dropped from the request and reported in `adjusted`.
   void select_track(ExchangeRequest& req, Adjustments& adjusted);
   /// Issues or binds `singer`'s session token after a successful exchange; returns the token
   /// to send back (a connection's first reply only) or an empty view.
-  std::string_view bind_session(Singer& singer, const ExchangeRequest& req,
+  std::string_view bind_session(SingerSession& singer, const ExchangeRequest& req,
                                 std::optional<std::string_view> token) const;
   /// The requested backing track, read outside the room lock (cached: leaders resend it).
   std::shared_ptr<const std::vector<float>> load_track(const std::string& name, std::string& error);
@@ -101,8 +101,8 @@ class ExchangeService {
   ApiResponse refused(const ExchangeRequest& req, const ExchangeOutcome& outcome);
   /// Appends the reply's Opus container (shared stream or the singer's own encoder); returns
   /// an error text or null.
-  const char* encode_reply(const ExchangeRequest& req, const ExchangeResult& result, Singer& singer,
-                           std::span<const float> audio, std::string& out);
+  const char* encode_reply(const ExchangeRequest& req, const ExchangeResult& result,
+                           SingerSession& singer, std::span<const float> audio, std::string& out);
 
   Room& room_;
   const ExchangeConfig config_;
@@ -110,7 +110,7 @@ class ExchangeService {
   Metrics* metrics_;
   const Readiness* readiness_;
   const AdminToken admin_token_;
-  SingerRegistry singers_;
+  wire::SummaryCache summaries_;
   SharedEncoders shared_;
   std::mutex track_mutex_;
   std::string cached_track_name_;

@@ -2,6 +2,7 @@
 #include "reply_metadata.hpp"
 
 #include "api_response.hpp"
+#include "wire/song_clocks.hpp"
 
 namespace brigade::server {
 namespace {
@@ -46,8 +47,8 @@ void append_reply_metadata(std::string& out, const ExchangeResult& r, const Adju
     append_key(out, "client_write_clock");
     out += "null";
   }
-  int_field("song_start_clock", r.song_start_clock);
-  int_field("song_end_clock", r.song_end_clock);
+  int_field("song_start_clock", wire::song_start_clock(r.song));
+  int_field("song_end_clock", wire::song_end_clock(r.song));
   int_field("n_samples", r.n_samples);
   int_field("n_connected_users", r.n_connected_users);
   append_key(out, "queue_size");
