@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <vector>
 
+#include "client/tone.hpp"
 #include "stem_queue.hpp"
 #include "stem_recorder.hpp"
-#include "client/tone.hpp"
 
 namespace brigade::server {
 namespace {

@@ -5,8 +5,8 @@
 #include <span>
 #include <vector>
 
-#include "brigade/constants.hpp"
 #include "brigade/codec/opus_codec.hpp"
+#include "brigade/constants.hpp"
 #include "client/api_wire.hpp"
 
 namespace brigade::client {

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "brigade/engine/clock.hpp"
-#include "brigade/storage/recording_store.hpp"
 #include "brigade/engine/room.hpp"
+#include "brigade/storage/recording_store.hpp"
 #include "brigade/storage/track_library.hpp"
 #include "drain.hpp"
 #include "listener.hpp"

@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "brigade/storage/recording_store.hpp"
 #include "brigade/engine/room.hpp"
+#include "brigade/storage/recording_store.hpp"
 #include "metrics.hpp"
 #include "stem_queue.hpp"
 #include "stem_recorder.hpp"

@@ -11,8 +11,8 @@
 
 #include "admin_token.hpp"
 #include "api_response.hpp"
-#include "brigade/storage/recording_store.hpp"
 #include "brigade/engine/room.hpp"
+#include "brigade/storage/recording_store.hpp"
 #include "brigade/storage/track_library.hpp"
 #include "exchange_service.hpp"
 #include "image_store.hpp"

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "brigade/engine/exchange.hpp"
 #include "brigade/codec/packet_container.hpp"
+#include "brigade/engine/exchange.hpp"
 #include "brigade/storage/stem_track.hpp"
 
 namespace brigade::server {

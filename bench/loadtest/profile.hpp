@@ -20,8 +20,8 @@
 #include <string_view>
 #include <vector>
 
-#include "brigade/constants.hpp"
 #include "brigade/codec/opus_codec.hpp"
+#include "brigade/constants.hpp"
 #include "client/api_wire.hpp"
 
 namespace brigade::loadtest {

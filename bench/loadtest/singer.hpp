@@ -21,8 +21,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 
-#include "brigade/constants.hpp"
 #include "brigade/codec/opus_codec.hpp"
+#include "brigade/constants.hpp"
 #include "drift.hpp"
 #include "http_pool.hpp"
 #include "profile.hpp"

@@ -7,8 +7,8 @@
 #include <numbers>
 #include <random>
 
-#include "brigade/constants.hpp"
 #include "brigade/codec/packet_container.hpp"
+#include "brigade/constants.hpp"
 #include "client/tone.hpp"
 
 namespace brigade::loadtest {

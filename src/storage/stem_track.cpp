@@ -12,8 +12,8 @@ namespace {
 
 /// Largest packet libopus can produce (opus.h's recommended output buffer).
 constexpr std::size_t kMaxEncodedBytes = 4'000;
-/// Least pre-skip: libopus's encoder delay at 48 kHz (opusinfo warns below 120).
-constexpr Clock kMinPreSkipSamples = 312;
+/// Least pre-skip: libopus's encoder delay at 48 kHz, the codec delay (opusinfo warns below 120).
+constexpr Clock kMinPreSkipSamples = codec::kCodecDelaySamples;
 /// Audio kept before the song under the pre-skip (at most 1 s + one packet < 65,535).
 constexpr Clock kPreRollSamples = kSampleRate;
 /// SILK's lowest useful bitrate: silence costs a few bytes per packet either way.

@@ -29,10 +29,10 @@
 
 #include "client/api_wire.hpp"
 #include "client/http_client.hpp"
-#include "support/server_process.hpp"
 #include "client/singer.hpp"
-#include "support/temp_dir.hpp"
 #include "client/tone.hpp"
+#include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace brigade::attack {
 namespace {

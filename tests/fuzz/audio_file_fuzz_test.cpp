@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "brigade/constants.hpp"
-#include "support/audio_encode.hpp"
 #include "client/tone.hpp"
+#include "support/audio_encode.hpp"
 
 namespace brigade {
 namespace {

@@ -5,9 +5,9 @@
 #include <chrono>
 #include <thread>
 
-#include "server_fixture.hpp"
 #include "client/singer.hpp"
 #include "client/tone.hpp"
+#include "server_fixture.hpp"
 
 namespace brigade::integration {
 namespace {

@@ -1,9 +1,9 @@
 // Integration: the audio exchange against the real server: reply layout, clock continuity,
 // and refusal of bad requests with a clear error while the server keeps serving.
-#include "server_fixture.hpp"
 #include "client/api_wire.hpp"
 #include "client/singer.hpp"
 #include "client/tone.hpp"
+#include "server_fixture.hpp"
 
 namespace brigade::integration {
 namespace {

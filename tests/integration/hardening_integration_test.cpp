@@ -15,9 +15,9 @@
 #include <thread>
 
 #include "brigade/storage/wav.hpp"
-#include "server_fixture.hpp"
 #include "client/api_wire.hpp"
 #include "client/singer.hpp"
+#include "server_fixture.hpp"
 #include "support/temp_dir.hpp"
 
 namespace brigade::integration {

@@ -3,9 +3,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "server_fixture.hpp"
 #include "client/api_wire.hpp"
 #include "client/singer.hpp"
+#include "server_fixture.hpp"
 
 namespace brigade::integration {
 namespace {

@@ -17,13 +17,13 @@
 #include <thread>
 #include <vector>
 
-#include "brigade/engine/clock.hpp"
 #include "brigade/constants.hpp"
+#include "brigade/engine/clock.hpp"
 #include "brigade/storage/wav.hpp"
-#include "server_fixture.hpp"
 #include "client/singer.hpp"
-#include "support/temp_dir.hpp"
 #include "client/tone.hpp"
+#include "server_fixture.hpp"
+#include "support/temp_dir.hpp"
 
 namespace brigade::integration {
 namespace {

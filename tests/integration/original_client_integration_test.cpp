@@ -12,11 +12,12 @@
 
 #include "brigade/engine/clock.hpp"
 #include "brigade/storage/track_library.hpp"
+#include "client/singer.hpp"
+#include "client/tone.hpp"
 #include "server_fixture.hpp"
 #include "support/audio_encode.hpp"
-#include "client/singer.hpp"
 #include "support/temp_dir.hpp"
-#include "client/tone.hpp"
+#include "tone_checks.hpp"
 
 namespace brigade::integration {
 namespace {
@@ -130,24 +131,7 @@ void OriginalClient::expect_uploaded_track_plays(const std::string& file, double
   }
   const double level = 0.5 * kBackingReplyGain;
   const double expected = level * level / 4;
-  ASSERT_LE(heard_begin, song_start - 10 * kFrame);
-  int silent = 0, toned = 0;
-  for (Clock at = heard_begin; at + kFrame <= heard_begin + static_cast<Clock>(heard.size());
-       at += kFrame) {
-    const auto window = std::span(heard).subspan(static_cast<std::size_t>(at - heard_begin),
-                                                 static_cast<std::size_t>(kFrame));
-    const double p = client::goertzel_power(window, hz);
-    if (at + kFrame <= song_start) {
-      EXPECT_LT(p, expected * 1e-3) << "track before the song at " << at - song_start;
-      ++silent;
-    } else if (at >= song_start + kFrame) {
-      EXPECT_GT(p, expected * 0.25) << "no track at " << at - song_start;
-      EXPECT_LT(p, expected * 4) << "track too loud at " << at - song_start;
-      ++toned;
-    }
-  }
-  EXPECT_GE(silent, 10);
-  EXPECT_GE(toned, 45);
+  expect_tone_from_song_start(heard, heard_begin, song_start, hz, expected);
 }
 
 // --- Uploads ------------------------------------------------------------------------------------

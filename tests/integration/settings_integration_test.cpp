@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "brigade/engine/clock.hpp"
-#include "server_fixture.hpp"
 #include "client/api_wire.hpp"
 #include "client/singer.hpp"
+#include "server_fixture.hpp"
 #include "support/temp_dir.hpp"
 
 namespace brigade::integration {

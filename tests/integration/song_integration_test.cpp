@@ -3,9 +3,9 @@
 // (the next bucket) and must hear the tone from the song's start clock on, and silence before.
 #include <map>
 
-#include "server_fixture.hpp"
 #include "client/singer.hpp"
 #include "client/tone.hpp"
+#include "server_fixture.hpp"
 
 namespace brigade::integration {
 namespace {

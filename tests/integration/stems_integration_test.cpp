@@ -20,11 +20,11 @@
 
 #include "brigade/engine/clock.hpp"
 #include "brigade/storage/wav.hpp"
+#include "client/singer.hpp"
+#include "client/tone.hpp"
 #include "server_fixture.hpp"
 #include "support/ogg_opus_file.hpp"
-#include "client/singer.hpp"
 #include "support/temp_dir.hpp"
-#include "client/tone.hpp"
 
 namespace brigade::integration {
 namespace {

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "brigade/codec/opus_codec.hpp"
+#include "client/tone.hpp"
 #include "support/ogg_opus_file.hpp"
 #include "support/temp_dir.hpp"
-#include "client/tone.hpp"
 
 namespace brigade {
 namespace {

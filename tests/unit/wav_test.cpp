@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "support/temp_dir.hpp"
 #include "client/tone.hpp"
+#include "support/temp_dir.hpp"
 
 #include <sys/resource.h>
 #include <sys/wait.h>

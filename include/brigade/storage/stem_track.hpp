@@ -8,8 +8,8 @@
 #include <span>
 #include <vector>
 
-#include "brigade/engine/clock.hpp"
 #include "brigade/codec/ogg_opus_writer.hpp"
+#include "brigade/engine/clock.hpp"
 #include "brigade/result.hpp"
 
 namespace brigade {
