@@ -7,6 +7,7 @@
 #include <limits>
 #include <memory>
 #include <numbers>
+#include <stdexcept>
 #include <vector>
 
 namespace brigade {
@@ -1013,6 +1014,85 @@ TEST(RoomSummaryVersion, LeftOutWhileTheListingIsUnchanged) {
   EXPECT_GT(result.summary_version, v2);
   ASSERT_TRUE(result.summary);
   EXPECT_EQ(result.summary->size(), 3u);
+}
+
+// The server's per-singer state (codecs, session) as the room's roster keeps it.
+struct Codecs final : SingerAttachment {
+  int uses = 0;
+};
+struct OtherKind final : SingerAttachment {};
+
+TEST_F(RoomTest, EachSingerHasOneAttachmentOwnedByItsRecord) {
+  const auto first = room->attachment<Codecs>(1);
+  ASSERT_TRUE(first);
+  first->uses = 7;
+  EXPECT_EQ(room->attachment<Codecs>(1), first) << "the same state on every request";
+  EXPECT_NE(room->attachment<Codecs>(2), first);
+  EXPECT_EQ(room->user_records(), 2u) << "one record per singer, not one per registry";
+  // Taking the attachment does not put anyone in the room.
+  EXPECT_EQ(room->status().n_connected_users, 0);
+  ok(request(1, 3 * kSecond));
+  EXPECT_EQ(room->user_records(), 2u);
+  EXPECT_EQ(room->attachment<Codecs>(1)->uses, 7);
+  EXPECT_THROW(room->attachment<OtherKind>(3), std::logic_error) << "one attachment type";
+}
+
+TEST_F(RoomTest, ARefusedJoinerKeepsItsAttachmentButIsNotInTheRoom) {
+  room = make(RoomConfig{.max_users = 1, .seed = 1});
+  ok(request(1, 3 * kSecond));
+  const auto waiting = room->attachment<Codecs>(2);
+  EXPECT_EQ(exchange(request(2, 6 * kSecond)).status, ExchangeStatus::kRoomFull);
+  EXPECT_EQ(room->attachment<Codecs>(2), waiting);
+  EXPECT_EQ(room->status().n_connected_users, 1);
+  // Nor may the leader hand it the lead: it is no singer present.
+  tick();
+  ExchangeRequest lead = request(1, 3 * kSecond);
+  lead.controls.request_lead = true;
+  ok(lead);
+  tick();
+  ExchangeRequest hand = request(1, 3 * kSecond);
+  hand.controls.hand_lead = 2;
+  EXPECT_EQ(exchange(hand).reason, Refusal::kHandLeadNobody);
+}
+
+TEST_F(RoomTest, AnEvictedRecordTakesItsAttachmentWithIt) {
+  room = make(RoomConfig{.max_users = 1, .seed = 1});
+  const auto cap = static_cast<UserId>(kRecordsPerActiveSinger);
+  const auto first = room->attachment<Codecs>(1);
+  first->uses = 1;
+  for (UserId id = 2; id <= cap + 1; ++id) {
+    clock.advance(kN);
+    room->attachment<Codecs>(id);
+  }
+  EXPECT_EQ(room->user_records(), static_cast<std::size_t>(cap));
+  EXPECT_EQ(first.use_count(), 1) << "the record is gone; only this request still holds it";
+  EXPECT_EQ(room->attachment<Codecs>(1)->uses, 0) << "a fresh state";
+}
+
+TEST_F(RoomTest, AnActiveSingerKeepsItsRecordThroughAFloodOfNewIds) {
+  room = make(RoomConfig{.max_users = 1, .seed = 1});
+  ok(request(1, 3 * kSecond));
+  const auto state = room->attachment<Codecs>(1);
+  state->uses = 3;
+  for (UserId id = 100; id < 100 + 10 * kRecordsPerActiveSinger; ++id) {
+    room->attachment<Codecs>(id);  // each refused later as the room is full
+  }
+  EXPECT_EQ(room->attachment<Codecs>(1)->uses, 3);
+  tick();
+  ok(request(1, 3 * kSecond));  // its read position is still known: continuous
+}
+
+TEST_F(RoomTest, ALeadersStopBeforeAnyStartEndsNothing) {
+  ExchangeRequest lead = request(1, 3 * kSecond);
+  lead.controls.request_lead = true;
+  ok(lead);
+  tick();
+  ExchangeRequest stop = request(1, 3 * kSecond);
+  stop.controls.mark_stop_singing = true;
+  ok(stop);
+  EXPECT_EQ(result.song.stage(), SongStage::kNone);
+  EXPECT_FALSE(result.leader.has_value()) << "the lead is given up";
+  EXPECT_EQ(result.delivered.backing_track_type, std::optional<std::string>(""));
 }
 
 }  // namespace
