@@ -64,6 +64,11 @@ void PendingKeys::merge(const PendingKeys& k) {
   tracks = tracks || k.tracks;
 }
 
+bool PendingKeys::any_key() const {
+  return bpm || repeats || bpr || first_bucket || delay_seconds || global_volume ||
+         backing_volume || disable_song_video || lyrics || image || backing_track_type || tracks;
+}
+
 Room::Room(const SampleClock& clock, RoomConfig config)
     : clock_(clock),
       config_(config),

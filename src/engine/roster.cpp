@@ -52,6 +52,7 @@ int Roster::count_active(Clock now) const {
 }
 
 void Roster::queue_for_active(Clock now, const PendingKeys& keys) {
+  if (!keys.any_key()) return;  // most requests carry no control: no walk over the roster
   for_each_active(now, [&](Singer& s) { s.pending.merge(keys); });
 }
 

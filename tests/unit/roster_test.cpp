@@ -126,6 +126,8 @@ TEST(PendingKeys, MergeCopiesOnlyTheKeysThatAreSet) {
   EXPECT_EQ(to.image, std::optional<std::string>(""));
   EXPECT_EQ(to.global_volume, std::optional<double>(0.5));
   EXPECT_TRUE(to.tracks);
+  EXPECT_TRUE(from.any_key());
+  EXPECT_FALSE(PendingKeys{}.any_key());
   ASSERT_EQ(to.chats.size(), 1u);
   EXPECT_EQ(to.chats[0].first, "a");
 }

@@ -109,6 +109,8 @@ struct PendingKeys {
   void clear();
   /// Queues every key set in `keys` (chats excepted: they are per recipient).
   void merge(const PendingKeys& keys);
+  /// Some key other than chats is set.
+  bool any_key() const;
 };
 
 /// What the reply audio is made of.
