@@ -80,15 +80,23 @@ Room::Room(const SampleClock& clock, RoomConfig config)
 
 std::shared_ptr<SingerAttachment> Room::attachment(UserId id, const std::type_info& type,
                                                    std::shared_ptr<SingerAttachment> (*make)()) {
-  std::lock_guard lock(mutex_);
-  if (attachment_type_ && *attachment_type_ != type) {
-    throw std::logic_error("Room::attachment: one attachment type per room");
+  {
+    std::lock_guard lock(mutex_);
+    if (attachment_type_ && *attachment_type_ != type) {
+      throw std::logic_error("Room::attachment: one attachment type per room");
+    }
+    attachment_type_ = &type;
+    const Clock now = clock_.now();
+    Singer& s = record(id, now);
+    s.last_seen = now;
+    if (s.attachment) return s.attachment;
   }
-  attachment_type_ = &type;
-  const Clock now = clock_.now();
-  Singer& s = record(id, now);
-  s.last_seen = now;
-  if (!s.attachment) s.attachment = make();  // once per singer (an allocation at joining)
+  // A new singer: its codecs are made outside the room lock (they allocate), then installed,
+  // unless a concurrent first request of the same id installed its own meanwhile.
+  std::shared_ptr<SingerAttachment> made = make();
+  std::lock_guard lock(mutex_);
+  Singer& s = record(id, clock_.now());
+  if (!s.attachment) s.attachment = std::move(made);
   return s.attachment;
 }
 

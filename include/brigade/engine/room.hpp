@@ -117,7 +117,8 @@ class Room {
   /// The server's state for singer `id` (codecs, session: any SingerAttachment subclass T,
   /// the same T for every call), made on its first request and owned by the singer's roster
   /// record; the shared_ptr keeps it alive for the request even if the record is evicted
-  /// meanwhile. Takes the room lock briefly; lock the attachment only after it returns.
+  /// meanwhile. Takes the room lock briefly (T is constructed outside it, once per singer);
+  /// lock the attachment only after it returns.
   template <class T>
   std::shared_ptr<T> attachment(UserId id) {
     static_assert(std::is_base_of_v<SingerAttachment, T>);
