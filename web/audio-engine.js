@@ -2,6 +2,7 @@
 // Every position is an AudioContext frame number (48 kHz samples since the context started).
 
 import { SAMPLE_RATE } from './protocol.js';
+import { Observers } from './observers.js';
 
 /** Capture block size: 15 render quanta (40 ms). */
 const BLOCK_SAMPLES = 15 * 128;
@@ -53,13 +54,14 @@ export class AudioEngine {
     this.ctx = null;
     this.node = null;
     this.stream = null;
-    /** Called with (frame, samples) for each capture block; samples are only valid during the call. */
-    this.micListeners = new Set();
+    /** Told (frame, samples) for each capture block; samples are only valid during the call. */
+    this.mic = new Observers();
     /** Worklet counters from the latest block. */
     this.underruns = 0;
     this.droppedBlocks = 0;
     /** Peak of the latest capture block, for the meter. */
     this.micPeak = 0;
+    /** The last seconds of the microphone, for the level check. */
     this.micHistory = new SampleHistory(4);
     /** Chosen devices ('' = the system default), the input gain and the speaker switch. */
     this.inputDeviceId = '';
@@ -67,6 +69,8 @@ export class AudioEngine {
     this.source = null;
     this.inputGain = null;
     this.speakers = null;
+    this.recycle = { type: 'recycle', buf: null };
+    this.recycleTransfer = [null];
   }
 
   /** Creates the context and worklet; asks for the microphone unless `listenOnly`. */
@@ -157,8 +161,13 @@ export class AudioEngine {
     for (let i = 0; i < buf.length; i++) peak = Math.max(peak, Math.abs(buf[i]));
     this.micPeak = peak;
     if (this.stream) this.micHistory.push(buf);
-    for (const fn of this.micListeners) fn(m.frame, buf);
-    this.node.port.postMessage({ type: 'recycle', buf }, [buf.buffer]);
+    this.mic.emit(m.frame, buf);
+    // The block goes back to the worklet's pool (message and transfer list reused).
+    this.recycle.buf = buf;
+    this.recycleTransfer[0] = buf.buffer;
+    this.node.port.postMessage(this.recycle, this.recycleTransfer);
+    this.recycle.buf = null;
+    this.recycleTransfer[0] = null;
   }
 
   /** The frame the worklet will render next. */

@@ -35,6 +35,9 @@ class BrigadeProcessor extends AudioWorkletProcessor {
     this.clickInterval = 1;
     this.clickEnd = 0;
     this.clickWidth = 48;
+    /** The capture message and its transfer list, reused for every block. */
+    this.micMessage = { type: 'mic', frame: 0, buf: null, underruns: 0, droppedBlocks: 0 };
+    this.transfer = [null];
     this.port.onmessage = (e) => this.onMessage(e.data);
   }
 
@@ -118,16 +121,15 @@ class BrigadeProcessor extends AudioWorkletProcessor {
     else dst.fill(0, this.blockFill, this.blockFill + QUANTUM);
     this.blockFill += QUANTUM;
     if (this.blockFill < this.blockSamples) return;
-    this.port.postMessage(
-      {
-        type: 'mic',
-        frame: this.blockFrame,
-        buf: dst,
-        underruns: this.underruns,
-        droppedBlocks: this.droppedBlocks,
-      },
-      [dst.buffer],
-    );
+    const m = this.micMessage;
+    m.frame = this.blockFrame;
+    m.buf = dst;
+    m.underruns = this.underruns;
+    m.droppedBlocks = this.droppedBlocks;
+    this.transfer[0] = dst.buffer;
+    this.port.postMessage(m, this.transfer);
+    m.buf = null;
+    this.transfer[0] = null;
     this.block = this.pool.pop() || null;
     this.blockFill = 0;
   }

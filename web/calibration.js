@@ -44,6 +44,7 @@ export function calibrate(engine, onProgress) {
   engine.clicks(start, INTERVAL, CLICKS);
 
   return new Promise((resolve) => {
+    let off = null;
     const onMic = (frame, buf) => {
       for (let i = 0; i < buf.length; i++) {
         const at = frame + i - origin;
@@ -53,11 +54,11 @@ export function calibrate(engine, onProgress) {
       const done = Math.min(CLICKS, Math.max(0, Math.floor((heardUntil - start) / INTERVAL)));
       onProgress(done, CLICKS);
       if (heardUntil >= origin + recorded.length) {
-        engine.micListeners.delete(onMic);
+        off();
         resolve(analyze(recorded));
       }
     };
-    engine.micListeners.add(onMic);
+    off = engine.mic.add(onMic);
   });
 }
 

@@ -185,27 +185,3 @@ export function exchangeBody(json, packets) {
   body.set(audio, prefix.length);
   return { body, jsonLen: prefix.length };
 }
-
-/** Goertzel power of `freq` over `samples` (at `rate`), as the amplitude of a matching sine. */
-export function toneAmplitude(samples, freq, rate = SAMPLE_RATE) {
-  const n = samples.length;
-  if (n === 0) return 0;
-  const w = (2 * Math.PI * freq) / rate;
-  const coeff = 2 * Math.cos(w);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < n; i++) {
-    const s0 = samples[i] + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
-  return (2 * Math.sqrt(Math.max(0, power))) / n;
-}
-
-/** Root mean square of `samples`. */
-export function rmsOf(samples) {
-  let sum = 0;
-  for (let i = 0; i < samples.length; i++) sum += samples[i] * samples[i];
-  return samples.length ? Math.sqrt(sum / samples.length) : 0;
-}

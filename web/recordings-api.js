@@ -1,8 +1,10 @@
-// brigade: the recordings listing (GET /api/recordings), shared by the recordings page and the
-// singer page's "your song's recording" link. With --private the server wants an operator's
-// token: it is kept for the tab only and sent as a header, or as ?token= on audio links.
+// brigade: the recordings listing (GET /api/recordings, through the transport), shared by the
+// recordings page and the singer page's "your song's recording" link. With --private the server
+// wants an operator's token: it is kept for the tab only and sent as a header, or as ?token= on
+// audio links.
 
-const LIST_URL = '/api/recordings';
+import { HttpTransport } from './transport.js';
+
 export const OPERATOR_KEY = 'brigade.operatorToken';
 
 function token() {
@@ -17,24 +19,20 @@ export function withToken(url) {
 
 /** Resolves to {data} or {error, needsToken}. */
 export async function fetchRecordings() {
-  const headers = {};
-  if (token()) headers['X-Operator-Token'] = token();
-  let res;
   try {
-    res = await fetch(LIST_URL, { headers, cache: 'no-store' });
-  } catch {
-    return { error: 'Could not reach the server.', needsToken: false };
+    return { data: await new HttpTransport(new URL('/api', document.baseURI).href).recordings(token()) };
+  } catch (err) {
+    if (err.network) return { error: 'Could not reach the server.', needsToken: false };
+    if (err.status === 401 || err.status === 403) {
+      return {
+        error: err.status === 401
+          ? 'Recordings on this server are private: enter the operator token to see them.'
+          : 'That token was not accepted; check it with the operator.',
+        needsToken: true,
+      };
+    }
+    return { error: `The server answered HTTP ${err.status}.`, needsToken: false };
   }
-  if (res.status === 401 || res.status === 403) {
-    return {
-      error: res.status === 401
-        ? 'Recordings on this server are private: enter the operator token to see them.'
-        : 'That token was not accepted; check it with the operator.',
-      needsToken: true,
-    };
-  }
-  if (!res.ok) return { error: `The server answered HTTP ${res.status}.`, needsToken: false };
-  return { data: await res.json() };
 }
 
 /** 75.4 → "1:15". */

@@ -1,47 +1,24 @@
-// brigade singer page: one singer's connection to the server (clock, audio exchanges, reconnects).
+// brigade singer page: one singer's session: connect, exchange in real time, reconnect with
+// back-off. It ties the transport (transport.js), the clock math (clock.js), the codec pipeline
+// (pipeline.js) and the room model (room-model.js) together; it words nothing and touches no DOM:
+// its state and problems are data (`stats`, `notices`) that the UI puts into words.
 //
-// Clock bookkeeping (all in 48 kHz samples):
-// - On connect, GET /api gives the server clock; the first read ends `offset` seconds behind it,
-//   rounded down to the 60 ms frame grid (so the server can share one Opus stream per delay).
 // - One exchange per 600 ms batch (n_samples = 28800 = 10 Opus packets of 60 ms), due in real
 //   time. The first exchange of a connection reads only (reset_user_state, no write_clock, empty
 //   body); exchanges stay read-only until the encoder holds a whole batch of microphone audio
 //   (about 1.1 s plus the latency after the first reply). From then on every exchange carries
-//   exactly 10 packets, and read_clock and write_clock both advance by 28800.
+//   exactly 10 packets.
 // - The user summary is asked for on every exchange with the version the page holds
-//   (user_summary_version): the server leaves it out while the listing is unchanged. The page
-//   drops the version (to refresh the level meters) at a cadence that keeps summary bytes near
-//   SUMMARY_BYTES_PER_SECOND whatever the choir's size.
-// - Decoded reply audio, counted from the connection's first read sample, plays from local frame
-//   `playStart` on. A microphone sample taken at local frame f was sung along with what played at
-//   f - latency, so it is written at the server position of that audio (minus codec lookahead).
+//   (user_summary_version); see room-model.js for the cadence of full summaries.
 
-import {
-  SAMPLE_RATE,
-  FRAME_SAMPLES,
-  BATCH_SAMPLES,
-  MAX_PACKETS_PER_REQUEST,
-  SUMMARY_RECORD_BYTES,
-  ADMIN_PARAMS,
-  audioQuery,
-  parseAudioReply,
-  errorMessageOf,
-  exchangeBody,
-  bucketOf,
-  firstReadClock,
-  roundsSeconds,
-} from './protocol.js';
-import { OpusEncoderStream, OpusDecoderStream } from './codec.js';
-import { SampleHistory } from './audio-engine.js';
+import { SAMPLE_RATE, FRAME_SAMPLES, BATCH_SAMPLES, MAX_PACKETS_PER_REQUEST, audioQuery, parseAudioReply, exchangeBody, bucketOf } from './protocol.js';
+import { TransportError } from './transport.js';
+import { ConnectionClock, serverNowOf } from './clock.js';
+import { AudioPipeline } from './pipeline.js';
+import { RoomModel } from './room-model.js';
 import { DriftWatch } from './clock-drift.js';
+import { Observers } from './observers.js';
 
-/** Opus lookahead (6.5 ms): decoded audio trails encoded audio by this much, once per codec pass. */
-const CODEC_DELAY = 312;
-/** Silence played before the first received sample; the margin for late replies. */
-const LEAD_IN = Math.round(0.5 * SAMPLE_RATE);
-/** Timeouts for one clock GET and one audio POST. */
-const CLOCK_TIMEOUT_MS = 5000;
-const EXCHANGE_TIMEOUT_MS = 8000;
 /** Reconnect back-off after failures: doubles from the first to the last value. */
 const BACKOFF_FIRST_MS = 1000;
 const BACKOFF_MAX_MS = 10000;
@@ -49,64 +26,49 @@ const BACKOFF_MAX_MS = 10000;
 const BATCH_PACKETS = Math.min(BATCH_SAMPLES / FRAME_SAMPLES, MAX_PACKETS_PER_REQUEST);
 /** A read-only exchange's packets. */
 const NO_PACKETS = Object.freeze([]);
-/** Level meters refresh at most this often... */
-const LEVELS_MIN_MS = 600;
-/** ...and no more often than keeps full summaries (51 bytes per singer) near this rate. */
-const SUMMARY_BYTES_PER_SECOND = 2000;
-/** Silence pushed to the encoder for a muted block or a capture gap (allocated once). */
-const ZEROS = new Float32Array(4096);
 /** Default position before anyone leads: the last bucket. */
 export const DEFAULT_OFFSET_SECONDS = 18;
 /** Notices kept for the page (refusals and confirmations of room-wide controls). */
 const MAX_NOTICES = 20;
-/** What the page calls each parameter in notices. */
-const PARAM_LABELS = {
-  monitor: 'solo',
-  unmonitor: 'solo',
-  mic_volume: "another singer's microphone level",
-  volume: 'global volume',
-  backing_volume: 'backing volume',
-  disableAutoGain: 'automatic gain',
-  track: 'backing track',
-  clear_events: 'clearing markers',
-  mark_stop_singing: 'halting the song',
-  mark_start_singing: 'starting the song',
-  request_lead: 'taking the lead',
-  hand_lead: 'handing the lead over',
-};
-/** Song controls the server may refuse (403/409) while someone else leads. */
-const SONG_PARAMS = ['request_lead', 'mark_start_singing', 'mark_stop_singing', 'hand_lead'];
 
-class ExchangeError extends Error {
-  constructor(message, { network = false } = {}) {
-    super(message);
-    this.network = network;
+/**
+ * A session problem. code: 'unreachable' (detail 'timeout' | 'network'), 'server' (detail: the
+ * server's message), 'no-clock', 'bad-clock', 'bad-reply' (detail), 'wrong-interval', 'audio'
+ * (detail: the codec's error).
+ */
+export class SessionError extends Error {
+  constructor(code, detail = '') {
+    super(`${code}${detail ? `: ${detail}` : ''}`);
+    this.code = code;
+    this.detail = detail;
+  }
+
+  get network() {
+    return this.code === 'unreachable';
+  }
+
+  static from(err) {
+    if (err instanceof SessionError) return err;
+    if (err instanceof TransportError) {
+      if (err.network) return new SessionError('unreachable', err.kind);
+      if (err.kind === 'malformed') return new SessionError('no-clock');
+      return new SessionError('server', err.serverMessage || `HTTP ${err.status}`);
+    }
+    return new SessionError('audio', err.message);
   }
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function fetchWithTimeout(url, options, ms) {
-  const ctl = new AbortController();
-  const timer = setTimeout(() => ctl.abort(), ms);
-  try {
-    return await fetch(url, { ...options, signal: ctl.signal, cache: 'no-store' });
-  } catch (err) {
-    const why = err.name === 'AbortError' ? 'no answer in time' : 'network error';
-    throw new ExchangeError(`Cannot reach the server (${why}).`, { network: true });
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export class Session {
   /**
-   * `engine`: a started AudioEngine. `opts`: {apiUrl, name, latencyMs, listenOnly}.
+   * `engine`: a started AudioEngine; `transport`: an HttpTransport (or anything with its methods);
+   * `opts`: {name, latencyMs, listenOnly, noHeadphones, adminToken, received (Observers)}.
    * `onChange()` is called whenever something shown on the page changed.
    */
-  constructor(engine, opts, onChange) {
+  constructor(engine, transport, opts, onChange) {
     this.engine = engine;
-    this.apiUrl = opts.apiUrl;
+    this.transport = transport;
     this.onChange = onChange;
     this.userid = String(Math.floor(Math.random() * 1e11) + 1);
     this.name = opts.name;
@@ -116,11 +78,7 @@ export class Session {
     /** Without headphones the server keeps this singer in the last bucket (headphones=0). */
     this.noHeadphones = Boolean(opts.noHeadphones);
     this.offsetSeconds = DEFAULT_OFFSET_SECONDS;
-    /** One-shot parameters for the next exchange ({name: value}), chat lines, mic volumes, lyrics. */
-    this.pendingParams = {};
-    this.pendingChats = [];
-    this.pendingMicVolumes = new Map();
-    this.pendingJson = null;
+    this.newOffset = null;
     /** Sent on every request: the operators' admin token, and "hear the solo mix". */
     this.adminToken = opts.adminToken || '';
     /** Session credential from the server's reply to our reset, echoed on every exchange ('new' asks for one). */
@@ -128,42 +86,30 @@ export class Session {
     this.hearSolos = false;
     /** This singer's own backing level (friendly 0–2), re-sent on every connection's first request. */
     this.userBackingVolume = null;
-    /** Re-lead once the server has taken new rounds settings (they decide the bucket positions). */
-    this.releadAfterRounds = false;
-    /** Room settings as the server last reported them (metadata keys delivered once when changed). */
-    this.room = {
-      bpm: 0,
-      repeats: 0,
-      bpr: 0,
-      tracks: [],
-      globalVolume: null,
-      backingVolume: null,
-      backingType: '',
-      lyrics: '',
-    };
-    /** {id, kind: 'ok' | 'refused', area: 'song' | 'console', text}, newest last. */
+    this.room = new RoomModel(this.userid);
+    /** Decoded replies, for whoever observes them (nobody in production). */
+    this.received = opts.received || new Observers();
+    /**
+     * {id, kind: 'refused', area, keys, serverMessage, withToken} or
+     * {id, kind: 'ok', area: 'console', applied: [{key, value}]}, newest last.
+     */
     this.notices = [];
     this.noticeId = 0;
-    /** What the page shows. */
-    this.users = [];
-    /** The listing as last received, and its version (null: ask for the whole summary). */
-    this.rawUsers = [];
-    this.summaryVersion = null;
-    this.summaryAt = 0;
-    this.chats = [];
-    this.leader = null;
-    this.songStart = 0;
-    this.songEnd = 0;
-    this.firstBucket = 3;
-    this.receivedHistory = new SampleHistory(4);
     this.stats = {
+      /** 'idle' | 'connecting' | 'reconnecting' | 'moving' | 'connected' | 'offline' | 'error' */
       state: 'idle',
-      message: '',
+      /** The current problem (a SessionError) while offline or in error, and the last one seen. */
+      problem: null,
+      lastProblem: null,
+      /** Seconds until the next attempt while waiting to retry; the bucket being moved to. */
+      retryInS: 0,
+      movingTo: null,
       requests: 0,
       ok: 0,
       errors: 0,
       reconnects: 0,
-      lastError: '',
+      reanchors: 0,
+      refusals: 0,
       readClock: null,
       writeClock: null,
       serverClock: null,
@@ -173,13 +119,39 @@ export class Session {
       latencyMs: opts.latencyMs,
       uploading: false,
       underruns: 0,
+      driftMs: null,
       userid: this.userid,
     };
     this.stopped = false;
     this.conn = null;
     this.reconnectNow = null;
-    this.onMic = (frame, buf) => this.capture(frame, buf);
-    engine.micListeners.add(this.onMic);
+    this.offMic = engine.mic.add((frame, buf) => this.conn?.pipeline.capture(frame, buf));
+  }
+
+  // The room, as the UI reads it.
+  get users() {
+    return this.room.users;
+  }
+  get leader() {
+    return this.room.leader;
+  }
+  get isLeader() {
+    return this.room.isLeader;
+  }
+  get songState() {
+    return this.room.songState;
+  }
+  get songStart() {
+    return this.room.songStart;
+  }
+  get songEnd() {
+    return this.room.songEnd;
+  }
+  get chats() {
+    return this.room.chats;
+  }
+  get firstBucket() {
+    return this.room.firstBucket;
   }
 
   /** Runs until stop(): connect, exchange, and on failure wait and reconnect. */
@@ -192,80 +164,68 @@ export class Session {
         backoff = BACKOFF_FIRST_MS;
       } catch (err) {
         if (this.stopped) break;
+        const problem = SessionError.from(err);
         this.stats.errors++;
-        this.stats.lastError = err.message;
+        this.stats.lastProblem = problem;
         const wait = backoff;
         backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
-        if (this.conn && this.conn.okCount > 0) backoff = BACKOFF_FIRST_MS * 2;
+        if (this.conn && this.conn.clock.accepted > 0) backoff = BACKOFF_FIRST_MS * 2;
         this.closeConnection();
-        await this.waitRetry(err, wait);
+        await this.waitRetry(problem, wait);
       }
     }
     this.closeConnection();
   }
 
-  /** Shows a countdown while waiting `ms` before the next attempt. */
-  async waitRetry(err, ms) {
+  /** Counts down `ms` before the next attempt. */
+  async waitRetry(problem, ms) {
     const until = performance.now() + ms;
-    const prefix = err.network
-      ? `${err.message} Check your internet connection; you will rejoin automatically.`
-      : `The server ended the connection: ${err.message.replace(/\.$/, '')}.`;
     for (;;) {
       const left = until - performance.now();
       if (left <= 0 || this.stopped) break;
-      this.setState(err.network ? 'offline' : 'error', `${prefix} Retrying in ${Math.ceil(left / 1000)} s…`);
+      this.setState(problem.network ? 'offline' : 'error', { problem, retryInS: Math.ceil(left / 1000) });
       await sleep(Math.min(left, 250));
     }
   }
 
-  setState(state, message) {
-    if (this.stats.state === state && this.stats.message === message) return;
-    this.stats.state = state;
-    this.stats.message = message;
+  setState(state, { problem = null, retryInS = 0, movingTo = null } = {}) {
+    const s = this.stats;
+    if (s.state === state && s.problem === problem && s.retryInS === retryInS && s.movingTo === movingTo) return;
+    Object.assign(s, { state, problem, retryInS, movingTo });
     this.onChange();
   }
 
   stop() {
     this.stopped = true;
-    this.engine.micListeners.delete(this.onMic);
+    this.offMic();
   }
 
-  /** Queues a one-shot flag (request_lead, mark_start_singing, mark_stop_singing, ...). */
+  // Controls: queued in the room model's outbox for the next exchange.
   flag(name) {
-    this.pendingParams[name] = '1';
+    this.room.flag(name);
   }
-
-  /** Queues one-shot parameters for the next exchange; a later value replaces an unsent one. */
   setParams(params) {
-    for (const [key, value] of Object.entries(params)) this.pendingParams[key] = String(value);
+    this.room.setParams(params);
   }
-
-  /** Starts the song, with `track` (a name, or '' for none) as its backing track. */
   startSong(track) {
-    if (track) this.pendingParams.track = track;
-    this.flag('mark_start_singing');
+    this.room.startSong(track);
   }
-
-  /** Sends bpm / repeats / bpr together; new rounds re-assign the buckets once the server has them. */
   applyRounds(bpm, repeats, bpr) {
-    this.setParams({ bpm, repeats, bpr });
-    const before = roundsSeconds(this.room.bpm, this.room.repeats, this.room.bpr);
-    this.releadAfterRounds = this.isLeader && roundsSeconds(bpm, repeats, bpr) !== before;
+    this.room.applyRounds(bpm, repeats, bpr);
   }
-
-  /** A console edit of a singer's microphone level (0–2). */
   setMicVolume(userid, value) {
-    this.pendingMicVolumes.set(userid, value);
+    this.room.setMicVolume(userid, value);
   }
-
-  /** Lyrics for everyone, sent in the JSON prefix of the next exchange. */
   provideLyrics(text) {
-    this.pendingJson = { lyrics: text };
+    this.room.provideLyrics(text);
+  }
+  setSolo(userid, on) {
+    this.room.setSolo(userid, on);
   }
 
   setUserBackingVolume(value) {
     this.userBackingVolume = value;
-    this.pendingParams.user_backing_volume = String(value);
+    this.room.setParams({ user_backing_volume: value });
   }
 
   setHearSolos(on) {
@@ -274,30 +234,19 @@ export class Session {
     this.onChange();
   }
 
-  setSolo(userid, on) {
-    const [set, undo] = on ? ['monitor', 'unmonitor'] : ['unmonitor', 'monitor'];
-    if (this.pendingParams[undo] === userid) delete this.pendingParams[undo];
-    this.pendingParams[set] = userid;
-  }
-
   setAdminToken(token) {
     this.adminToken = token;
     this.onChange();
   }
 
-  notice(kind, area, text) {
-    this.notices.push({ id: ++this.noticeId, kind, area, text });
-    if (this.notices.length > MAX_NOTICES) this.notices.splice(0, this.notices.length - MAX_NOTICES);
-  }
-
   sendChat(text) {
-    this.pendingChats.push(text);
-    this.chats.push({ name: this.name, text, own: true });
+    this.room.sendChat(this.name, text);
     this.onChange();
   }
 
   setMuted(on) {
     this.muted = on;
+    if (this.conn) this.conn.pipeline.muted = on;
     this.onChange();
   }
 
@@ -312,88 +261,55 @@ export class Session {
     if (this.reconnectNow) this.reconnectNow();
   }
 
+  /** Moves this singer to `seconds` behind the server (a bucket chosen before a song). */
+  chooseOffset(seconds) {
+    if (seconds !== this.offsetSeconds) this.newOffset = seconds;
+  }
+
+  bucketForOffset(seconds = this.offsetSeconds) {
+    return bucketOf(seconds, this.room.firstBucket);
+  }
+
+  /** Uploads a backing track through the transport, with the admin token when there is one. */
+  upload(file) {
+    return this.transport.upload(file, { adminToken: this.adminToken });
+  }
+
+  /** The server clock of the audio playing right now, or null before playback starts. */
+  playingClock() {
+    return this.conn ? this.conn.clock.playingClock(this.engine.nowFrame()) : null;
+  }
+
   async connect() {
-    this.setState(this.stats.ok > 0 ? 'reconnecting' : 'connecting', 'Connecting to the choir…');
-    const t0 = performance.now();
-    const res = await fetchWithTimeout(this.apiUrl, { method: 'GET' }, CLOCK_TIMEOUT_MS);
-    const rtt = performance.now() - t0;
-    if (!res.ok) throw new ExchangeError(errorMessageOf(res.status, res.headers.get('X-Audio-Metadata'), await res.text()));
-    let meta;
-    try {
-      meta = JSON.parse(res.headers.get('X-Audio-Metadata'));
-    } catch {
-      throw new ExchangeError('The server sent no clock.');
-    }
-    if (!Number.isInteger(meta.server_clock) || Number(meta.server_sample_rate) !== SAMPLE_RATE) {
-      throw new ExchangeError('The server clock is not a 48 kHz sample count.');
-    }
-    const serverNow = Math.round(meta.server_clock + ((rtt / 2) * SAMPLE_RATE) / 1000);
-    const firstReadEnd = firstReadClock(serverNow, this.offsetSeconds);
+    this.setState(this.stats.ok > 0 ? 'reconnecting' : 'connecting');
+    const { serverClock, sampleRate, rttMs } = await this.transport.clock();
+    if (!Number.isInteger(serverClock) || sampleRate !== SAMPLE_RATE) throw new SessionError('bad-clock');
     this.engine.flush();
-    this.receivedHistory.clear();
     const upload = !this.listenOnly;
     this.conn = {
-      /** Server sample where the decoded stream starts (start of the first read). */
-      streamOrigin: firstReadEnd - BATCH_SAMPLES,
-      /** End of the last requested read interval (null before the first request). */
-      readEnd: null,
-      firstReadEnd,
-      /** Local frame when the first request went out; exchanges are due in real time from there. */
-      sendFrame: this.engine.nowFrame(),
-      readAdvance: 0,
-      playStart: null,
-      decodedSamples: 0,
-      upload,
-      encoder: upload ? new OpusEncoderStream() : null,
-      decoder: new OpusDecoderStream(),
-      /** First microphone frame to encode, and the next one expected. */
-      captureFrom: null,
-      captureNext: null,
-      writeEnd: null,
-      okCount: 0,
+      clock: new ConnectionClock({
+        serverNow: serverNowOf(serverClock, rttMs),
+        offsetSeconds: this.offsetSeconds,
+        sendFrame: this.engine.nowFrame(),
+        latencySamples: this.latencySamples,
+      }),
+      pipeline: new AudioPipeline(this.engine, { upload, received: this.received }),
       reset: true,
       /** This connection's reads against the server clock (see clock-drift.js). */
       drift: new DriftWatch(),
     };
-    if (this.userBackingVolume !== null) this.pendingParams.user_backing_volume = String(this.userBackingVolume);
-    this.summaryVersion = null;
-    this.stats.offsetSeconds = this.offsetSeconds;
-    this.stats.readClock = null;
-    this.stats.writeClock = null;
-    this.stats.uploading = false;
+    this.conn.pipeline.muted = this.muted;
+    if (this.userBackingVolume !== null) this.room.setParams({ user_backing_volume: this.userBackingVolume });
+    this.room.forgetSummary();
+    Object.assign(this.stats, { offsetSeconds: this.offsetSeconds, readClock: null, writeClock: null, uploading: false });
   }
 
   closeConnection() {
     const c = this.conn;
     this.conn = null;
     if (!c) return;
-    if (c.encoder) c.encoder.close();
-    c.decoder.close();
+    c.pipeline.close();
     this.engine.flush();
-  }
-
-  /**
-   * Feeds microphone blocks (from captureFrom on, contiguous) to the encoder. Runs per capture
-   * block: it copies nothing and allocates no sample storage (AudioData copies what it is given).
-   */
-  capture(frame, buf) {
-    const c = this.conn;
-    if (!c || !c.encoder || c.captureFrom === null) return;
-    if (c.captureNext === null) c.captureNext = c.captureFrom;
-    const end = frame + buf.length;
-    if (end <= c.captureNext) return;
-    while (frame > c.captureNext) {
-      // A gap: keep the stream contiguous with silence.
-      const n = Math.min(frame - c.captureNext, ZEROS.length);
-      c.encoder.push(ZEROS.subarray(0, n));
-      c.captureNext += n;
-    }
-    const skip = c.captureNext - frame;
-    const length = buf.length - skip;
-    let part = skip === 0 ? buf : buf.subarray(skip);
-    if (this.muted) part = length === ZEROS.length ? ZEROS : ZEROS.subarray(0, Math.min(length, ZEROS.length));
-    c.encoder.push(part);
-    c.captureNext = end;
   }
 
   async exchangeLoop() {
@@ -403,23 +319,22 @@ export class Session {
       reconnect = true;
     };
     while (!this.stopped && !reconnect && this.conn === c) {
-      const req = this.nextRequest(c);
-      if (!req) {
+      const packets = this.nextPackets(c);
+      if (!packets) {
         await sleep(20);
         continue;
       }
-      const due = c.readEnd === null ? c.sendFrame : c.sendFrame + c.readAdvance + req.nSamples;
-      const waitMs = ((due - this.engine.nowFrame()) * 1000) / SAMPLE_RATE;
+      const waitMs = ((c.clock.dueFrame(BATCH_SAMPLES) - this.engine.nowFrame()) * 1000) / SAMPLE_RATE;
       if (waitMs > 0) {
         await sleep(Math.min(waitMs, 100));
         continue;
       }
-      c.encoder?.take(req.packets.length);
-      await this.exchange(c, req);
-      if (this.newOffset !== undefined) {
+      c.pipeline.take(packets.length);
+      await this.exchange(c, packets, BATCH_SAMPLES);
+      if (this.newOffset !== null) {
         this.offsetSeconds = this.newOffset;
-        this.newOffset = undefined;
-        this.setState('reconnecting', `Moving you to bucket ${this.bucketForOffset() + 1}…`);
+        this.newOffset = null;
+        this.setState('moving', { movingTo: this.bucketForOffset() });
         reconnect = true;
       }
     }
@@ -427,113 +342,79 @@ export class Session {
     this.closeConnection();
   }
 
-  /** Moves this singer to `seconds` behind the server (a bucket chosen before a song). */
-  chooseOffset(seconds) {
-    if (seconds !== this.offsetSeconds) this.newOffset = seconds;
-  }
-
-  /** The server clock of the audio playing right now, or null before playback starts. */
-  playingClock() {
-    const c = this.conn;
-    if (!c || c.playStart === null) return null;
-    return c.streamOrigin + this.engine.nowFrame() - c.playStart;
-  }
-
-  bucketForOffset() {
-    return bucketOf(this.offsetSeconds, this.firstBucket);
-  }
-
   /**
-   * The next exchange: always one 600 ms batch. Read-only until the encoder holds a whole batch;
-   * once uploading, exactly BATCH_PACKETS packets, or null while the microphone is behind.
+   * The next exchange's packets: read-only until the encoder holds a whole batch; once uploading,
+   * exactly BATCH_PACKETS packets, or null while the microphone is behind.
    */
-  nextRequest(c) {
-    const ready = c.encoder !== null && c.captureFrom !== null && c.encoder.packets.length >= BATCH_PACKETS;
-    if (!ready) return c.writeEnd === null ? { packets: NO_PACKETS, nSamples: BATCH_SAMPLES } : null;
-    return { packets: c.encoder.packets.slice(0, BATCH_PACKETS), nSamples: BATCH_SAMPLES };
+  nextPackets(c) {
+    if (c.pipeline.hasPackets(BATCH_PACKETS)) return c.pipeline.peekPackets(BATCH_PACKETS);
+    return c.clock.writeEnd === null ? NO_PACKETS : null;
   }
 
-  /** The summary version to echo: null when the page wants the whole summary (levels too). */
-  summaryVersionToSend() {
-    if (this.summaryVersion === null) return null;
-    const everyMs = Math.max(LEVELS_MIN_MS, (this.rawUsers.length * SUMMARY_RECORD_BYTES * 1000) / SUMMARY_BYTES_PER_SECOND);
-    return performance.now() - this.summaryAt < everyMs ? this.summaryVersion : null;
-  }
-
-  async exchange(c, req) {
-    const n = req.nSamples;
-    const readClock = c.readEnd === null ? c.firstReadEnd : c.readEnd + n;
-    let writeClock = null;
-    if (req.packets.length) {
-      writeClock = (c.writeEnd === null ? c.writeStart : c.writeEnd) + n;
-    }
-    let outbox = this.takeOutbox();
-    let res = await this.post(c, { readClock, writeClock, n, packets: req.packets, outbox });
+  async exchange(c, packets, n) {
+    const readClock = c.clock.nextReadClock(n);
+    const writeClock = packets.length ? c.clock.nextWriteClock(n) : null;
+    let outbox = this.room.takeOutbox();
+    let res = await this.post(c, { readClock, writeClock, n, packets, outbox });
     if (res.status === 403 || res.status === 409) {
       // Nothing of the request was applied and the server reset our codec pair: say what was
       // refused, and ask again for the same interval without the room-wide controls.
-      const message = errorMessageOf(res.status, res.headers.get('X-Audio-Metadata'), await res.text());
-      outbox = this.refuse(outbox, message);
+      outbox = this.refuse(outbox, res.message);
       c.reset = true;
-      res = await this.post(c, { readClock, writeClock, n, packets: req.packets, outbox });
+      res = await this.post(c, { readClock, writeClock, n, packets, outbox });
     }
-    const metaHeader = res.headers.get('X-Audio-Metadata');
     if (res.status !== 200) {
-      this.pendingChats = outbox.chats.concat(this.pendingChats);
-      throw new ExchangeError(errorMessageOf(res.status, metaHeader, await res.text()));
+      this.room.returnChats(outbox.chats);
+      throw new SessionError('server', res.message);
     }
-    const bytes = new Uint8Array(await res.arrayBuffer());
     let reply;
     try {
-      reply = parseAudioReply(metaHeader, bytes);
+      reply = parseAudioReply(res.metadataHeader, res.bytes);
     } catch (err) {
-      throw new ExchangeError(`Unreadable reply from the server (${err.message}).`);
+      throw new SessionError('bad-reply', err.message);
     }
     const m = reply.metadata;
     if (typeof m.session_token === 'string') this.sessionToken = m.session_token;
     if (m.client_read_clock !== readClock || m.n_samples !== n || reply.packets.length !== n / FRAME_SAMPLES) {
-      throw new ExchangeError('The server answered for a different stretch of audio.');
+      throw new SessionError('wrong-interval');
     }
-    c.readEnd = readClock;
-    c.readAdvance += c.okCount === 0 ? 0 : n;
-    if (writeClock !== null) c.writeEnd = writeClock;
+    c.clock.accept(readClock, writeClock, n);
     c.reset = false;
-    const pcm = await c.decoder.decode(reply.packets);
+    const pcm = await c.pipeline.decode(reply.packets);
     if (this.conn !== c) return;
-    this.receivedHistory.push(pcm);
-    this.schedulePlayback(c, pcm);
-    c.okCount++;
-    this.stats.ok++;
-    this.applyMetadata(m, reply.users);
-    this.confirm(outbox.params, m);
-    this.stats.readClock = readClock;
-    this.stats.writeClock = c.writeEnd;
-    this.stats.serverClock = m.server_clock;
-    if (Number.isInteger(m.server_clock) && c.drift.observe(m.server_clock - readClock) && this.newOffset === undefined) {
-      // The device clock drifted half a frame from the server's: rejoin at exactly our delay.
-      this.stats.reanchors = (this.stats.reanchors || 0) + 1;
-      this.requestReconnect();
+    const first = c.clock.playStart === null;
+    const frame = c.clock.schedule(this.engine.nowFrame(), pcm.length);
+    if (first) {
+      this.engine.expectFrom(c.clock.playStart);
+      c.pipeline.startCapture(c.clock.captureFrom);
     }
-    this.stats.driftMs = c.drift.drift === null ? null : (c.drift.drift * 1000) / SAMPLE_RATE;
-    this.stats.underruns = this.engine.underruns;
-    this.stats.uploading = c.writeEnd !== null;
-    if (this.stats.state !== 'connected') this.setState('connected', '');
-    this.onChange();
+    c.pipeline.play(frame, pcm, readClock - n);
+    this.afterReply(c, m, reply.users, outbox, readClock);
   }
 
-  /** Takes everything queued for the next exchange. */
-  takeOutbox() {
-    const outbox = {
-      params: this.pendingParams,
-      chats: this.pendingChats,
-      micVolumes: [...this.pendingMicVolumes],
-      json: this.pendingJson,
-    };
-    this.pendingParams = {};
-    this.pendingChats = [];
-    this.pendingMicVolumes = new Map();
-    this.pendingJson = null;
-    return outbox;
+  /** Book-keeping after a reply: the room, confirmations, drift and stats. */
+  afterReply(c, m, users, outbox, readClock) {
+    this.stats.ok++;
+    const delay = this.room.apply(m, users, performance.now());
+    if (delay !== null && delay !== this.offsetSeconds) this.newOffset = delay;
+    const applied = this.room.confirm(outbox.params, m);
+    if (applied.length) this.notice({ kind: 'ok', area: 'console', applied });
+    const s = this.stats;
+    s.delaySeconds = this.room.myDelaySeconds() ?? this.offsetSeconds;
+    s.bucket = bucketOf(s.delaySeconds, this.room.firstBucket);
+    s.readClock = readClock;
+    s.writeClock = c.clock.writeEnd;
+    s.serverClock = m.server_clock;
+    if (Number.isInteger(m.server_clock) && c.drift.observe(m.server_clock - readClock) && this.newOffset === null) {
+      // The device clock drifted half a frame from the server's: rejoin at exactly our delay.
+      s.reanchors++;
+      this.requestReconnect();
+    }
+    s.driftMs = c.drift.drift === null ? null : (c.drift.drift * 1000) / SAMPLE_RATE;
+    s.underruns = this.engine.underruns;
+    s.uploading = c.clock.writeEnd !== null;
+    if (s.state !== 'connected') this.setState('connected');
+    this.onChange();
   }
 
   /** POSTs one exchange; a network failure puts the chat lines back in the queue. */
@@ -556,115 +437,29 @@ export class Session {
       micVolumes: outbox.micVolumes,
       jsonLen,
       adminToken: this.adminToken,
-      summaryVersion: this.summaryVersionToSend(),
+      summaryVersion: this.room.summaryVersionToSend(performance.now()),
       sessionToken: this.sessionToken,
     });
     this.stats.requests++;
     try {
-      return await fetchWithTimeout(`${this.apiUrl}?${query}`, { method: 'POST', body }, EXCHANGE_TIMEOUT_MS);
+      return await this.transport.exchange(query, body);
     } catch (err) {
-      this.pendingChats = outbox.chats.concat(this.pendingChats);
+      this.room.returnChats(outbox.chats);
       throw err;
     }
   }
 
-  /** Records a 403 and returns the outbox without the refused controls (and a start that needed its track). */
-  refuse(outbox, message) {
-    const params = { ...outbox.params };
-    const ownStop = this.isLeader; // The leader may always stop its own song.
-    const refusable = ADMIN_PARAMS.concat(SONG_PARAMS.filter((k) => !ADMIN_PARAMS.includes(k)));
-    const refused = refusable.filter((k) => k in params && !(k === 'mark_stop_singing' && ownStop));
-    if ('track' in params && 'mark_start_singing' in params && !refused.includes('mark_start_singing')) refused.push('mark_start_singing');
-    // Controls over other singers (their level, solo) need the token too.
-    const own = (id) => String(id) === String(this.userid);
-    for (const k of ['monitor', 'unmonitor']) if (k in params && !own(params[k])) refused.push(k);
-    const micVolumes = outbox.micVolumes.filter(([id]) => own(id));
-    if (micVolumes.length < outbox.micVolumes.length) refused.push('mic_volume');
-    for (const k of refused) delete params[k];
-    if (refused.includes('mark_start_singing') || refused.includes('track')) this.releadAfterRounds = false;
-    const what = refused.map((k) => PARAM_LABELS[k] || k).join(', ') || 'the request';
-    // Halting comes from the console; the other song controls from the Song card.
-    const area = refused.some((k) => k === 'track' || (SONG_PARAMS.includes(k) && k !== 'mark_stop_singing')) ? 'song' : 'console';
-    const hint = !/admin token/.test(message) ? ''
-      : this.adminToken
-      ? 'The admin token you entered was not accepted; check it with the operator.'
-      : `Ask the operator for the admin token and enter it ${area === 'console' ? 'below' : 'in the mixing console'}.`;
-    this.notice('refused', area, `The server refused ${what}: ${message.replace(/\.$/, '')}. ${hint}`);
-    this.stats.refusals = (this.stats.refusals || 0) + 1;
+  /** Records a refusal and returns the outbox without the refused controls. */
+  refuse(outbox, serverMessage) {
+    const { outbox: rest, refusal } = this.room.refuse(outbox);
+    this.notice({ kind: 'refused', ...refusal, serverMessage, withToken: Boolean(this.adminToken) });
+    this.stats.refusals++;
     this.onChange();
-    return { ...outbox, params, micVolumes };
+    return rest;
   }
 
-  /** After a successful exchange: confirm the room-wide controls it carried, and re-lead after new rounds. */
-  confirm(params, m) {
-    const done = [];
-    if ('volume' in params) done.push(`global volume ${fmt(m.globalVolume ?? params.volume)}`);
-    if ('backing_volume' in params) done.push(`backing volume ${fmt(m.backingVolume ?? params.backing_volume)}`);
-    if ('disableAutoGain' in params) done.push(`automatic gain ${params.disableAutoGain === '1' ? 'off' : 'on'}`);
-    if ('mark_stop_singing' in params && m.song_start_clock === 1) done.push('song halted');
-    if (done.length) this.notice('ok', 'console', `The server applied: ${done.join(', ')}.`);
-    if ('bpm' in params && this.releadAfterRounds) {
-      this.releadAfterRounds = false;
-      if (this.isLeader && this.songState !== 'singing') this.flag('request_lead');
-    }
+  notice(n) {
+    this.notices.push({ id: ++this.noticeId, ...n });
+    if (this.notices.length > MAX_NOTICES) this.notices.splice(0, this.notices.length - MAX_NOTICES);
   }
-
-  /** Plays decoded reply audio in stream order; the first reply fixes the playback start. */
-  schedulePlayback(c, pcm) {
-    if (c.playStart === null) {
-      c.playStart = this.engine.nowFrame() + LEAD_IN;
-      this.engine.expectFrom(c.playStart);
-      if (c.encoder) {
-        c.captureFrom = c.playStart + this.latencySamples;
-        c.writeStart = c.streamOrigin + c.captureFrom - this.latencySamples - c.playStart - 2 * CODEC_DELAY;
-      }
-    }
-    this.engine.play(c.playStart + c.decodedSamples, pcm.slice());
-    c.decodedSamples += pcm.length;
-  }
-
-  applyMetadata(m, users) {
-    if (Number.isInteger(m.first_bucket)) this.firstBucket = m.first_bucket;
-    const r = this.room;
-    for (const key of ['bpm', 'repeats', 'bpr']) if (Number.isInteger(m[key])) r[key] = m[key];
-    if (Array.isArray(m.tracks)) r.tracks = m.tracks.map(String);
-    if (typeof m.globalVolume === 'number') r.globalVolume = m.globalVolume;
-    if (typeof m.backingVolume === 'number') r.backingVolume = m.backingVolume;
-    if (typeof m.backing_track_type === 'string') r.backingType = m.backing_track_type;
-    if (typeof m.lyrics === 'string') r.lyrics = m.lyrics;
-    this.leader = m.leader === null || m.leader === undefined ? null : String(m.leader);
-    this.songStart = m.song_start_clock || 0;
-    this.songEnd = m.song_end_clock || 0;
-    for (const [name, text] of m.chats || []) this.chats.push({ name, text, own: false });
-    if (this.chats.length > 200) this.chats.splice(0, this.chats.length - 200);
-    if (users !== null) {
-      this.rawUsers = users;
-      this.summaryAt = performance.now();
-    }
-    if (Number.isInteger(m.user_summary_version)) this.summaryVersion = m.user_summary_version;
-    this.users = this.rawUsers.map((u) => ({ ...u, bucket: bucketOf(u.delaySeconds, this.firstBucket) }));
-    const me = this.users.find((u) => u.id === this.userid);
-    this.stats.delaySeconds = me ? me.delaySeconds : this.offsetSeconds;
-    this.stats.bucket = bucketOf(this.stats.delaySeconds, this.firstBucket);
-    if (Number.isInteger(m.delay_seconds) && m.delay_seconds > 0 && m.delay_seconds !== this.offsetSeconds) {
-      this.newOffset = m.delay_seconds;
-    }
-  }
-
-  /** Song state for the page: 'none' | 'singing' | 'ended'. */
-  get songState() {
-    if (this.songStart > 1 && !this.songEnd) return 'singing';
-    if (this.songStart > 1 && this.songEnd) return 'ended';
-    return 'none';
-  }
-
-  get isLeader() {
-    return this.leader !== null && this.leader === this.userid;
-  }
-}
-
-/** A friendly volume for notices: two decimals. */
-function fmt(v) {
-  const x = Number(v);
-  return Number.isFinite(x) ? x.toFixed(2) : String(v);
 }

@@ -21,6 +21,7 @@ import {
   waitFor,
   artifactPath,
 } from './harness.mjs';
+import { measureTone } from './audio-probe.mjs';
 
 const missing = missingPrerequisite();
 if (missing) console.log(`BRIGADE-SKIP: browser tests skipped: ${missing}`);
@@ -31,7 +32,7 @@ const HEARD = 0.05;
 const ABSENT = 0.01;
 const ADMIN_TOKEN = 'choir-s3cret';
 
-const measure = (page, freq) => page.evaluate((f) => window.brigade.measureTone(f, { seconds: 2 }), freq);
+const measure = (page, freq) => measureTone(page, freq, 'received', 2);
 
 /** A server with temporary tracks and recordings directories; `tracks` maps file names to tones. */
 async function serverWithTracks(tracks, extraArgs = []) {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PROBE_SCRIPT } from './audio-probe.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -121,8 +122,11 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Launches Chromium whose microphone plays `wav`; returns {context, page, errors}. */
-export async function launchSinger(chromium, { wav, url }) {
+/**
+ * Launches Chromium whose microphone plays `wav`, with the tests' audio probe (audio-probe.mjs)
+ * injected into every page (and `initScript`, a test's own, if given); returns {context, page, errors}.
+ */
+export async function launchSinger(chromium, { wav, url, initScript = null }) {
   const context = await chromium.launchPersistentContext(tmpDir('profile'), {
     executablePath: CHROMIUM,
     headless: true,
@@ -135,6 +139,8 @@ export async function launchSinger(chromium, { wav, url }) {
       '--autoplay-policy=no-user-gesture-required',
     ],
   });
+  await context.addInitScript({ content: PROBE_SCRIPT });
+  if (initScript) await context.addInitScript({ content: initScript });
   const page = context.pages()[0] || (await context.newPage());
   const errors = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));

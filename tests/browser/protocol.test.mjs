@@ -13,8 +13,8 @@ import {
   exchangeBody,
   firstReadClock,
   roundsSeconds,
-  toneAmplitude,
 } from '../../web/protocol.js';
+import { toneAmplitude } from './audio-probe.mjs';
 
 test('bucketOf rounds (delay - first_bucket) / 3 and clamps to 0..5', () => {
   assert.equal(bucketOf(3, 3), 0);

@@ -17,6 +17,7 @@ import {
   waitFor,
   artifactPath,
 } from './harness.mjs';
+import { measureTone } from './audio-probe.mjs';
 
 const missing = missingPrerequisite();
 if (missing) console.log(`BRIGADE-SKIP: browser tests skipped: ${missing}`);
@@ -27,8 +28,7 @@ const TONE_B = 660;
 const HEARD = 0.05;
 const ABSENT = 0.01;
 
-const measure = (page, freq, source = 'received') =>
-  page.evaluate(([f, s]) => window.brigade.measureTone(f, { source: s, seconds: 2 }), [freq, source]);
+const measure = (page, freq, source = 'received') => measureTone(page, freq, source, 2);
 
 test('singer B in the next bucket hears singer A; A does not hear B', { skip: missing || false, timeout: 180000 }, async () => {
   const chromium = await loadPlaywright();
