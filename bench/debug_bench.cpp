@@ -3,12 +3,14 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <map>
 #include <memory>
 #include <numbers>
 #include <string>
 #include <vector>
 
 #include "debug_state.hpp"
+#include "singer_health.hpp"
 
 namespace brigade {
 namespace {
@@ -56,19 +58,30 @@ struct Fixture {
       req.user_id = 1000 + static_cast<UserId>(i);
       req.name = "singer " + std::to_string(i);
       req.read_clock = kStart - kSampleRate * (3 + 3 * (i % 6));
-      req.write_clock = kStart - kSampleRate - kSpacing * i;
+      req.write_clock = kStart - kSampleRate - kSpacing * (i % 200);
       exchange(req);
+      // The problem detectors hear each singer's upload, as the exchange path's hook does.
+      server::UploadObservation o;
+      o.user = req.user_id;
+      o.arrival = kStart;
+      o.read_clock = req.read_clock;
+      o.write_clock = req.write_clock;
+      o.n_samples = kBlock;
+      o.upload = block;
+      o.reset_user_state = true;
+      health.record(o);
     }
   }
 
   ManualSampleClock clock{kStart};
-  Room room{clock, RoomConfig{.seed = 1}};
+  Room room{clock, RoomConfig{.max_users = 2000, .seed = 1}};
+  server::SingerHealth health{2000};
 };
 
 Fixture& fixture(int singers) {
   // Never destroyed: the rooms are 80 MB each and live as long as the benchmark process.
-  static Fixture* by_size[2] = {};
-  Fixture*& f = by_size[singers == 0 ? 0 : 1];
+  static std::map<int, Fixture*> by_size;
+  Fixture*& f = by_size[singers];
   if (!f) f = new Fixture(singers);
   return *f;
 }
@@ -84,7 +97,7 @@ void BM_RoomSnapshot(benchmark::State& state) {
   state.counters["singers"] = static_cast<double>(snap.singers.size());
   state.counters["occupied_frames"] = static_cast<double>(snap.occupancy.count());
 }
-BENCHMARK(BM_RoomSnapshot)->Arg(0)->Arg(200);
+BENCHMARK(BM_RoomSnapshot)->Arg(0)->Arg(200)->Arg(1000);
 
 /// debug_state_json: runs, base64 and JSON, outside the lock.
 void BM_DebugStateJson(benchmark::State& state) {
@@ -100,7 +113,7 @@ void BM_DebugStateJson(benchmark::State& state) {
   state.counters["json_bytes"] = static_cast<double>(bytes);
   state.counters["runs"] = static_cast<double>(snap.occupancy.runs().size());
 }
-BENCHMARK(BM_DebugStateJson)->Arg(0)->Arg(200);
+BENCHMARK(BM_DebugStateJson)->Arg(0)->Arg(200)->Arg(1000);
 
 /// The whole request's work: snapshot, then serialize.
 void BM_SnapshotAndJson(benchmark::State& state) {
@@ -113,6 +126,60 @@ void BM_SnapshotAndJson(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SnapshotAndJson)->Arg(200);
+
+/// SingerHealth::assess: the problem detectors over every active singer.
+void BM_AssessProblems(benchmark::State& state) {
+  Fixture& f = fixture(static_cast<int>(state.range(0)));
+  RoomSnapshot snap;
+  f.room.snapshot(snap);
+  std::vector<server::SingerAssessment> health;
+  for (auto _ : state) {
+    auto counts = f.health.assess(snap, health);
+    benchmark::DoNotOptimize(counts);
+  }
+}
+BENCHMARK(BM_AssessProblems)->Arg(1000);
+
+/// SingerHealth::record: the exchange path's hook (levels of a 600 ms upload, one slot update).
+void BM_RecordUpload(benchmark::State& state) {
+  Fixture& f = fixture(1000);
+  const auto block = phrase();
+  server::UploadObservation o;
+  o.user = 1000;
+  o.arrival = kStart;
+  o.read_clock = kStart - 3 * kSampleRate;
+  o.write_clock = o.read_clock - kSampleRate / 5;
+  o.n_samples = kBlock;
+  o.upload = block;
+  for (auto _ : state) {
+    o.arrival += kBlock;
+    o.read_clock += kBlock;
+    *o.write_clock += kBlock;
+    f.health.record(o);
+  }
+}
+BENCHMARK(BM_RecordUpload);
+
+/// One GET /api/debug/state?compact=1 (or the full form, arg 0) at N singers, as the router
+/// builds it: snapshot under the lock, problems, serialization. Operators polling together
+/// share one build per 100 ms.
+void BM_DebugRequest(benchmark::State& state) {
+  Fixture& f = fixture(static_cast<int>(state.range(0)));
+  const auto format = state.range(1) ? server::DebugFormat::kCompact : server::DebugFormat::kFull;
+  RoomSnapshot snap;
+  std::vector<server::SingerAssessment> health;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    f.room.snapshot(snap);
+    const auto counts = f.health.assess(snap, health);
+    auto json = server::debug_state_json(snap, 330.0, health, counts, format);
+    bytes = json.size();
+    benchmark::DoNotOptimize(json);
+  }
+  state.counters["json_bytes"] = static_cast<double>(bytes);
+  state.counters["singers"] = static_cast<double>(snap.singers.size());
+}
+BENCHMARK(BM_DebugRequest)->Args({1000, 0})->Args({1000, 1})->Unit(benchmark::kMicrosecond);
 
 /// The original's approach: test every frame of the 120 s ring (here in C++ with Eigen, not in
 /// a Python loop). Arg: percent of the ring occupied (silent frames cost a full 128-sample test).

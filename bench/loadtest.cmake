@@ -14,6 +14,7 @@ target_link_libraries(brigade_loadtest_core PUBLIC brigade_client Boost::json Th
 add_executable(brigade-loadtest
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/main.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/options.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/fault.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/histogram.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/voice.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/stats.cpp

@@ -1,14 +1,26 @@
 // brigade: the operators' debug view of the room as JSON (GET /api/debug/state).
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "brigade/engine/room.hpp"
+#include "singer_health.hpp"
 
 namespace brigade::server {
 
-/// Serializes a snapshot (taken under the room lock, serialized outside it).
-/// `requests_per_second` is measured by the caller.
-std::string debug_state_json(const RoomSnapshot& snapshot, double requests_per_second);
+enum class DebugFormat {
+  kFull,     ///< one object per singer, absolute clocks (the documented schema)
+  kCompact,  ///< ?compact=1: one array per singer, clocks as samples before server_clock
+};
+
+/// Serializes a snapshot (taken under the room lock, serialized outside it). `health` is
+/// parallel to snapshot.singers (or empty: no problems known); `requests_per_second` is
+/// measured by the caller. Written by hand with to_chars: at 1,000 singers it is the cost of
+/// the chart.
+std::string debug_state_json(const RoomSnapshot& snapshot, double requests_per_second,
+                             std::span<const SingerAssessment> health = {},
+                             const ProblemCounts& counts = {},
+                             DebugFormat format = DebugFormat::kFull);
 
 }  // namespace brigade::server

@@ -117,6 +117,20 @@ void queue_stem(StemQueue& stems, const ExchangeRequest& req, const ExchangeResu
              packets.view());
 }
 
+/// What the chart's problem detectors learn from one successful exchange.
+UploadObservation observation(const ExchangeRequest& req, const ExchangeResult& result,
+                              std::span<const float> upload, bool audio_sent,
+                              const SingerSession& singer) {
+  return {.user = req.user_id,
+          .arrival = result.server_clock,
+          .read_clock = req.read_clock,
+          .write_clock = req.write_clock,
+          .n_samples = req.n_samples,
+          .upload = audio_sent ? upload : std::span<const float>{},
+          .reset_user_state = req.reset_user_state,
+          .codec_resets = singer.codec_resets};
+}
+
 }  // namespace
 
 std::string_view ExchangeService::bind_session(SingerSession& singer, const ExchangeRequest& req,
@@ -269,6 +283,8 @@ ApiResponse ExchangeService::exchange(const Query& query, std::string_view body,
     queue_stem(*config_.stems, req, result, s.packets);
   }
   if (result.room_events) log_room_events(room_);
+  if (config_.health)
+    config_.health->record(observation(req, result, upload, !audio_bytes.empty(), *singer));
 
   // Produce the reply PCM from the copies, then encode it (outside the lock).
   switch (result.source) {

@@ -12,6 +12,7 @@
 #include "query.hpp"
 #include "readiness.hpp"
 #include "shared_encoder.hpp"
+#include "singer_health.hpp"
 #include "singer_session.hpp"
 #include "stem_queue.hpp"
 #include "wire/user_summary.hpp"
@@ -33,6 +34,8 @@ struct ExchangeConfig {
   bool require_session_token = false;
   /// Exchanges per second one userid may send (0 = unlimited), burst of kBurstSeconds.
   double singer_requests_per_second = kDefaultSingerRequestsPerSecond;
+  /// When set, every successful exchange is reported to the chart's problem detectors.
+  SingerHealth* health = nullptr;
 
   /// 20/s: a singer sends ~1.7 (600 ms batches), at most 16.7 with the smallest batch (60 ms).
   static constexpr double kDefaultSingerRequestsPerSecond = 20.0;

@@ -233,7 +233,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   /// Track uploads may be larger than any API request.
   bool is_upload() const {
-    return parser_ && Router::is_upload_target(parser_->get().target(), api_at_root_);
+    return parser_ && RoomDispatcher::is_upload_target(parser_->get().target(), api_at_root_);
   }
 
   /// The 413 message for the route's body limit.
@@ -278,7 +278,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  Router& router_;
+  RoomDispatcher& router_;
   SessionShared& shared_;
   std::unique_ptr<ConnectionLimits::Ticket> connection_ticket_;
   std::unique_ptr<UploadGate::Ticket> upload_ticket_;

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "connection_limits.hpp"
-#include "router.hpp"
+#include "room_dispatcher.hpp"
 #include "upload_gate.hpp"
 
 namespace brigade::server {
@@ -16,10 +16,11 @@ inline constexpr std::size_t kMaxRequestBodyBytes = 1024 * 1024;      ///< 1 MiB
 inline constexpr std::size_t kMaxRequestHeaderBytes = 16 * 1024;      ///< 16 KiB
 inline constexpr std::size_t kMaxUploadBodyBytes = 32 * 1024 * 1024;  ///< upload routes
 
-/// What every session shares: the router, the upload gate and the worker that converts uploads
-/// (one thread, lowest priority: an upload's decoding and resampling never run on an I/O thread).
+/// What every session shares: the rooms' dispatcher, the upload gate and the worker that converts
+/// uploads (one thread, lowest priority: an upload's decoding and resampling never run on an I/O
+/// thread).
 struct SessionShared {
-  Router& router;
+  RoomDispatcher& router;
   UploadGate& uploads;
   boost::asio::thread_pool& upload_worker;
 };

@@ -5,10 +5,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -21,7 +23,8 @@
 #include "listener.hpp"
 #include "log.hpp"
 #include "options.hpp"
-#include "recorder.hpp"
+#include "room_directory.hpp"
+#include "room_dispatcher.hpp"
 #include "router.hpp"
 
 #ifndef BRIGADE_VERSION
@@ -32,6 +35,9 @@ namespace net = boost::asio;
 using namespace brigade;
 
 namespace {
+
+/// How often named rooms are swept (departures, events) and checked for the idle release.
+constexpr std::chrono::seconds kRoomHousekeeping{1};
 
 /// Priority of the thread that decodes uploaded audio: the lowest, below every singer.
 constexpr int kUploadWorkerNice = 19;
@@ -82,6 +88,44 @@ void raise_descriptor_limit() {
   }
 }
 
+// What every room is made of (named rooms get subfolders of these folders).
+server::RoomSettings room_settings(const server::Options& o,
+                                   const std::filesystem::path& web_root) {
+  return server::RoomSettings{
+      .room = {.max_users = o.max_users,
+               .lead_policy =
+                   o.who_may_lead == "operators" ? LeadPolicy::kOperators : LeadPolicy::kAnyone,
+               .leader_gone_samples = Clock{o.leader_gone_seconds} * kSampleRate,
+               .max_recording_samples = Clock{o.max_recording_minutes} * 60 * kSampleRate},
+      .tracks_dir = o.tracks_dir,
+      .track_limits = {.max_tracks = o.max_tracks,
+                       .max_bytes = std::uintmax_t{o.max_tracks_mib} << 20},
+      .recordings_dir = o.recordings_dir,
+      .keep_recordings = o.keep_recordings,
+      .max_recordings_bytes = static_cast<std::uintmax_t>(o.max_recordings_mb) << 20,
+      .stems = o.stems,
+      .router = {.web_root = web_root,
+                 .version = BRIGADE_VERSION,
+                 .exchange = {.share_encoders = o.share_encoders,
+                              .admin_token = o.admin_token,
+                              .instance_name = o.instance_name,
+                              .require_session_token = o.require_session_token,
+                              .singer_requests_per_second = o.singer_requests_per_second},
+                 .threads = o.threads,
+                 .private_data = o.private_data,
+                 .operator_token = o.operator_token},
+  };
+}
+
+server::RoomDirectoryConfig directory_config(const server::Options& o) {
+  server::RoomDirectoryConfig c;
+  c.max_rooms = o.max_rooms;
+  c.allowed = o.rooms;
+  c.idle_time = std::chrono::seconds(o.room_idle_seconds);
+  for (const auto& [name, token] : o.room_admin_tokens) c.admin_tokens[name] = token;
+  return c;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -121,48 +165,16 @@ int main(int argc, char** argv) {
   // valid file), not kill the server with SIGXFSZ.
   std::signal(SIGXFSZ, SIG_IGN);
   SystemSampleClock clock;
-  Room room(clock,
-            RoomConfig{
-                .max_users = options->max_users,
-                .operators_exist = !options->admin_token.empty(),
-                .lead_policy = options->who_may_lead == "operators" ? LeadPolicy::kOperators
-                                                                    : LeadPolicy::kAnyone,
-                .leader_gone_samples = Clock{options->leader_gone_seconds} * kSampleRate,
-                .max_recording_samples = Clock{options->max_recording_minutes} * 60 * kSampleRate,
-            });
-  TrackLibrary tracks(
-      options->tracks_dir,
-      TrackStorageLimits{.max_tracks = options->max_tracks,
-                         .max_bytes = std::uintmax_t{options->max_tracks_mib} << 20});
-  std::unique_ptr<RecordingStore> recordings;
+  std::unique_ptr<server::RoomDirectory> rooms;
   try {
-    recordings = std::make_unique<RecordingStore>(
-        options->recordings_dir, options->keep_recordings,
-        static_cast<std::uintmax_t>(options->max_recordings_mb) << 20);
+    rooms = std::make_unique<server::RoomDirectory>(clock, room_settings(*options, web_root),
+                                                    directory_config(*options));
   } catch (const std::exception& e) {
     std::cerr << "brigade-server: --recordings-dir: " << e.what() << "\n";
     return 1;
   }
-  // Declared before the router and the recorder, which both hold it.
-  std::unique_ptr<server::StemQueue> stems;
-  if (options->stems) stems = std::make_unique<server::StemQueue>();
-  server::Router router(
-      room, &tracks, recordings.get(),
-      server::RouterConfig{
-          .web_root = web_root,
-          .version = BRIGADE_VERSION,
-          .exchange = {.share_encoders = options->share_encoders,
-                       .admin_token = options->admin_token,
-                       .stems = stems.get(),
-                       .instance_name = options->instance_name,
-                       .require_session_token = options->require_session_token,
-                       .singer_requests_per_second = options->singer_requests_per_second},
-          .threads = options->threads,
-          .private_data = options->private_data,
-          .operator_token = options->operator_token,
-      });
-  server::Recorder recorder(room, *recordings, &router.metrics(), stems.get());
-  recorder.start();
+  server::RoomDispatcher dispatcher(*rooms);
+  server::Router& router = rooms->default_room().router();
 
   net::io_context ioc(static_cast<int>(options->threads));
   server::UploadGate uploads({.max_concurrent = options->max_uploads,
@@ -172,7 +184,7 @@ int main(int argc, char** argv) {
     // Decoding uploads yields the CPU to the singers' I/O threads (per-thread nice on Linux).
     setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kUploadWorkerNice);
   });
-  server::SessionShared shared{router, uploads, upload_worker};
+  server::SessionShared shared{dispatcher, uploads, upload_worker};
   server::ConnectionLimits connection_limits(
       {.max_total = options->max_connections,
        .max_per_address = options->max_connections_per_address});
@@ -195,7 +207,7 @@ int main(int argc, char** argv) {
   for (auto& l : root_listeners) l->run();
   router.readiness().set_listening(true);
 
-  server::Drain drain(ioc, room, router.readiness(),
+  server::Drain drain(ioc, rooms->default_room().room(), router.readiness(),
                       std::chrono::seconds(options->drain_timeout_seconds), [&] {
                         router.readiness().set_listening(false);
                         listener->stop();
@@ -203,6 +215,18 @@ int main(int argc, char** argv) {
                         ioc.stop();
                       });
   drain.start();
+  // Named rooms: their housekeeping (departures, events, the drain) and the idle release.
+  net::steady_timer room_timer(ioc);
+  std::function<void()> tick_rooms = [&] {
+    room_timer.expires_after(kRoomHousekeeping);
+    room_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      rooms->housekeeping();
+      rooms->release_idle();
+      tick_rooms();
+    });
+  };
+  tick_rooms();
 
   // Printed before the main line: whoever waits for that line has these too.
   for (auto& l : root_listeners) {
@@ -230,7 +254,7 @@ int main(int argc, char** argv) {
   for (auto& t : workers) t.join();
   upload_worker.stop();
   upload_worker.join();
-  recorder.stop();  // finishes an open recording (a valid WAV header)
+  rooms.reset();  // stops every recorder: open recordings are finished (valid WAV headers)
   server::log_event(server::LogLevel::kInfo, "stopped");
   return 0;
 }

@@ -1,6 +1,8 @@
 // brigade: flags.
 #include "options.hpp"
 
+#include "room_name.hpp"
+
 #include <boost/program_options.hpp>
 #include <cctype>
 #include <cstdlib>
@@ -24,6 +26,9 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 namespace {
+
+/// Highest --max-rooms: each room is ~81 MB of rings and one recorder thread.
+constexpr std::size_t kMaxRoomsLimit = 1000;
 
 /// Largest admin token file read (bytes): a token is one line, not a document.
 constexpr std::size_t kMaxTokenFileBytes = 4096;
@@ -208,6 +213,17 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   add("no-stems", po::bool_switch(&no_stems),
       "record only the mix (by default each singer's uploaded Opus packets are also kept as "
       "their own Ogg Opus stem beside the song's recording)");
+  add("max-rooms", po::value(&o.max_rooms)->default_value(o.max_rooms),
+      "named rooms (/r/NAME/) open at once besides the default room (~81 MB each); beyond: "
+      "503 (0 = no named rooms)");
+  add("room", po::value(&o.rooms)->composing(),
+      "a named room that may exist (repeatable); with none given, any valid name makes a room "
+      "on first use");
+  add("room-idle-seconds", po::value(&o.room_idle_seconds)->default_value(o.room_idle_seconds),
+      "a named room without singers, song, recording or request for this long is released");
+  std::vector<std::string> room_tokens;
+  add("room-admin-token", po::value(&room_tokens)->composing(),
+      "NAME=TOKEN: room NAME's own admin token instead of the server's (repeatable)");
   desc.add(settings);
   po::variables_map vm;       // command line, then the config file for what it left unset
   po::variables_map cli_vm;   // the command line alone
@@ -288,6 +304,25 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   if (o.max_recordings_mb < 1 || o.max_recordings_mb > (1LL << 30)) {
     return bad("--max-recordings-mb must be from 1 to 1073741824");
   }
+  for (const auto& name : o.rooms) {
+    if (const char* e = room_name_error(name)) {
+      std::cerr << "brigade-server: --room '" << name << "': " << e << "\n";
+      exit_code = 2;
+      return std::nullopt;
+    }
+  }
+  for (const auto& spec : room_tokens) {
+    const auto eq = spec.find('=');
+    const std::string name = spec.substr(0, eq);
+    if (eq == std::string::npos || eq + 1 == spec.size() || room_name_error(name) != nullptr) {
+      return bad("--room-admin-token must be NAME=TOKEN with a valid room name");
+    }
+    o.room_admin_tokens.emplace_back(name, spec.substr(eq + 1));
+  }
+  if (o.room_idle_seconds < 1 || o.room_idle_seconds > 7 * 24 * 3600) {
+    return bad("--room-idle-seconds must be from 1 to 604800");
+  }
+  if (o.max_rooms > kMaxRoomsLimit) return bad("--max-rooms must be at most 1000");
   if (o.threads == 0) o.threads = std::max(1u, std::thread::hardware_concurrency());
   return o;
 }

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace brigade::server {
@@ -47,6 +48,14 @@ struct Options {
   /// Extra host:port listeners that answer the API at "/" (the original page's localhost mode).
   std::vector<std::string> root_api_listen;
   std::string instance_name;  ///< reported by action=status
+  /// Named rooms (/r/<name>/) open at once besides the default room; 0 = none.
+  std::size_t max_rooms = 8;
+  /// --room NAME (repeatable): the only named rooms; empty = any valid name, made on first use.
+  std::vector<std::string> rooms;
+  /// A named room with no singer, song or request for this long is released, seconds.
+  int room_idle_seconds = 300;
+  /// --room-admin-token NAME=TOKEN (repeatable): that room's own admin token.
+  std::vector<std::pair<std::string, std::string>> room_admin_tokens;
 };
 
 /// Environment variable that supplies the admin token when no flag does.

@@ -83,13 +83,20 @@ std::string started_utc(std::string_view name) {
 
 }  // namespace
 
+namespace {
+ExchangeConfig with_health(ExchangeConfig config, SingerHealth& health) {
+  config.health = &health;
+  return config;
+}
+}  // namespace
+
 Router::Router(Room& room, TrackLibrary* tracks, RecordingStore* recordings, RouterConfig config)
     : room_(room),
       tracks_(tracks),
       recordings_(recordings),
       config_(std::move(config)),
       readiness_(recordings ? recordings->dir() : std::filesystem::path{}),
-      exchanges_(room, config_.exchange, tracks, &metrics_, &readiness_) {
+      exchanges_(room, with_health(config_.exchange, health_), tracks, &metrics_, &readiness_) {
   if (tracks_) room_.set_tracks(tracks_->list());
 }
 
@@ -168,7 +175,7 @@ ApiResponse Router::api(std::string_view method, std::string_view path, std::str
   if (path == "/api/debug/state" || path == "/api/telemetry" || path == "/api/tracks" ||
       path == kRecordingsApi) {
     if (!is_read(method)) return method_not_allowed("GET, HEAD");
-    if (path == "/api/debug/state") return debug_state();
+    if (path == "/api/debug/state") return debug_state(raw_query);
     if (path == kRecordingsApi) return recordings_list();
     return path == "/api/telemetry" ? telemetry() : tracks_list();
   }
@@ -236,13 +243,25 @@ ApiResponse Router::readyz() {
   return r;  // not an error of the request: no reason counted
 }
 
-ApiResponse Router::debug_state() {
+ApiResponse Router::debug_state(std::string_view raw_query) {
+  thread_local Query query;
+  const bool compact =
+      query.parse(raw_query) == nullptr && query.get("compact").value_or("0") == "1";
+  const auto format = compact ? DebugFormat::kCompact : DebugFormat::kFull;
+  const auto now = std::chrono::steady_clock::now();
+  {
+    // Operators polling together share one build per kDebugStateReuse (see README: the cost).
+    std::lock_guard lock(debug_cache_mutex_);
+    auto& cached = debug_cache_[compact ? 1 : 0];
+    if (!cached.body.empty() && now - cached.built < kDebugStateReuse) {
+      return json_response(std::string(cached.body));
+    }
+  }
   thread_local RoomSnapshot snapshot;
   room_.snapshot(snapshot);
   double rate = 0.0;
   {
     std::lock_guard lock(rate_mutex_);
-    const auto now = std::chrono::steady_clock::now();
     const auto elapsed = now - rate_time_;
     if (elapsed >= kRateWindow) {
       if (rate_time_ != std::chrono::steady_clock::time_point{}) {
@@ -254,7 +273,16 @@ ApiResponse Router::debug_state() {
     }
     rate = rate_;
   }
-  return json_response(debug_state_json(snapshot, rate));
+  thread_local std::vector<SingerAssessment> health;
+  const ProblemCounts counts = health_.assess(snapshot, health);
+  std::string body = debug_state_json(snapshot, rate, health, counts, format);
+  {
+    std::lock_guard lock(debug_cache_mutex_);
+    auto& cached = debug_cache_[compact ? 1 : 0];
+    cached.body = body;
+    cached.built = now;
+  }
+  return json_response(std::move(body));
 }
 
 ApiResponse Router::telemetry() {
@@ -341,6 +369,8 @@ ApiResponse Router::metrics_text() {
       .unshared_frames = shared.unshared,
   });
   if (config_.exchange.stems) append_stem_metrics(r.body, *config_.exchange.stems);
+  std::vector<SingerAssessment> health;
+  append_problem_metrics(r.body, health_.assess(snap, health));
   return r;
 }
 

@@ -3,6 +3,7 @@
 // it is unit-testable without sockets.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <mutex>
@@ -70,7 +71,7 @@ class Router {
   ApiResponse clock();
   ApiResponse healthz();
   ApiResponse readyz();
-  ApiResponse debug_state();
+  ApiResponse debug_state(std::string_view raw_query);
   ApiResponse telemetry();
   ApiResponse metrics_text();
   ApiResponse tracks_list();
@@ -95,6 +96,8 @@ class Router {
   RouterConfig config_;
   Metrics metrics_;
   Readiness readiness_;
+  /// The chart's problem detectors, fed by every exchange (declared before exchanges_).
+  SingerHealth health_{static_cast<std::size_t>(room_.max_users())};
   ExchangeService exchanges_;
   ImageStore image_;
   /// The tokens that open operator-only data with --private, kept as digests (AdminToken).
@@ -110,6 +113,14 @@ class Router {
   std::chrono::steady_clock::time_point rate_time_{};
   std::uint64_t rate_requests_ = 0;
   double rate_ = 0.0;
+  /// The last debug state built, per format, reused for kDebugStateReuse.
+  static constexpr std::chrono::milliseconds kDebugStateReuse{100};
+  struct CachedDebugState {
+    std::string body;
+    std::chrono::steady_clock::time_point built{};
+  };
+  std::mutex debug_cache_mutex_;
+  std::array<CachedDebugState, 2> debug_cache_;
 };
 
 }  // namespace brigade::server

@@ -35,6 +35,8 @@ struct SingerSession final : SingerAttachment {
   bool session_bound = false;
   /// Requests, events and chat lines this id may still send (guarded by `mutex`).
   RateBudget requests, events, chats;
+  /// Times reset() ran (reset_user_state or an error): the chart's codec-reset detector.
+  std::uint32_t codec_resets = 0;
 
   /// The own encoder, made on first use (a one-time allocation per singer).
   codec::Encoder& encoder() {
@@ -48,6 +50,7 @@ struct SingerSession final : SingerAttachment {
     decoder.reset();
     if (own_encoder) own_encoder->reset();
     share_delay_seconds.reset();
+    ++codec_resets;
   }
 };
 

@@ -15,12 +15,18 @@ import { initJoin, show, forgetMe } from './join-ui.js';
 import { initSongSetup, renderSongSetup, initLyrics, renderLyrics } from './song-setup-ui.js';
 import { initConsole, renderConsole } from './console-ui.js';
 import { initSongCues, renderSongCues, tickSongCues, countInAndStart, cues } from './song-cues.js';
+import { roomName, roomUrl } from './room.js';
 
-/** The API lives on the page's own origin. */
-const transport = new HttpTransport(new URL('/api', document.baseURI).href);
+/** The API lives on the page's own origin, in the page's room (/r/<room>/api or /api). */
+const transport = new HttpTransport(roomUrl('api'));
 /** Redraw period for meters and song cues. */
 const UI_TICK_MS = 100;
 
+if (roomName) {  // the singer page says which room it is in, and links to the lobby
+  $('room-pill').textContent = `Room: ${roomName}`;
+  $('room-pill').hidden = false;
+  document.title = `${roomName} — Brigade`;
+}
 const engine = new AudioEngine();
 let session = null;
 /** Decoded replies of every connection, for whoever observes them (nothing here does). */

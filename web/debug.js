@@ -1,12 +1,16 @@
 // brigade debug chart: polls GET /api/debug/state and draws the whole 120 s ring, one row per
 // second of server time (newest at the top), with every singer's read and write windows.
+// Above it, the problems list and the singers' lanes (debug-problems.js, debug-lanes.js).
 // Uses only the documented endpoint; no libraries, works offline.
+
+import { LanesChart } from './debug-lanes.js';
+import { ProblemsList, problemNames, PROBLEM_KINDS, PROBLEM_LABELS } from './debug-problems.js';
+import { roomUrl } from './room.js';
 
 const POLL_MS = 200; // 5 Hz
 const RATE = 48000;
 const FRAME = 128;
 const FRAMES_PER_ROW = RATE / FRAME; // 375: one row is one second
-const BUCKET_SECONDS = 3;
 const N_BUCKETS = 6;
 
 /** Chart palette; exported through window.brigadeDebug for the browser test. */
@@ -44,6 +48,7 @@ let pointer = null; // {x, y} in CSS px over the canvas, for the tooltip
 let sortKey = 'bucket';
 let sortDir = 1;
 const rows = new Map(); // singer id → <tr>
+let selected = null; // id of the singer highlighted everywhere
 
 // ---------------------------------------------------------------------------------------------
 // Data
@@ -55,16 +60,60 @@ function decodeBits(base64) {
   return bytes;
 }
 
+/** A singer of the compact form (an array in `singer_fields` order) as an object. */
+function singerFromRow(row, at, now) {
+  const get = (k) => row[at[k]];
+  const ago = (k) => (get(k) === null ? null : now - get(k));
+  const flags = get('flags');
+  const write = get('write_begin_ago') === null ? null : { begin: ago('write_begin_ago'), end: ago('write_end_ago') };
+  return {
+    id: get('id'),
+    name: get('name'),
+    delay_ms: get('delay_ms'),
+    delay_seconds: get('delay_ms') / 1000,
+    bucket: get('bucket'),
+    read: { begin: ago('read_begin_ago'), end: ago('read_end_ago') },
+    write,
+    rms: get('rms'),
+    mic_volume: get('mic_volume'),
+    leader: !!(flags & 1),
+    muted: !!(flags & 2),
+    spectator: !!(flags & 4),
+    soloed: !!(flags & 8),
+    headphones: !(flags & 16),
+    problems: get('problems'),
+    health: {
+      late_ms: get('late_ms'),
+      write_offset_ms: get('write_offset_ms'),
+      offset_from_peers_ms: get('offset_from_peers_ms'),
+      silent_s: get('silent_s'),
+      since_last_s: get('since_last_s'),
+      peak: get('peak'),
+      reconnects: get('reconnects'),
+      codec_resets: get('codec_resets'),
+    },
+  };
+}
+
 function decode(json) {
   const s = json;
   s.bits = decodeBits(s.occupancy.bits_base64);
   s.receivedAt = performance.now();
-  for (const g of s.singers) {
-    g.read = { begin: g.read_window[0], end: g.read_window[1] };
-    g.write = g.write_window ? { begin: g.write_window[0], end: g.write_window[1] } : null;
+  if (s.format === 'compact') {
+    const at = Object.fromEntries(s.singer_fields.map((f, i) => [f, i]));
+    s.singers = s.singers.map((row) => singerFromRow(row, at, s.server_clock));
+  } else {
+    for (const g of s.singers) {
+      g.read = { begin: g.read_window[0], end: g.read_window[1] };
+      g.write = g.write_window ? { begin: g.write_window[0], end: g.write_window[1] } : null;
+      g.delay_ms = Math.round(g.delay_seconds * 1000);
+      g.problems = (g.problems || []).reduce((m, k) => m | (1 << PROBLEM_KINDS_INDEX[k]), 0);
+    }
   }
+  for (const g of s.singers) g.idNum = Number(g.id);
   return s;
 }
+const PROBLEM_KINDS_INDEX = Object.fromEntries(PROBLEM_KINDS.map((k, i) => [k, i]));
 
 const ringFrame = (s, c) => Math.floor((((c % s.ring_samples) + s.ring_samples) % s.ring_samples) / FRAME);
 const occupied = (s, c) => {
@@ -222,8 +271,10 @@ function drawWindows(s, L) {
   const showRead = $('show-read').checked;
   const showWrite = $('show-write').checked;
   const inset = Math.max(1, Math.floor(L.rowH * 0.2));
-  for (const g of s.singers) {
-    const color = BUCKET_COLORS[g.bucket % N_BUCKETS];
+  const chosen = s.singers.find((g) => g.id === selected);
+  const list = chosen ? [...s.singers.filter((g) => g !== chosen), chosen] : s.singers;
+  for (const g of list) {
+    const color = g === chosen ? COLORS.now : BUCKET_COLORS[g.bucket % N_BUCKETS];
     if (showWrite && g.write) {
       ctx.fillStyle = color;
       eachPiece(L, g.write.begin, g.write.end, (x0, x1, y) => {
@@ -262,8 +313,21 @@ function marker(L, c, color, dashed) {
 function drawMarkers(s, L) {
   if (s.song_start_clock > 1) marker(L, s.song_start_clock, COLORS.songStart, false);
   if (s.song_end_clock > 1) marker(L, s.song_end_clock, COLORS.songEnd, false);
-  if (s.cleared_to !== null) marker(L, s.cleared_to, COLORS.cleared, true);
   marker(L, s.server_clock, COLORS.now, false);
+  if (s.cleared_to !== null) {
+    // Drawn last and labelled: a few ms behind "now", it would otherwise hide under it.
+    marker(L, s.cleared_to, COLORS.cleared, true);
+    const p = place(L, s.cleared_to);
+    if (p) {
+      ctx.font = 'bold 11px system-ui, sans-serif';
+      ctx.textBaseline = 'alphabetic';
+      ctx.fillStyle = COLORS.cleared;
+      const text = `cleared ${((s.cleared_to - s.server_clock) / RATE * 1000).toFixed(0)} ms`;
+      const right = p.x > L.plotX + L.plotW / 2;
+      ctx.textAlign = right ? 'right' : 'left';
+      ctx.fillText(text, p.x + (right ? -8 : 8), p.y - 2);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,7 +341,7 @@ function clockAt(L, x, y) {
 }
 
 function names(list) {
-  const shown = list.slice(0, 6).map((g) => `${g.name} (b${g.bucket})`);
+  const shown = list.slice(0, 6).map((g) => `${g.name} (bucket ${g.bucket + 1})`);
   if (list.length > 6) shown.push(`+${list.length - 6} more`);
   return shown.join(', ');
 }
@@ -363,13 +427,8 @@ function legendItem(swatchStyle, label) {
 
 let legendKey = '';
 function updateLegend(s) {
-  const counts = new Array(N_BUCKETS).fill(0);
-  const leaders = new Array(N_BUCKETS).fill('');
-  for (const g of s.singers) {
-    counts[g.bucket]++;
-    if (g.leader) leaders[g.bucket] = g.name;
-  }
-  const key = `${s.first_bucket}|${counts}|${leaders}`;
+  // Numbers, delays and counts as the server states them (the singer page's numbering).
+  const key = JSON.stringify(s.buckets);
   if (key === legendKey) return;
   legendKey = key;
   const items = [
@@ -383,15 +442,18 @@ function updateLegend(s) {
     legendItem({ border: '2px solid #c9d1e0', background: 'transparent' }, 'read window (outline)'),
     legendItem({ background: '#c9d1e0', height: '6px' }, 'write window (bar)'),
   ];
-  for (let b = 0; b < N_BUCKETS; b++) {
-    const delay = s.first_bucket + BUCKET_SECONDS * b;
-    const lead = leaders[b] ? `, leader ${leaders[b]}` : '';
+  for (const [b, info] of s.buckets.entries()) {
+    const n = info.singers;
+    const lead = info.leader ? `, leader ${info.leader}` : '';
+    // The measured delays, when they stray from the bucket's own (e.g. the original client's).
+    const off = n && Math.abs(info.median_delay_seconds - info.delay_seconds) >= 0.25;
+    const measured = off ? `, measured ${info.median_delay_seconds.toFixed(2)} s` : '';
     const li = legendItem(
-      { background: BUCKET_COLORS[b] },
-      `bucket ${b} · ${delay} s · ${counts[b]} singer${counts[b] === 1 ? '' : 's'}${lead}`,
+      { background: BUCKET_COLORS[b % N_BUCKETS] },
+      `Bucket ${info.number} · ${info.delay_seconds} s · ${n} singer${n === 1 ? '' : 's'}${measured}${lead}`,
     );
     li.classList.add('bucket');
-    if (!counts[b]) li.classList.add('empty-bucket');
+    if (!n) li.classList.add('empty-bucket');
     items.push(li);
   }
   $('legend').replaceChildren(...items);
@@ -406,7 +468,9 @@ const SORTERS = {
   write: (g) => [g.write ? g.write.end : -Infinity],
   rms: (g) => [g.rms],
   mic: (g) => [g.mic_volume],
+  problems: (g) => [-popcount(g.problems), g.bucket],
 };
+const popcount = (m) => problemNames(m).length;
 
 function compare(a, b) {
   for (let i = 0; i < a.length; i++) {
@@ -432,7 +496,8 @@ function flagsText(g) {
 
 function makeRow() {
   const tr = document.createElement('tr');
-  for (let i = 0; i < 9; i++) tr.append(document.createElement(i === 1 ? 'th' : 'td'));
+  for (let i = 0; i < 10; i++) tr.append(document.createElement(i === 1 ? 'th' : 'td'));
+  tr.addEventListener('click', () => select(tr.dataset.id, {}));
   tr.children[1].scope = 'row';
   const sw = document.createElement('span');
   sw.className = 'swatch';
@@ -462,7 +527,7 @@ function updateTable(s) {
     }
     const c = tr.children;
     c[0].firstChild.style.background = BUCKET_COLORS[g.bucket];
-    setCell(c[0].lastChild, ` ${g.bucket}`);
+    setCell(c[0].lastChild, ` ${g.bucket + 1}`);
     setCell(c[1], g.name);
     setCell(c[2], g.id);
     setCell(c[3], `${g.delay_seconds.toFixed(2)} s`);
@@ -470,8 +535,11 @@ function updateTable(s) {
     setCell(c[5], windowText(s, g.write));
     setCell(c[6], g.rms.toFixed(3));
     setCell(c[7], g.mic_volume.toFixed(2));
-    setCell(c[8], flagsText(g));
+    setCell(c[8], problemNames(g.problems).map((k) => PROBLEM_LABELS[k]).join(', '));
+    setCell(c[9], flagsText(g));
     tr.dataset.bucket = String(g.bucket);
+    tr.dataset.id = g.id;
+    tr.classList.toggle('selected', g.id === selected);
     // Keep DOM order equal to the sorted order, moving only rows that are out of place.
     const want = prev ? prev.nextSibling : tbody.firstChild;
     if (want !== tr) tbody.insertBefore(tr, want);
@@ -501,8 +569,8 @@ const operatorToken = new URLSearchParams(location.search).get('token') ||
 
 async function fetchState() {
   const headers = operatorToken ? { 'X-Operator-Token': operatorToken } : {};
-  const r = await fetch('/api/debug/state', { cache: 'no-store', headers });
-  if (r.status === 401 || r.status === 403) throw new Error(`HTTP ${r.status}: this server is private; open /debug.html?token=OPERATOR_TOKEN`);
+  const r = await fetch(roomUrl('api/debug/state?compact=1'), { cache: 'no-store', headers });
+  if (r.status === 401 || r.status === 403) throw new Error(`HTTP ${r.status}: this server is private; open debug.html?token=OPERATOR_TOKEN`);
   if (!r.ok) throw new Error(`HTTP ${r.status}`);
   return decode(await r.json());
 }
@@ -530,19 +598,95 @@ async function poll() {
   setTimeout(poll, Math.max(0, POLL_MS - (performance.now() - started)));
 }
 
+/** Everything drawn on a canvas: the lanes (with the minimap) and the ring. */
+function drawCharts() {
+  lanes.draw();
+  draw();
+  setText('view-text', lanes.end < 0.05 ? `last ${+lanes.span.toFixed(1)} s, following now` : `${+lanes.span.toFixed(1)} s ending ${lanes.end.toFixed(1)} s ago`);
+}
+
+function updateAll() {
+  lanes.setState(state);
+  drawCharts();
+  updateStats(state);
+  updateLegend(state);
+  problems.update(state, selected);
+  setText('problem-count', `(${problems.rows.size})`);
+  updateTable(state);
+  updateTooltip();
+}
+
 function render() {
   if (dirty && state) {
     dirty = false;
-    draw();
-    updateStats(state);
-    updateLegend(state);
-    updateTable(state);
-    updateTooltip();
+    updateAll();
   }
   requestAnimationFrame(render);
 }
 
+/** Selects a singer everywhere (chart lanes, ring, problems list, table); null clears it. */
+function select(id, { scroll = false, viewOnly = false } = {}) {
+  if (!viewOnly) {
+    selected = id || null;
+    lanes.select(selected);
+  }
+  if (scroll && selected) {
+    const y = lanes.rowY(selected);
+    const canvasTop = lanesCanvas.getBoundingClientRect().top + window.scrollY;
+    if (y !== null) window.scrollTo({ top: Math.max(0, canvasTop + y - window.innerHeight / 3) });
+  }
+  dirty = true;
+}
+
+const lanesCanvas = $('lanes');
+const lanesTip = $('lanes-tooltip');
+const lanes = new LanesChart(lanesCanvas, $('minimap'), {
+  bucketColors: BUCKET_COLORS,
+  onSelect: (id, opts) => select(id, opts),
+  onHover: (g, at) => {
+    if (!g || !at) {
+      lanesTip.hidden = true;
+      return;
+    }
+    const s = state;
+    const probs = problemNames(g.problems).map((k) => PROBLEM_LABELS[k]);
+    const lines = [
+      `<strong>${escapeHtml(g.name)}</strong> · id ${escapeHtml(g.id)} · bucket ${g.bucket + 1} · ${g.delay_seconds.toFixed(2)} s behind`,
+      `reads ${windowText(s, g.read)} s ago · writes ${windowText(s, g.write)} s ago`,
+      `write offset ${g.health ? g.health.write_offset_ms : '–'} ms · level ${g.rms.toFixed(3)}`,
+    ];
+    if (probs.length) lines.push(`<span class="bad">${escapeHtml(probs.join(', '))}</span>`);
+    lanesTip.innerHTML = lines.join('<br>');
+    lanesTip.hidden = false;
+    const wrap = lanesCanvas.parentElement.getBoundingClientRect();
+    lanesTip.style.left = `${Math.max(4, Math.min(at.x + 14, wrap.width - lanesTip.offsetWidth - 4))}px`;
+    lanesTip.style.top = `${at.y + 16}px`;
+  },
+});
+const problems = new ProblemsList($('problems'), $('problem-summary'), {
+  bucketColors: BUCKET_COLORS,
+  onSelect: (id, opts) => select(id, opts),
+});
+
 function bind() {
+  const view = (fn) => () => {
+    fn();
+    dirty = true;
+  };
+  $('zoom-in').addEventListener('click', view(() => lanes.zoom(0.5, 1)));
+  $('zoom-out').addEventListener('click', view(() => lanes.zoom(2, 1)));
+  $('zoom-all').addEventListener('click', view(() => lanes.setView(120, 0)));
+  $('zoom-now').addEventListener('click', view(() => lanes.setView(10, 0)));
+  lanesCanvas.addEventListener('keydown', (e) => {
+    const step = lanes.span / 10;
+    const act = { '+': () => lanes.zoom(0.5, 0.5), '=': () => lanes.zoom(0.5, 0.5), '-': () => lanes.zoom(2, 0.5),
+      ArrowLeft: () => lanes.pan(step), ArrowRight: () => lanes.pan(-step), Escape: () => select(null) }[e.key];
+    if (act) {
+      e.preventDefault();
+      act();
+      dirty = true;
+    }
+  });
   $('pause').addEventListener('click', () => {
     paused = !paused;
     $('pause').textContent = paused ? 'Resume' : 'Pause';
@@ -602,14 +746,35 @@ window.brigadeDebug = {
   pause(on) {
     paused = on;
   },
+  /** Shows a given state (as /api/debug/state sends it) instead of polling. */
+  load(json) {
+    paused = true;
+    accept(decode(json));
+    dirty = false;
+    updateAll();
+  },
+  /** Draws every canvas once, synchronously (for timing: wrap it in performance.now()). */
+  drawCharts,
+  select: (id) => select(id, { scroll: true }),
+  get selected() {
+    return selected;
+  },
+  /** CSS px of a singer's row in the lanes canvas, and of its windows' x, or null. */
+  lanePlace(id) {
+    const y = lanes.rowY(id);
+    const g = state && state.singers.find((x) => x.id === id);
+    if (y === null || !g || !lanes.geom) return null;
+    const x = (c) => lanes.x(lanes.geom, c);
+    return { y, rowHeight: lanes.rh, read: [x(g.read.begin), x(g.read.end)], write: g.write ? [x(g.write.begin), x(g.write.end)] : null, dpr: lanes.geom.dpr };
+  },
+  get view() {
+    return { span: lanes.span, end: lanes.end };
+  },
   /** Fetches and draws one snapshot now, synchronously after the fetch. */
   async refresh() {
     accept(await fetchState());
     dirty = false;
-    draw();
-    updateStats(state);
-    updateLegend(state);
-    updateTable(state);
+    updateAll();
     return state.server_clock;
   },
 };

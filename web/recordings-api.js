@@ -5,6 +5,8 @@
 
 import { HttpTransport } from './transport.js';
 
+import { roomUrl } from './room.js';
+
 export const OPERATOR_KEY = 'brigade.operatorToken';
 
 function token() {
@@ -20,7 +22,7 @@ export function withToken(url) {
 /** Resolves to {data} or {error, needsToken}. */
 export async function fetchRecordings() {
   try {
-    return { data: await new HttpTransport(new URL('/api', document.baseURI).href).recordings(token()) };
+    return { data: await new HttpTransport(roomUrl('api')).recordings(token()) };
   } catch (err) {
     if (err.network) return { error: 'Could not reach the server.', needsToken: false };
     if (err.status === 401 || err.status === 403) {

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "brigade-loadtest: --url must look like http://HOST:PORT/PATH\n");
     return 2;
   }
+  if (!options->room.empty()) url.path = "/r/" + options->room + url.path;  // --room NAME
   // One keep-alive connection per singer by default: allow as many descriptors as permitted.
   rlimit files{};
   if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {

@@ -8,6 +8,20 @@
 #include <boost/program_options.hpp>
 
 namespace brigade::loadtest {
+namespace {
+
+/// The server's room-name rule (server/room_name.hpp), checked here so a typo fails at once.
+bool valid_room_name(const std::string& name) {
+  constexpr std::size_t kMaxRoomNameChars = 32;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (name.empty() || name.size() > kMaxRoomNameChars || !alnum(name.front())) return false;
+  for (const char c : name) {
+    if (!alnum(c) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   namespace po = boost::program_options;
@@ -15,6 +29,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   double max_p99 = 0.0, max_err = 0.0;
   int write_lag = 0;
   std::string profile = "page";
+  std::string faulty;
   po::options_description d(
       "brigade-loadtest: simulated singers speaking the Bucket Brigade API\n"
       "usage: brigade-loadtest --url http://127.0.0.1:8080/api --singers N [options]\n"
@@ -23,6 +38,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   d.add_options()
     ("help,h", "this text")
     ("url", po::value(&o.url), "API base URL (http only), e.g. http://127.0.0.1:8080/api (required)")
+    ("room", po::value(&o.room), "sing in room NAME of the server: --url's path gets the prefix /r/NAME (http://HOST:PORT/api → /r/NAME/api)")
     ("profile", po::value(&profile)->default_value(profile), "client to imitate: page (brigade's singer page, request for request) or original (the original Bucket Brigade client)")
     ("latency-ms", po::value(&o.latency_ms)->default_value(o.latency_ms), "the simulated singers' audio round-trip latency (delays their first upload as on the page)")
     ("trace", po::value(&o.trace_path), "write one JSON line per request sent (method, target, body bytes, time) to this file")
@@ -48,7 +64,9 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
      "on time (+-1 ms) and at the volume formula's level")
     ("no-reanchor", "do not re-anchor a singer whose clock drifts from the server's (see --clock-drift-ppm)")
     ("timing-error-ms", po::value(&o.timing_error_ms)->default_value(0.0), "--verify timing: echo singers sing this many ms late (to see the check fail)")
+    ("encoder-complexity", po::value(&o.encoder_complexity)->default_value(10), "libopus complexity 0-10 of the simulated singers' own encoders (--verify): lower is cheaper for the tester")
     ("clock-drift-ppm", po::value(&o.clock_drift_ppm)->default_value(0.0), "singers' clocks run this many ppm fast (negative: slow)")
+    ("faulty", po::value(&faulty), "make a few singers misbehave for the operators' chart, e.g. late:2,silent:1,miscalibrated:1 (late: every third request 400 ms late; silent: uploads silence; miscalibrated: writes 400 ms early); the last singers are the faulty ones, their ids are printed")
     ("seed", po::value(&o.seed)->default_value(o.seed), "random seed (phases, user ids, audio)");
   // clang-format on
   // `--verify timing` (or --verify=timing) selects the timing check; a bare --verify the
@@ -90,6 +108,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     bad = "--profile must be page or original";
   }
   if (o.url.empty()) bad = "--url is required (e.g. --url http://127.0.0.1:8080/api)";
+  if (!o.room.empty() && !valid_room_name(o.room))
+    bad = "--room must be 1-32 characters of a-z, 0-9, '-' and '_', starting with a-z or 0-9";
   if (o.latency_ms < 0 || o.latency_ms > 2'000) bad = "--latency-ms must be 0..2000";
   if (o.singers < 1 || o.singers > 100'000) bad = "--singers must be 1..100000";
   if (o.batch_ms < 60 || o.batch_ms > 5'000) bad = "--batch-ms must be 60..5000";
@@ -102,6 +122,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   if (o.timing && o.ramp) bad = "--verify timing and --ramp are exclusive";
   if (o.timing && !o.song) bad = "--verify timing needs a song (drop --no-song)";
   if (o.timing && o.singers < 2) bad = "--verify timing needs at least 2 singers";
+  if (o.encoder_complexity < 0 || o.encoder_complexity > 10)
+    bad = "--encoder-complexity must be 0 to 10";
   if (std::abs(o.clock_drift_ppm) > 10'000.0) bad = "--clock-drift-ppm must be within +-10000";
   if (std::abs(o.timing_error_ms) > 4.0) bad = "--timing-error-ms must be within +-4";
   if (o.verify && o.ramp) bad = "--verify and --ramp are exclusive";
@@ -109,6 +131,13 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   if (o.verify && (o.singers < 2 || o.singers > 24)) bad = "--verify needs 2..24 singers";
   if (o.write_lag_ms && (*o.write_lag_ms < 0 || *o.write_lag_ms > 2'500))
     bad = "--write-lag-ms must be 0..2500";
+  if (bad.empty() && !faulty.empty()) {
+    if (o.verify || o.timing || o.ramp) {
+      bad = "--faulty is for load runs (not --verify or --ramp)";
+    } else if (auto f = parse_faults(faulty, o.singers, bad)) {
+      o.faults = std::move(*f);
+    }
+  }
   if (!bad.empty()) {
     std::cerr << "brigade-loadtest: " << bad << "\n";
     exit_code = 2;

@@ -4,7 +4,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "fault.hpp"
 #include "profile.hpp"
 
 namespace brigade::loadtest {
@@ -36,7 +38,14 @@ struct Options {
   double clock_drift_ppm = 0.0;  ///< singers' clocks run this much fast (negative: slow)
   bool reanchor = true;          ///< --no-reanchor: let a drifting singer drift
   double timing_error_ms = 0.0;  ///< --verify timing: singers sing this late (a wrong singer)
+  /// libopus complexity of the singers' own encoders (--verify): 10 is what the server and a
+  /// browser use; 0 encodes ~3.4x cheaper, so one tester core holds more echo singers.
+  int encoder_complexity = 10;
   std::uint32_t seed = 1;
+  /// --faulty: one fault per singer index (empty: nobody is broken).
+  std::vector<Fault> faults;
+  /// --room NAME: sing in the server's room NAME (the URL's path gets the /r/NAME prefix).
+  std::string room;
 };
 
 /// Parses argv. Returns nothing (and sets exit_code) for --help or a bad flag.

@@ -98,6 +98,8 @@ Runner::Runner(net::io_context& io, const Options& options, net::ip::tcp::endpoi
   }
   ctx_.clock_rate = 1.0 + o_.clock_drift_ppm * 1e-6;
   ctx_.reanchor = o_.reanchor;
+  ctx_.faults = o_.faults;
+  ctx_.encoder_complexity = o_.encoder_complexity;
   song_.enabled = o_.song;
 }
 
@@ -123,6 +125,13 @@ void Runner::start() {
       static_cast<long long>(n_samples_), o_.connections,
       o_.song ? "song (leader + server-assigned buckets)" : "no song", writes.c_str(),
       packets_.size(), packets_.mean_packet_bytes(), spec(o_.profile).upload_bitrate / 1000);
+  // --faulty: which user ids misbehave, so an operator (or a test) can check the chart.
+  for (std::size_t i = 0; i < o_.faults.size(); ++i) {
+    if (o_.faults[i] == Fault::kNone) continue;
+    std::printf("faulty singer: %s id=%llu name=load%zu\n",
+                std::string(fault_name(o_.faults[i])).c_str(),
+                static_cast<unsigned long long>(id_base_ + static_cast<std::uint64_t>(i)), i);
+  }
   std::fflush(stdout);
   signals_.async_wait([this](boost::system::error_code ec, int) {
     if (ec) return;

@@ -65,11 +65,18 @@ Singer::Singer(net::io_context& io, RunContext& ctx, int index, std::uint64_t us
       name_("load" + std::to_string(index)),
       rng_(seed),
       offset_s_(ctx.offset_s) {
-  if (ctx_.verify || ctx_.timing) encoder_.emplace();
+  if (ctx_.verify || ctx_.timing) {
+    encoder_.emplace();
+    encoder_->set_complexity(ctx_.encoder_complexity);
+  }
   if (ctx_.timing) echo_.emplace(*ctx_.timing, index_, ctx_.n_samples);
   if (ctx_.decode) decoder_.emplace();
   pcm_.resize(static_cast<std::size_t>(ctx_.n_samples) + codec::kMaxPacketSamples);
   pool_pos_ = std::uniform_int_distribution<std::size_t>(0, ctx_.packets->size() - 1)(rng_);
+  if (static_cast<std::size_t>(index_) < ctx_.faults.size()) {
+    fault_ = ctx_.faults[static_cast<std::size_t>(index_)];
+  }
+  if (fault_ == Fault::kSilent) silence_.emplace();
 }
 
 void Singer::start(SteadyClock::duration delay) {
@@ -149,8 +156,13 @@ void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
 void Singer::schedule_exchange() {
   if (!running_) return;
   // A singer whose clock runs fast (--clock-drift-ppm) sends each batch early in real time.
-  const auto due = base_ + std::chrono::duration_cast<SteadyClock::duration>(
-                               static_cast<double>(k_) * ctx_.batch / ctx_.clock_rate);
+  auto due = base_ + std::chrono::duration_cast<SteadyClock::duration>(
+                         static_cast<double>(k_) * ctx_.batch / ctx_.clock_rate);
+  // --faulty late: every third request leaves late (the next ones are on time again).
+  // Only once it uploads, so its first write (and so its write offset) is a calibrated one's.
+  if (fault_ == Fault::kLate && write_end_ && k_ % 3 == 2) {
+    due += std::chrono::milliseconds(kLateDelayMs);
+  }
   timer_.expires_at(std::max(due, SteadyClock::now()));
   timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec && running_) exchange();
@@ -213,14 +225,17 @@ void Singer::exchange() {
 }
 
 std::optional<Clock> Singer::next_write_clock(Clock read_clock) const {
-  if (ctx_.write_lag) return read_clock - *ctx_.write_lag;
+  // --faulty miscalibrated: writes as if its latency were kMiscalibrationMs longer.
+  const Clock skew =
+      fault_ == Fault::kMiscalibrated ? Clock{kMiscalibrationMs} * kSampleRate / 1000 : 0;
+  if (ctx_.write_lag) return read_clock - *ctx_.write_lag - skew;
   if (write_end_) return *write_end_ + ctx_.n_samples;
   // The page uploads once its microphone holds a whole batch: captured from the first
   // reply's playback start (lead-in) plus the singer's latency on.
   if (!first_reply_) return std::nullopt;
   const auto ready = *first_reply_ + kLeadIn + ctx_.latency + ctx_.batch + kEncoderSlack;
   if (SteadyClock::now() < ready) return std::nullopt;
-  return first_read_end_ - 2 * kCodecDelay;
+  return first_read_end_ - 2 * kCodecDelay - skew;
 }
 
 std::optional<std::uint64_t> Singer::summary_version_to_send() const {
@@ -245,6 +260,18 @@ void Singer::note_summary(const boost::json::object& meta, std::size_t records, 
 void Singer::build_body(Clock write_clock, std::string& body) {
   const Clock n = ctx_.n_samples;
   const auto packets = static_cast<std::size_t>(n / kOpusFrameSamples);
+  if (silence_) {  // --faulty silent: Opus packets of digital silence
+    const std::vector<float> zeros(kOpusFrameSamples, 0.0f);
+    std::array<std::uint8_t, 4000> scratch{};
+    begin_container(body, packets);
+    for (std::size_t i = 0; i < packets; ++i) {
+      const int bytes = silence_->encode(zeros, scratch);
+      if (bytes < 0) throw codec::OpusError("opus_encode_float", bytes);
+      append_packet(body,
+                    std::span<const std::uint8_t>(scratch.data(), static_cast<std::size_t>(bytes)));
+    }
+    return;
+  }
   if (!encoder_) {
     ctx_.packets->append_container(body, pool_pos_, packets);
     pool_pos_ = (pool_pos_ + packets) % ctx_.packets->size();

@@ -24,6 +24,7 @@
 #include "brigade/codec/opus_codec.hpp"
 #include "brigade/constants.hpp"
 #include "drift.hpp"
+#include "fault.hpp"
 #include "http_pool.hpp"
 #include "profile.hpp"
 #include "stats.hpp"
@@ -75,6 +76,8 @@ struct RunContext {
   TimingRun* timing = nullptr;       ///< --verify timing: every singer is an echo singer
   double clock_rate = 1.0;           ///< singers' clock seconds per real second (drift)
   bool reanchor = true;              ///< re-anchor on drift (DriftWatch); off: --no-reanchor
+  std::vector<Fault> faults;         ///< --faulty, by singer index (empty: none)
+  int encoder_complexity = 10;       ///< the singers' own encoders (--encoder-complexity)
 };
 
 /// Goertzel powers of one decoded reply chunk (verify mode).
@@ -179,6 +182,8 @@ class Singer {
   Clock max_drift_ = 0;
   std::uint64_t reanchors_ = 0;
   std::optional<Clock> reply_server_clock_;  ///< server_clock of the reply being checked
+  Fault fault_ = Fault::kNone;               ///< --faulty
+  std::optional<codec::Encoder> silence_;    ///< a silent singer's encoder
 };
 
 }  // namespace brigade::loadtest

@@ -168,21 +168,31 @@ void EchoVoice::measure(int singer, int beat, Clock centre) {
   const double theta = 2.0 * std::numbers::pi / static_cast<double>(L);
   const Clock lo = centre - kSearchSamples - L / 2;  // first sample of the first box
   const std::array<double, 3> nu = {w, w - theta, w + theta};
-  std::array<std::complex<double>, 3> box{};
-  auto z = [&](int k, Clock p) {
-    const double phase = -nu[static_cast<std::size_t>(k)] * static_cast<double>(p - lo);
-    return static_cast<double>(at(p)) * std::complex<double>(std::cos(phase), std::sin(phase));
-  };
-  for (int k = 0; k < 3; ++k)
-    for (Clock p = lo; p < lo + L; ++p) box[static_cast<std::size_t>(k)] += z(k, p);
+  // e^{-iν(p - lo)} advanced by one rotation per sample instead of a sin and cos each: the
+  // tester measures every earlier singer's marker for every listener, so this is its hot loop.
+  std::array<std::complex<double>, 3> box{}, rotor{}, head{}, tail{};
+  for (std::size_t k = 0; k < 3; ++k) {
+    rotor[k] = std::polar(1.0, -nu[k]);
+    std::complex<double> phasor = 1.0;
+    for (Clock p = lo; p < lo + L; ++p, phasor *= rotor[k])
+      box[k] += static_cast<double>(at(p)) * phasor;
+    head[k] = phasor;  // at lo + L
+    tail[k] = 1.0;     // at lo
+  }
   std::array<double, kPositions> mags{};
-  for (Clock q = 0; q < kPositions; ++q) {
+  const auto turn = std::polar(1.0, -theta);
+  std::complex<double> back = 1.0;  // e^{-iθq}
+  for (Clock q = 0; q < kPositions; ++q, back *= turn) {
     // Box sums are referenced to lo; re-reference the two side ones to the box start lo + q.
-    const double tq = theta * static_cast<double>(q);
-    const auto hann =
-        0.5 * box[0] - 0.25 * std::polar(1.0, -tq) * box[1] - 0.25 * std::polar(1.0, tq) * box[2];
+    const auto hann = 0.5 * box[0] - 0.25 * back * box[1] - 0.25 * std::conj(back) * box[2];
     mags[static_cast<std::size_t>(q)] = std::abs(hann);
-    for (int k = 0; k < 3; ++k) box[static_cast<std::size_t>(k)] += z(k, lo + q + L) - z(k, lo + q);
+    const auto in = static_cast<double>(at(lo + q + L));
+    const auto out = static_cast<double>(at(lo + q));
+    for (std::size_t k = 0; k < 3; ++k) {
+      box[k] += in * head[k] - out * tail[k];
+      head[k] *= rotor[k];
+      tail[k] *= rotor[k];
+    }
   }
   const auto best = static_cast<Clock>(std::max_element(mags.begin(), mags.end()) - mags.begin());
   double frac = 0.0;

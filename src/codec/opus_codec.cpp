@@ -54,6 +54,10 @@ void Encoder::set_bitrate(int bits_per_second) {
   check("OPUS_SET_BITRATE", opus_encoder_ctl(handle_.get(), OPUS_SET_BITRATE(bits_per_second)));
 }
 
+void Encoder::set_complexity(int complexity) {
+  check("OPUS_SET_COMPLEXITY", opus_encoder_ctl(handle_.get(), OPUS_SET_COMPLEXITY(complexity)));
+}
+
 void Encoder::reset() {
   check("OPUS_RESET_STATE", opus_encoder_ctl(handle_.get(), OPUS_RESET_STATE));
 }

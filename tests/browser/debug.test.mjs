@@ -169,7 +169,7 @@ test('debug chart colours the frames singers wrote, and only those', { skip: mis
     const names = await page.locator('#singers tbody th').allTextContents();
     for (const n of ['Ada', 'Ben', 'Cleo', 'Dev', 'Eun', 'Fay']) assert.ok(names.includes(n), `${n} is listed`);
     assert.equal(await page.locator('#s-singers').textContent(), String(SINGERS));
-    assert.match(await page.locator('#legend').textContent(), /bucket 5 · 18 s · 2 singers/);
+    assert.match(await page.locator('#legend').textContent(), /Bucket 6 · 18 s · 2 singers/);
 
     // Live again with every overlay, then keep a picture for people.
     await page.getByLabel('read windows').check();

@@ -3,12 +3,16 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -16,6 +20,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/json.hpp>
 
+#include "client/http_client.hpp"
 #include "support/server_process.hpp"
 
 namespace {
@@ -106,6 +111,27 @@ TEST(LoadtestEndToEnd, VerifyTwelveSingersHearExactlyTheEarlierBuckets) {
   EXPECT_EQ(at_int(run.json, "requests", "errors"), 0);
 }
 
+TEST(LoadtestEndToEnd, VerifyInTwoRoomsAtOnceEachRoomHearsOnlyItself) {
+  // The same seed (so the same userids and tones) in both rooms: shared rooms would fight over
+  // the lead and the buckets and hear each other's tones; separate rooms must both pass.
+  ServerProcess server(server_options());
+  LoadtestRun alto, bass;
+  std::thread a([&] { alto = run_loadtest(server, "--singers 12 --verify --room alto", "alto"); });
+  std::thread b([&] { bass = run_loadtest(server, "--singers 12 --verify --room bass", "bass"); });
+  a.join();
+  b.join();
+  for (const auto* run : {&alto, &bass}) {
+    SCOPED_TRACE(run->output);
+    EXPECT_EQ(run->exit_status, 0);
+    ASSERT_TRUE(run->json.contains("verify"));
+    EXPECT_TRUE(run->json.at("verify").as_object().at("passed").as_bool());
+    EXPECT_EQ(run->json.at("verify").as_object().at("mismatches").to_number<int>(), 0);
+    EXPECT_EQ(at_int(run->json, "requests", "errors"), 0);
+  }
+  // A bad name is refused before anything is sent.
+  EXPECT_EQ(run_loadtest(server, "--singers 1 --verify --room ../x", "badroom").exit_status, 2);
+}
+
 TEST(LoadtestEndToEnd, HundredSingersTenSecondsWithoutErrors) {
   ServerProcess server(server_options());
   const LoadtestRun run =
@@ -168,6 +194,67 @@ TEST(LoadtestEndToEnd, WithoutUrlItSendsNothingAndExplains) {
   const std::string cmd = std::string(BRIGADE_LOADTEST_BINARY) + " > /dev/null 2>&1";
   const int rc = std::system(cmd.c_str());
   EXPECT_EQ(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, 2);
+}
+
+// --faulty (issue 19): the broken singers the load tester names are the ones the operators'
+// chart flags, each with its own problem, and no other singer is flagged.
+TEST(LoadtestEndToEnd, FaultySingersAreTheOnesTheChartFlags) {
+  ServerProcess server(server_options());
+  LoadtestRun run;
+  std::thread load([&] {
+    run = run_loadtest(
+        server, "--singers 16 --duration 30 --faulty late:1,silent:1,miscalibrated:1", "faulty");
+  });
+  brigade::client::HttpClient http("127.0.0.1", static_cast<std::uint16_t>(server.port()));
+  std::map<std::string, std::set<std::string>> flagged;  // singer name → problems
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(28);
+  auto settled = [&] {
+    return flagged.size() == 3 && flagged["load15"] == std::set<std::string>{"late"} &&
+           flagged["load14"] == std::set<std::string>{"silent"} &&
+           flagged["load13"] == std::set<std::string>{"miscalibrated"};
+  };
+  std::string failure;
+  while (failure.empty() && std::chrono::steady_clock::now() < deadline) try {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      const auto r = http.get("/api/debug/state");
+      if (r.status != 200)
+        throw std::runtime_error("debug state: HTTP " + std::to_string(r.status));
+      flagged.clear();
+      const auto state = boost::json::parse(r.body);
+      if (!state.is_object() || !state.as_object().contains("singers")) {
+        throw std::runtime_error("no singers in: " + r.body.substr(0, 200));
+      }
+      for (const auto& g : state.at("singers").as_array()) {
+        for (const auto& p : g.at("problems").as_array()) {
+          flagged[std::string(g.at("name").as_string())].insert(std::string(p.as_string()));
+        }
+      }
+      if (settled()) break;
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+  load.join();
+  EXPECT_EQ(failure, "");
+  SCOPED_TRACE(run.output);
+  EXPECT_EQ(run.exit_status, 0);
+  // The last singers are the faulty ones, named at the start.
+  EXPECT_NE(run.output.find("faulty singer: late id="), std::string::npos);
+  EXPECT_NE(run.output.find("name=load15"), std::string::npos);
+  std::string seen;
+  for (const auto& [name, problems] : flagged) {
+    for (const auto& p : problems) seen += name + ":" + p + " ";
+  }
+  EXPECT_TRUE(settled()) << "flagged: " << seen;
+}
+
+TEST(LoadtestEndToEnd, ABadFaultListIsAUsageError) {
+  for (const char* list : {"sleepy:1", "late:x", "late:16"}) {
+    const std::string cmd = std::string(BRIGADE_LOADTEST_BINARY) +
+                            " --url http://127.0.0.1:9/api --singers 16 --faulty " + list +
+                            " > /dev/null 2>&1";
+    const int rc = std::system(cmd.c_str());
+    EXPECT_EQ(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, 2) << list;
+  }
 }
 
 // Echo singers (issue 16): 24 singers over the six buckets; every later bucket hears every

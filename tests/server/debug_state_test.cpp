@@ -253,5 +253,71 @@ TEST_F(DebugStateTest, BitmapRunsAndWindowsFollowWritesAndClearing) {
   EXPECT_EQ(occ.at("clock").to_number<Clock>(), w3 + kRingSamples + kN);
 }
 
+TEST_F(DebugStateTest, CompactFormCarriesTheSameSingersBucketsAndProblems) {
+  write(2, kStart - 6 * kSampleRate, kStart - 7 * kSampleRate, std::vector<float>(kN, 0.25f));
+  write(3, kStart - 3 * kSampleRate, kStart - 4 * kSampleRate, std::vector<float>(kN, 0.25f));
+  RoomSnapshot snap;
+  room->snapshot(snap);
+  ASSERT_EQ(snap.singers.size(), 2u);
+  std::vector<SingerAssessment> health(2);
+  health[1].problems = 1u << static_cast<int>(Problem::kMiscalibrated);
+  health[1].offset_from_peers_ms = 412.0f;
+  ProblemCounts counts{};
+  counts[static_cast<std::size_t>(Problem::kMiscalibrated)] = 1;
+
+  const auto full = json::parse(debug_state_json(snap, 0, health, counts)).as_object();
+  const auto compact =
+      json::parse(debug_state_json(snap, 0, health, counts, DebugFormat::kCompact)).as_object();
+  EXPECT_EQ(compact.at("format").as_string(), "compact");
+  for (const auto* o : {&full, &compact}) {
+    EXPECT_EQ(o->at("problem_counts").at("miscalibrated").to_number<int>(), 1);
+    EXPECT_EQ(o->at("problem_counts").at("late").to_number<int>(), 0);
+    // Buckets as the singer page numbers them, 1–6, with delays from the server's first bucket.
+    const auto& buckets = o->at("buckets").as_array();
+    ASSERT_EQ(buckets.size(), 6u);
+    EXPECT_EQ(buckets.at(0).at("number").to_number<int>(), 1);
+    EXPECT_EQ(buckets.at(0).at("delay_seconds").to_number<int>(), 3);
+    EXPECT_EQ(buckets.at(1).at("delay_seconds").to_number<int>(), 6);
+    EXPECT_EQ(buckets.at(0).at("singers").to_number<int>(), 1);
+    EXPECT_EQ(buckets.at(1).at("singers").to_number<int>(), 1);
+    EXPECT_EQ(buckets.at(2).at("singers").to_number<int>(), 0);
+    EXPECT_TRUE(buckets.at(2).at("median_delay_seconds").is_null());
+  }
+  const auto& flagged = singer(full, std::to_string(snap.singers[1].id));
+  EXPECT_EQ(flagged.at("problems").as_array(), (json::array{"miscalibrated"}));
+  EXPECT_EQ(flagged.at("health").at("offset_from_peers_ms").to_number<int>(), 412);
+  EXPECT_EQ(flagged.at("bucket_number").to_number<int>(),
+            flagged.at("bucket").to_number<int>() + 1);
+
+  // Compact rows: one array per singer in the declared field order, clocks as samples ago.
+  const auto& fields = compact.at("singer_fields").as_array();
+  const auto& rows = compact.at("singers").as_array();
+  ASSERT_EQ(rows.size(), 2u);
+  auto field = [&](const json::array& row, std::string_view name) -> const json::value& {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i].as_string() == name) return row.at(i);
+    }
+    ADD_FAILURE() << "no field " << name;
+    return row.at(0);
+  };
+  const Clock now = compact.at("server_clock").to_number<Clock>();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& row = rows[i].as_array();
+    ASSERT_EQ(row.size(), fields.size());
+    const auto& obj = singer(full, field(row, "id").as_string());
+    EXPECT_EQ(field(row, "name").as_string(), obj.at("name").as_string());
+    EXPECT_EQ(field(row, "bucket").to_number<int>(), obj.at("bucket").to_number<int>());
+    const auto w = window(obj.at("write_window"));
+    EXPECT_EQ(now - field(row, "write_begin_ago").to_number<Clock>(), w[0]);
+    EXPECT_EQ(now - field(row, "write_end_ago").to_number<Clock>(), w[1]);
+    const auto r = window(obj.at("read_window"));
+    EXPECT_EQ(now - field(row, "read_end_ago").to_number<Clock>(), r[1]);
+  }
+  EXPECT_EQ(field(rows[1].as_array(), "problems").to_number<int>(),
+            1 << static_cast<int>(Problem::kMiscalibrated));
+  // Compact is the smaller form.
+  EXPECT_LT(json::serialize(compact).size(), json::serialize(full).size());
+}
+
 }  // namespace
 }  // namespace brigade::server

@@ -215,6 +215,19 @@ TEST(OpusCodecDelay, OneEncodeDecodePassDelaysByTheNamedConstant) {
   }
 }
 
+// The load tester's echo singers may encode at complexity 0 (--encoder-complexity): cheaper,
+// but on the same clock, or the timing check would measure the tester instead of the server.
+TEST(OpusCodecDelay, LowestComplexityDelaysByTheSameConstant) {
+  const auto in = burst_at(5 * kFrame, 2 * kFrame + 555, 2'000.0);
+  Encoder cheap;
+  cheap.set_complexity(0);
+  Decoder dec;
+  const auto out = decode_all(dec, encode_all(cheap, in));
+  ASSERT_EQ(out.size(), in.size());
+  EXPECT_EQ(best_lag(in, out, 1'000), kCodecDelaySamples);
+  EXPECT_THROW(cheap.set_complexity(11), OpusError);  // libopus refuses it; so do we
+}
+
 // Two passes (singer → server, server → listener) add up: the delay is a constant, not a
 // property of the stream's start.
 TEST(OpusCodecDelay, TwoPassesDelayByTwiceTheConstant) {

@@ -56,6 +56,9 @@ class Encoder {
   void reset();
   /// Target bitrate in bits per second (the load tester imitates clients' upload rates).
   void set_bitrate(int bits_per_second);
+  /// libopus's complexity, 0 (cheapest) to 10 (libopus's default, what the server uses). The
+  /// load tester lowers it to simulate more singers per core; the codec delay does not change.
+  void set_complexity(int complexity);
 
  private:
   std::unique_ptr<::OpusEncoder, EncoderDeleter> handle_;
