@@ -1,6 +1,8 @@
 // brigade: the server's error type and the engine's refusals mapped onto it.
 #include "api_error.hpp"
 
+#include "wire/refusal.hpp"
+
 namespace brigade::server {
 
 ApiError ApiError::of_status(unsigned status, std::string_view message) {
@@ -20,7 +22,7 @@ ApiError ApiError::rate_limited(std::string_view message) {
 }
 
 ApiError from_room(const ExchangeOutcome& outcome) {
-  ApiError e{.message = outcome.message};
+  ApiError e{.message = std::string(wire::refusal_message(outcome.reason))};
   switch (outcome.status) {
     case ExchangeStatus::kOk:  // not a refusal: callers check ok() first
     case ExchangeStatus::kBadRequest:

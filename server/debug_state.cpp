@@ -11,6 +11,7 @@
 
 #include "brigade/engine/buckets.hpp"
 #include "wire/json_writer.hpp"
+#include "wire/song_clocks.hpp"
 
 namespace brigade::server {
 using wire::append_json_double;
@@ -344,9 +345,9 @@ std::string debug_state_json(const RoomSnapshot& snapshot, double requests_per_s
   out += ",\"occupancy\":";
   append_occupancy(out, snapshot.occupancy);
   out += ",\"song_start_clock\":";
-  append_int(out, snapshot.song_start_clock);
+  append_int(out, wire::song_start_clock(snapshot.song));
   out += ",\"song_end_clock\":";
-  append_int(out, snapshot.song_end_clock);
+  append_int(out, wire::song_end_clock(snapshot.song));
   out += ",\"first_bucket\":";
   append_int(out, snapshot.first_bucket);
   out += ",\"requests_per_second\":";

@@ -9,6 +9,7 @@
 #include "log.hpp"
 #include "room_log.hpp"
 #include "session_token.hpp"
+#include "wire/refusal.hpp"
 
 namespace brigade::server {
 
@@ -41,7 +42,7 @@ void queue_stem(StemQueue& stems, const wire::DecodedRequest& in, const Exchange
   const ExchangeRequest& req = in.exchange;
   const std::string_view name = req.name.empty() ? std::string_view("<anonymous>") : req.name;
   stems.push(StemUpload{.song = result.recorded_song,
-                        .song_start = result.song_start_clock,
+                        .song_start = result.song.start(),
                         .user = req.user_id,
                         .begin = *req.write_clock - req.n_samples,
                         .name = truncate_utf8(name, kMaxNameBytes)},
@@ -50,7 +51,7 @@ void queue_stem(StemQueue& stems, const wire::DecodedRequest& in, const Exchange
 
 /// What the chart's problem detectors learn from one successful exchange.
 UploadObservation observation(const wire::DecodedRequest& in, const ExchangeResult& result,
-                              std::span<const float> upload, const Singer& singer) {
+                              std::span<const float> upload, const SingerSession& singer) {
   const ExchangeRequest& req = in.exchange;
   return {.user = req.user_id,
           .arrival = result.server_clock,
@@ -97,7 +98,7 @@ wire::ExchangeReply ExchangeService::exchange(wire::DecodedRequest& in, Scratch&
   ExchangeRequest& req = in.exchange;
   req.admit_new_singers = !readiness_ || !readiness_->draining();
   select_track(req, in.adjusted);
-  const std::shared_ptr<Singer> singer = singers_.get(req.user_id, room_.now());
+  const std::shared_ptr<SingerSession> singer = room_.attachment<SingerSession>(req.user_id);
   std::lock_guard singer_lock(singer->mutex);
   if (auto e = admit(*singer, in, room_.now())) return wire::ExchangeReply::failed(std::move(*e));
   if (req.reset_user_state) singer->reset();
@@ -118,7 +119,8 @@ wire::ExchangeReply ExchangeService::exchange(wire::DecodedRequest& in, Scratch&
   return reply;
 }
 
-MaybeError ExchangeService::admit(Singer& singer, const wire::DecodedRequest& in, Clock now) const {
+MaybeError ExchangeService::admit(SingerSession& singer, const wire::DecodedRequest& in,
+                                  Clock now) const {
   const ExchangeRequest& req = in.exchange;
   const auto& token = in.session_token;
   if (!singer.session_token.empty() && (singer.session_bound || config_.require_session_token)) {
@@ -149,7 +151,8 @@ MaybeError ExchangeService::admit(Singer& singer, const wire::DecodedRequest& in
   return std::nullopt;
 }
 
-MaybeError ExchangeService::decode(Singer& singer, const wire::DecodedRequest& in, Scratch& s) {
+MaybeError ExchangeService::decode(SingerSession& singer, const wire::DecodedRequest& in,
+                                   Scratch& s) {
   if (!in.has_audio()) {
     std::fill_n(s.upload.begin(), in.exchange.n_samples, 0.0f);
     return std::nullopt;
@@ -185,16 +188,18 @@ MaybeError ExchangeService::mix(const wire::DecodedRequest& in, Scratch& s) {
   return std::nullopt;
 }
 
-MaybeError ExchangeService::encode(const wire::DecodedRequest& in, Singer& singer, Scratch& s,
-                                   wire::ExchangeReply& reply) {
+MaybeError ExchangeService::encode(const wire::DecodedRequest& in, SingerSession& singer,
+                                   Scratch& s, wire::ExchangeReply& reply) {
   const ExchangeRequest& req = in.exchange;
   const ExchangeResult& result = s.result;
   std::string& out = reply.body;
-  const std::size_t summary_bytes = result.summary ? result.summary->size() : 2;
+  const std::shared_ptr<const std::string> summary =
+      result.summary ? summaries_.bytes(result.summary) : nullptr;
+  const std::size_t summary_bytes = summary ? summary->size() : 2;
   out.reserve(1024 + summary_bytes + Scratch::size(req.n_samples / kOpusFrameSamples) * 512);
   wire::append_metadata(out, result, in.adjusted, bind_session(singer, in));
   reply.metadata_len = out.size();
-  wire::append_summary(out, result);
+  wire::append_summary(out, summary.get());
   if (metrics_ && req.user_summary) metrics_->add_summary(result.summary != nullptr, summary_bytes);
   const auto start = std::chrono::steady_clock::now();
   if (auto e = encode_audio(req, result, singer, s.buffers(req.n_samples).audio, out)) return e;
@@ -209,7 +214,7 @@ wire::ExchangeReply ExchangeService::status() {
   return reply;
 }
 
-std::string_view ExchangeService::bind_session(Singer& singer,
+std::string_view ExchangeService::bind_session(SingerSession& singer,
                                                const wire::DecodedRequest& in) const {
   const auto& token = in.session_token;
   if (in.exchange.reset_user_state) {
@@ -259,7 +264,9 @@ ApiError ExchangeService::refused(const ExchangeRequest& req, const ExchangeOutc
   switch (outcome.status) {
     case ExchangeStatus::kForbidden:
       log_event(LogLevel::kInfo, "control_refused",
-                {{"id", req.user_id}, {"name", req.name}, {"reason", outcome.message}});
+                {{"id", req.user_id},
+                 {"name", req.name},
+                 {"reason", wire::refusal_message(outcome.reason)}});
       break;
     case ExchangeStatus::kRoomFull:
       log_event(LogLevel::kWarn, "limit_hit",
@@ -276,7 +283,7 @@ ApiError ExchangeService::refused(const ExchangeRequest& req, const ExchangeOutc
 }
 
 MaybeError ExchangeService::encode_audio(const ExchangeRequest& req, const ExchangeResult& result,
-                                         Singer& singer, std::span<const float> audio,
+                                         SingerSession& singer, std::span<const float> audio,
                                          std::string& out) {
   auto failed = [] { return ApiError::of_status(500, "Opus encoder failed"); };  // kEncoder
   const std::size_t packets = audio.size() / kOpusFrameSamples;

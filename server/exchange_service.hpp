@@ -20,10 +20,11 @@
 #include "readiness.hpp"
 #include "shared_encoder.hpp"
 #include "singer_health.hpp"
-#include "singer_registry.hpp"
+#include "singer_session.hpp"
 #include "stem_queue.hpp"
 #include "wire/exchange_reply.hpp"
 #include "wire/exchange_request.hpp"
+#include "wire/user_summary.hpp"
 
 namespace brigade::server {
 
@@ -69,8 +70,7 @@ class ExchangeService {
         tracks_(tracks),
         metrics_(metrics),
         readiness_(readiness),
-        admin_token_(config_.admin_token),
-        singers_(static_cast<std::size_t>(room.max_users()) * kRecordsPerActiveSinger) {}
+        admin_token_(config_.admin_token) {}
 
   /// THE entry point, for every transport (HTTP router, WebSocket session): one POST /api
   /// request given as plain strings, `query` being the raw query string (after '?', still
@@ -91,7 +91,7 @@ class ExchangeService {
     return admin_token_.matches_any(query_token, header_token);
   }
 
-  std::size_t singer_count() { return singers_.size(); }
+  std::size_t singer_count() { return room_.user_records(); }
   SharedEncoderStats shared_encoder_stats() const { return shared_.stats(); }
   std::size_t shared_encoder_groups() { return shared_.group_count(); }
 
@@ -99,10 +99,10 @@ class ExchangeService {
   struct Scratch;
   /// The steps of one exchange, in order. Each failing step returns the error to send.
   wire::ExchangeReply exchange(wire::DecodedRequest& in, Scratch& s);
-  MaybeError admit(Singer& singer, const wire::DecodedRequest& in, Clock now) const;
-  MaybeError decode(Singer& singer, const wire::DecodedRequest& in, Scratch& s);
+  MaybeError admit(SingerSession& singer, const wire::DecodedRequest& in, Clock now) const;
+  MaybeError decode(SingerSession& singer, const wire::DecodedRequest& in, Scratch& s);
   MaybeError mix(const wire::DecodedRequest& in, Scratch& s);
-  MaybeError encode(const wire::DecodedRequest& in, Singer& singer, Scratch& s,
+  MaybeError encode(const wire::DecodedRequest& in, SingerSession& singer, Scratch& s,
                     wire::ExchangeReply& reply);
   /// action=status: the room's occupancy.
   wire::ExchangeReply status();
@@ -114,12 +114,12 @@ class ExchangeService {
   MaybeError load_track(const std::string& name, std::shared_ptr<const std::vector<float>>& out);
   /// Issues or binds `singer`'s session token after a successful exchange; returns the token
   /// to send back (a connection's first reply only) or an empty view.
-  std::string_view bind_session(Singer& singer, const wire::DecodedRequest& in) const;
+  std::string_view bind_session(SingerSession& singer, const wire::DecodedRequest& in) const;
   /// The error for a refused room exchange, with its log line (refusals are rare).
   ApiError refused(const ExchangeRequest& req, const ExchangeOutcome& outcome);
   /// Appends the reply's Opus container (shared stream or the singer's own encoder).
-  MaybeError encode_audio(const ExchangeRequest& req, const ExchangeResult& result, Singer& singer,
-                          std::span<const float> audio, std::string& out);
+  MaybeError encode_audio(const ExchangeRequest& req, const ExchangeResult& result,
+                          SingerSession& singer, std::span<const float> audio, std::string& out);
 
   Room& room_;
   const ExchangeConfig config_;
@@ -127,7 +127,7 @@ class ExchangeService {
   Metrics* metrics_;
   const Readiness* readiness_;
   const AdminToken admin_token_;
-  SingerRegistry singers_;
+  wire::SummaryCache summaries_;
   SharedEncoders shared_;
   std::mutex track_mutex_;
   std::string cached_track_name_;

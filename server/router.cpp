@@ -15,6 +15,7 @@
 #include "static_files.hpp"
 #include "stems_http.hpp"
 #include "wire/json_writer.hpp"
+#include "wire/song_clocks.hpp"
 
 namespace brigade::server {
 namespace {
@@ -313,8 +314,8 @@ ApiResponse Router::telemetry() {
       {"user_records", room_.user_records()},
       {"exchanges", snap.requests},
       {"http_requests", metrics_.requests()},
-      {"song_start_clock", snap.song_start_clock},
-      {"song_end_clock", snap.song_end_clock},
+      {"song_start_clock", wire::song_start_clock(snap.song)},
+      {"song_end_clock", wire::song_end_clock(snap.song)},
       {"first_bucket", snap.first_bucket},
       {"queue_size", static_cast<double>(kRingFrames)},
       {"shared_encoding",

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "wire/json_writer.hpp"
+#include "wire/song_clocks.hpp"
 
 namespace brigade::server::wire {
 namespace {
@@ -18,8 +19,8 @@ void write_clocks(JsonWriter& w, const ExchangeResult& r) {
   w.key("client_read_clock").integer(r.client_read_clock);
   w.key("client_write_clock");
   r.client_write_clock ? w.integer(*r.client_write_clock) : w.null();
-  w.key("song_start_clock").integer(r.song_start_clock);
-  w.key("song_end_clock").integer(r.song_end_clock);
+  w.key("song_start_clock").integer(song_start_clock(r.song));
+  w.key("song_end_clock").integer(song_end_clock(r.song));
   w.key("n_samples").integer(r.n_samples);
 }
 
@@ -105,10 +106,8 @@ void append_metadata(std::string& out, const ExchangeResult& r, const Adjustment
   w.end_object();
 }
 
-void append_summary(std::string& out, const ExchangeResult& r) {
-  // The room encodes the block today (brigade/engine/user_summary.hpp); it moves here with the
-  // room's split, which hands back typed entries instead.
-  out += r.summary ? std::string_view(*r.summary) : kNoSummary;
+void append_summary(std::string& out, const std::string* block) {
+  out += block ? std::string_view(*block) : kNoSummary;
 }
 
 void append_status(std::string& out, const RoomStatus& status, std::string_view instance_name) {

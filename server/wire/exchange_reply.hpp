@@ -41,7 +41,8 @@ void append_metadata(std::string& out, const ExchangeResult& r, const Adjustment
 
 /// Appends the binary user summary block: always present (2 zero bytes, "no singers", when
 /// the client did not ask or already holds this version), as the original client parses it.
-void append_summary(std::string& out, const ExchangeResult& r);
+/// `block` is the encoded listing (SummaryCache::bytes of the result's summary) or null.
+void append_summary(std::string& out, const std::string* block);
 
 /// Appends action=status's JSON: the occupancy and, when non-empty, the instance's name.
 void append_status(std::string& out, const RoomStatus& status, std::string_view instance_name);

@@ -1,11 +1,12 @@
-// brigade: the room.
+// brigade: the room: the front that runs one exchange over the roster, the song and the mixer.
 #include "brigade/engine/room.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <stdexcept>
 #include <utility>
 
-#include "brigade/engine/backing.hpp"
 #include "brigade/engine/buckets.hpp"
 
 namespace brigade {
@@ -23,6 +24,11 @@ bool controls_other_singers(const ExchangeRequest& req) {
   return other(c.monitor) || other(c.unmonitor) ||
          std::any_of(c.mic_volume.begin(), c.mic_volume.end(),
                      [&](const auto& entry) { return entry.first != req.user_id; });
+}
+
+template <class T>
+void merge_key(std::optional<T>& to, const std::optional<T>& from) {
+  if (from) to = *from;
 }
 
 }  // namespace
@@ -43,27 +49,70 @@ void PendingKeys::clear() {
   chats.clear();
 }
 
+void PendingKeys::merge(const PendingKeys& k) {
+  merge_key(bpm, k.bpm);
+  merge_key(repeats, k.repeats);
+  merge_key(bpr, k.bpr);
+  merge_key(first_bucket, k.first_bucket);
+  merge_key(delay_seconds, k.delay_seconds);
+  merge_key(global_volume, k.global_volume);
+  merge_key(backing_volume, k.backing_volume);
+  merge_key(disable_song_video, k.disable_song_video);
+  merge_key(lyrics, k.lyrics);
+  merge_key(image, k.image);
+  merge_key(backing_track_type, k.backing_track_type);
+  tracks = tracks || k.tracks;
+}
+
+bool PendingKeys::any_key() const {
+  return bpm || repeats || bpr || first_bucket || delay_seconds || global_volume ||
+         backing_volume || disable_song_video || lyrics || image || backing_track_type || tracks;
+}
+
 Room::Room(const SampleClock& clock, RoomConfig config)
     : clock_(clock),
       config_(config),
+      roster_(static_cast<std::size_t>(config.max_users) * kRecordsPerActiveSinger),
       rng_(config.seed),
-      summary_(std::make_shared<const std::string>(2, '\0')),
+      summary_(std::make_shared<const SummaryListing>()),
       events_(std::make_shared<const EventList>()),
       tracks_(std::make_shared<const std::vector<std::string>>()) {}
 
-bool Room::is_active(const User& u, Clock now) const {
-  return now - u.last_heard <= kUserActiveSamples;
+std::shared_ptr<SingerAttachment> Room::attachment(UserId id, const std::type_info& type,
+                                                   std::shared_ptr<SingerAttachment> (*make)()) {
+  {
+    std::lock_guard lock(mutex_);
+    if (attachment_type_ && *attachment_type_ != type) {
+      throw std::logic_error("Room::attachment: one attachment type per room");
+    }
+    attachment_type_ = &type;
+    const Clock now = clock_.now();
+    Singer& s = record(id, now);
+    s.last_seen = now;
+    if (s.attachment) return s.attachment;
+  }
+  // A new singer: its codecs are made outside the room lock (they allocate), then installed,
+  // unless a concurrent first request of the same id installed its own meanwhile.
+  std::shared_ptr<SingerAttachment> made = make();
+  std::lock_guard lock(mutex_);
+  Singer& s = record(id, clock_.now());
+  if (!s.attachment) s.attachment = std::move(made);
+  return s.attachment;
 }
 
-template <class F>
-void Room::for_each_active(Clock now, F&& f) {
-  for (auto& [id, u] : users_) {
-    if (is_active(u, now)) f(u);
+Singer& Room::record(UserId id, Clock now) {
+  if (Singer* s = roster_.record(id)) return *s;
+  if (Singer* evicted = roster_.eviction_candidate(now)) {
+    if (song_.leader == evicted->id) song_.leader.reset();
+    if (evicted->present) note(RoomEventKind::kSingerLeft, evicted);
+    if (evicted->joined) summary_dirty_ = true;
+    roster_.erase(evicted->id);
   }
+  return roster_.add(id);
 }
 
 SongControlState Room::song_control_state() const {
-  return {.running = song_.start > 1 && song_.end == 0,
+  return {.running = song_.timeline.running(),
           .leader = song_.leader,
           .operators_exist = config_.operators_exist,
           .policy = config_.lead_policy};
@@ -76,54 +125,60 @@ ExchangeOutcome Room::validate(const ExchangeRequest& req, Clock now) const {
     return outcome;
   }
   if (c.hand_lead) {
-    const auto to = users_.find(*c.hand_lead);
-    if (to == users_.end() || !is_active(to->second, now) || to->second.spectator) {
-      return {ExchangeStatus::kBadRequest, "hand_lead names no singer present"};
+    const Singer* to = roster_.find(*c.hand_lead);
+    if (!to || !Roster::is_active(*to, now) || to->spectator) {
+      return {ExchangeStatus::kBadRequest, Refusal::kHandLeadNobody};
     }
   }
   const bool halts_others_song = c.mark_stop_singing && song_.leader != req.user_id;
   if (!req.admin && (c.volume || c.backing_volume || c.disable_auto_gain || c.track ||
                      c.clear_events || halts_others_song)) {
-    return {ExchangeStatus::kForbidden, "room-wide controls need the admin token"};
+    return {ExchangeStatus::kForbidden, Refusal::kRoomWideNeedsAdmin};
   }
   if (!req.admin && controls_other_singers(req)) {
-    return {ExchangeStatus::kForbidden, "controls over other singers need the admin token"};
+    return {ExchangeStatus::kForbidden, Refusal::kOthersNeedAdmin};
   }
-  const Clock n = req.n_samples;
-  if (n <= 0 || n > kMaxExchangeSamples) return {ExchangeStatus::kBadRequest, "bad n_samples"};
-  // No arithmetic on the request's clocks until they are known to be near `now`: the engine
-  // stays defined for any int64 (the parser already bounds them, this is the second line).
-  const Clock oldest_end = now - kRingSamples + n;  // earliest clock whose interval is in the ring
-  if (req.read_clock > now) return {ExchangeStatus::kBadRequest, "read clock is in the future"};
-  if (req.read_clock < oldest_end) {
-    return {ExchangeStatus::kBadRequest, "read clock is older than the ring"};
+  if (auto outcome = validate_clocks(req, now); !outcome.ok()) return outcome;
+  const Singer* s = roster_.find(req.user_id);
+  if (!req.admit_new_singers && (!s || !Roster::is_active(*s, now))) {
+    return {ExchangeStatus::kDraining, Refusal::kDraining};
   }
-  if (req.write_clock) {
-    if (*req.write_clock < oldest_end) {
-      return {ExchangeStatus::kBadRequest, "write clock is too far in the past"};
-    }
-    if (*req.write_clock > now) {
-      return {ExchangeStatus::kBadRequest, "write clock is in the future"};
-    }
-  }
-  const auto it = users_.find(req.user_id);
-  if (!req.admit_new_singers && (it == users_.end() || !is_active(it->second, now))) {
-    return {ExchangeStatus::kDraining, "the server is shutting down: no new singers"};
-  }
-  if (it == users_.end()) {
+  if (!s) {
     // A joiner is refused only when the room is full of active singers (exact count: rare path).
-    int active = 0;
-    for (const auto& [id, u] : users_) active += is_active(u, now) ? 1 : 0;
-    if (active >= config_.max_users) return {ExchangeStatus::kRoomFull, "room is full"};
+    if (roster_.count_active(now) >= config_.max_users) {
+      return {ExchangeStatus::kRoomFull, Refusal::kRoomFull};
+    }
     return {};
   }
   if (req.reset_user_state) return {};
-  const User& u = it->second;
-  if (u.last_read && req.read_clock != *u.last_read + n) {
-    return {ExchangeStatus::kBadRequest, "read clock desync"};
+  const Clock n = req.n_samples;
+  if (s->last_read && req.read_clock != *s->last_read + n) {
+    return {ExchangeStatus::kBadRequest, Refusal::kReadDesync};
   }
-  if (req.write_clock && u.last_write && *req.write_clock != *u.last_write + n) {
-    return {ExchangeStatus::kBadRequest, "write clock desync"};
+  if (req.write_clock && s->last_write && *req.write_clock != *s->last_write + n) {
+    return {ExchangeStatus::kBadRequest, Refusal::kWriteDesync};
+  }
+  return {};
+}
+
+ExchangeOutcome Room::validate_clocks(const ExchangeRequest& req, Clock now) const {
+  const Clock n = req.n_samples;
+  if (n <= 0 || n > kMaxExchangeSamples)
+    return {ExchangeStatus::kBadRequest, Refusal::kBadNSamples};
+  // No arithmetic on the request's clocks until they are known to be near `now`: the engine
+  // stays defined for any int64 (the parser already bounds them, this is the second line).
+  const Clock oldest_end = now - kRingSamples + n;  // earliest clock whose interval is in the ring
+  if (req.read_clock > now) return {ExchangeStatus::kBadRequest, Refusal::kReadClockFuture};
+  if (req.read_clock < oldest_end) {
+    return {ExchangeStatus::kBadRequest, Refusal::kReadClockTooOld};
+  }
+  if (req.write_clock) {
+    if (*req.write_clock < oldest_end) {
+      return {ExchangeStatus::kBadRequest, Refusal::kWriteClockTooOld};
+    }
+    if (*req.write_clock > now) {
+      return {ExchangeStatus::kBadRequest, Refusal::kWriteClockFuture};
+    }
   }
   return {};
 }
@@ -133,52 +188,42 @@ ExchangeOutcome Room::exchange(const ExchangeRequest& req, std::span<const float
   std::lock_guard lock(mutex_);
   const Clock now = clock_.now();
   if (static_cast<Clock>(upload.size()) != req.n_samples) {
-    return {ExchangeStatus::kBadRequest, "upload length differs from n_samples"};
+    return {ExchangeStatus::kBadRequest, Refusal::kUploadLength};
   }
   if (auto outcome = validate(req, now); !outcome.ok()) return outcome;
   ++requests_;
 
   // Clear the span that came up ahead of the lead singer since the last request.
-  const Interval cleared = rings_.clear_to(now);
-  result.last_request_clock = cleared.begin;
-  if (!cleared.empty()) {
-    ++clears_;
-    cleared_samples_ += static_cast<std::uint64_t>(cleared.size());
-  }
-  fill_backing(cleared);
-  if (song_.track && song_.end == 0 &&
-      now >= song_.start + static_cast<Clock>(song_.track->size())) {
-    // The backing track ran out: the song ends where it did.
-    song_.end = song_.start + static_cast<Clock>(song_.track->size());
-    note(RoomEventKind::kSongEnded, nullptr);
-    end_song(now);
-  }
-
-  end_song_if_keeper_gone(now);
+  result.last_request_clock = mixer_.clear_to(now, song_).begin;
+  end_song_early(now);
   expire_users(now);
   if (!last_heard_any_ || now - *last_heard_any_ > kUserActiveSamples) reset_song_state();
   last_heard_any_ = now;
 
-  User& user = admit(req, now);
-  apply_controls(req, user, now);
-  const bool mixed = req.write_clock && write(req, upload, user, now);
+  Singer& singer = admit(req, now);
+  apply_controls(req, singer, now);
+  const bool mixed = req.write_clock && write(req, upload, singer, now);
   // Stems follow the mix recording: only uploads mixed while it runs, up to its cap.
-  result.recorded_song =
-      mixed && song_.recording &&
-              *req.write_clock - req.n_samples < song_.start + config_.max_recording_samples
-          ? song_.id
-          : 0;
-  read(req, user, buffers, result);
+  result.recorded_song = mixed && song_.recording &&
+                                 *req.write_clock - req.n_samples <
+                                     song_.timeline.start() + config_.max_recording_samples
+                             ? song_.id
+                             : 0;
+  read(req, singer, buffers, result);
+  fill_result(req, singer, now, result);
+  return {};
+}
 
+void Room::fill_result(const ExchangeRequest& req, Singer& singer, Clock now,
+                       ExchangeResult& result) {
   result.server_clock = now;
   result.client_read_clock = req.read_clock;
   result.client_write_clock = req.write_clock;
-  result.song_start_clock = song_.start;
-  result.song_end_clock = song_.end;
+  result.song = song_.timeline;
   result.n_samples = req.n_samples;
   result.leader = song_.leader;
-  std::swap(result.delivered, user.pending);
-  user.pending.clear();
+  std::swap(result.delivered, singer.pending);
+  singer.pending.clear();
   result.events = events_;
   result.tracks = result.delivered.tracks ? tracks_ : nullptr;
   refresh_summary(now, false);
@@ -187,7 +232,16 @@ ExchangeOutcome Room::exchange(const ExchangeRequest& req, std::span<const float
   result.summary_version = summary_version_;
   result.summary_unchanged = req.user_summary && req.known_summary_version == summary_version_;
   result.summary = req.user_summary && !result.summary_unchanged ? summary_ : nullptr;
-  return {};
+}
+
+void Room::end_song_early(Clock now) {
+  if (const auto track_end = song_.track_end_before(now)) {
+    // The backing track ran out: the song ends where it did.
+    song_.timeline.end_at(*track_end);
+    note(RoomEventKind::kSongEnded, nullptr);
+    end_song(now);
+  }
+  end_song_if_keeper_gone(now);
 }
 
 void Room::reset_song_state() {
@@ -195,153 +249,72 @@ void Room::reset_song_state() {
   summary_dirty_ = true;
 }
 
-Room::User& Room::admit(const ExchangeRequest& req, Clock now) {
-  const auto max_records = static_cast<std::size_t>(config_.max_users) * kRecordsPerActiveSinger;
-  if (users_.size() >= max_records && !users_.contains(req.user_id)) {
-    // Joins are rare, so an O(users) scan is fine. validate() guaranteed an inactive one exists.
-    const auto oldest = std::min_element(
-        users_.begin(), users_.end(),
-        [](const auto& a, const auto& b) { return a.second.last_heard < b.second.last_heard; });
-    if (song_.leader == oldest->first) song_.leader.reset();
-    if (oldest->second.present) note(RoomEventKind::kSingerLeft, &oldest->second);
-    users_.erase(oldest);
-    summary_dirty_ = true;
-  }
-  auto [it, created] = users_.try_emplace(req.user_id);
-  User& u = it->second;
-  if (created) {
-    u.id = req.user_id;
-    auto& p = u.pending;
-    const Song& s = song_;
-    p.bpm = s.rounds.bpm;
-    p.repeats = s.rounds.repeats;
-    p.bpr = s.rounds.bpr;
-    p.tracks = true;
-    p.first_bucket = s.first_bucket;
-    p.global_volume = scalar_to_friendly(s.global_volume);
-    p.backing_volume = scalar_to_friendly(s.backing_volume);
-    if (s.disable_song_video) p.disable_song_video = true;
-    if (!s.lyrics.empty()) p.lyrics = s.lyrics;
-    if (!s.image.empty()) p.image = s.image;
-    // Without headphones the choir leaks into the microphone: only the last bucket is safe.
-    if (!req.headphones && s.leader) p.delay_seconds = s.max_position;
+Singer& Room::admit(const ExchangeRequest& req, Clock now) {
+  Singer& s = record(req.user_id, now);
+  if (!s.joined) {
+    s.joined = true;
+    song_.welcome(s.pending, req.headphones);
     summary_dirty_ = true;
   }
   if (req.reset_user_state) {
-    u.last_read.reset();
-    u.last_write.reset();
+    s.last_read.reset();
+    s.last_write.reset();
   }
-  u.last_heard = now;
-  u.delay_samples = now - req.read_clock;
+  s.last_seen = now;
+  s.last_heard = now;
+  s.delay_samples = now - req.read_clock;
   const std::string_view name = req.name.empty() ? std::string_view("<anonymous>") : req.name;
   const auto kept = truncate_utf8(name, kMaxNameBytes);
-  if (u.name != kept) {
-    u.name.assign(kept);
+  if (s.name != kept) {
+    s.name.assign(kept);
     summary_dirty_ = true;
   }
-  if (!u.present) {
-    u.present = true;
-    note(RoomEventKind::kSingerJoined, &u);
+  if (!s.present) {
+    s.present = true;
+    note(RoomEventKind::kSingerJoined, &s);
   }
-  u.spectator = req.spectator;
-  u.muted = req.muted;
-  u.headphones = req.headphones;
-  if (song_.keeper == u.id) song_.keeper_seen = now;
-  u.listening = req.hear_monitor;
-  if (req.user_backing_volume) u.user_backing = friendly_to_scalar(*req.user_backing_volume);
-  u.rms = 0.0f;  // set by the write, if this request uploads
-  return u;
+  s.spectator = req.spectator;
+  s.muted = req.muted;
+  s.headphones = req.headphones;
+  if (song_.keeper == s.id) song_.keeper_seen = now;
+  s.listening = req.hear_monitor;
+  if (req.user_backing_volume) s.user_backing = friendly_to_scalar(*req.user_backing_volume);
+  s.rms = 0.0f;  // set by the write, if this request uploads
+  return s;
 }
 
-void Room::apply_controls(const ExchangeRequest& req, User& user, Clock now) {
+// The order is the original's: texts before a new lead (which clears them), the track before a
+// start (which plays it), the tempo after it (a start uses the tempo it had).
+void Room::apply_controls(const ExchangeRequest& req, Singer& singer, Clock now) {
   const RoomControls& c = req.controls;
-  Song& s = song_;
-  if (c.lyrics) {
-    s.lyrics = *c.lyrics;
-    for_each_active(now, [&](User& u) { u.pending.lyrics = s.lyrics; });
-  }
+  PendingKeys everyone;  // keys for every active singer, fanned out once at the end
+  std::array<char, kImageTokenLetters> token{};
   if (c.image) {
     std::uniform_int_distribution<int> letter('A', 'Z');
-    s.image.clear();
-    for (std::size_t i = 0; i < kImageTokenLetters; ++i)
-      s.image.push_back(static_cast<char>(letter(rng_)));
-    for_each_active(now, [&](User& u) { u.pending.image = s.image; });
+    for (char& ch : token) ch = static_cast<char>(letter(rng_));
   }
-  if (c.request_lead) request_lead(user, now);
-  if (c.hand_lead) hand_lead(users_.at(*c.hand_lead), now);
-  if (c.volume) {
-    s.global_volume = friendly_to_scalar(*c.volume);
-    for_each_active(now, [&](User& u) { u.pending.global_volume = *c.volume; });
-  }
-  if (c.backing_volume) {
-    s.backing_volume = friendly_to_scalar(*c.backing_volume);
-    for_each_active(now, [&](User& u) { u.pending.backing_volume = *c.backing_volume; });
-  }
-  for (const auto& line : c.chat) {
-    for_each_active(now, [&](User& u) {
-      if (u.id == user.id) return;
-      auto& chats = u.pending.chats;
-      if (chats.size() >= kMaxPendingChats) chats.erase(chats.begin());  // a singer not reading
-      chats.emplace_back(user.name, line);
-    });
-  }
-  for (const auto& [id, value] : c.mic_volume) {
-    if (auto it = users_.find(id); it != users_.end()) {
-      it->second.mic_volume = std::clamp(value, 0.0, 2.0);
-      it->second.gain = mic_gain(it->second.mic_volume);
-      summary_dirty_ = true;
-    }
-  }
-  if (c.track) {
-    s.requested_track = *c.track;
-    s.requested_samples = c.track_samples;
-  }
-  if (c.mark_start_singing) start_song(req, user, now);
-  if (c.mark_stop_singing) stop_song(req, user, now);
-  if (c.clear_events) events_ = std::make_shared<const EventList>();
-  if (!c.event_data.empty()) {
-    auto events = std::make_shared<EventList>(*events_);
-    for (const auto& e : c.event_data) {
-      auto it = std::find_if(events->begin(), events->end(),
-                             [&](const Event& x) { return x.evid == e.evid; });
-      if (it != events->end()) {
-        it->clock = e.clock;
-      } else {
-        if (events->size() >= kMaxEvents) events->erase(events->begin());  // the oldest
-        events->push_back(e);
-      }
-    }
-    events_ = std::move(events);
-  }
-  if (c.disable_auto_gain) s.auto_gain = !*c.disable_auto_gain;
-  if (c.disable_song_video) {
-    s.disable_song_video = *c.disable_song_video;
-    for_each_active(now, [&](User& u) { u.pending.disable_song_video = s.disable_song_video; });
-  }
-  if (c.bpm) {
-    s.rounds.bpm = *c.bpm;
-    for_each_active(now, [&](User& u) { u.pending.bpm = *c.bpm; });
-  }
-  if (c.repeats) {
-    s.rounds.repeats = *c.repeats;
-    for_each_active(now, [&](User& u) { u.pending.repeats = *c.repeats; });
-  }
-  if (c.bpr) {
-    s.rounds.bpr = *c.bpr;
-    for_each_active(now, [&](User& u) { u.pending.bpr = *c.bpr; });
-  }
+  song_.apply_texts(c, std::string_view(token.data(), c.image ? token.size() : 0), everyone);
+  if (c.request_lead) request_lead(singer, now, everyone);
+  if (c.hand_lead) hand_lead(*roster_.find(*c.hand_lead), now, everyone);
+  song_.apply_levels(c, everyone);
+  apply_singer_controls(req, singer, now);
+  if (c.mark_start_singing) start_song(req, singer, now, everyone);
+  if (c.mark_stop_singing) stop_song(req, singer, everyone);
+  apply_events(c);
+  song_.apply_tempo(c, everyone);
+  roster_.queue_for_active(now, everyone);
   // Solo ("monitor") handling.
   bool reposition = false;
   if (c.monitor) {
-    if (auto it = users_.find(*c.monitor); it != users_.end()) {
-      it->second.soloed = true;
-      user.listening = true;
+    if (Singer* s = roster_.find(*c.monitor)) {
+      s->soloed = true;
+      singer.listening = true;
       reposition = true;
     }
   }
   if (c.unmonitor) {
-    if (auto it = users_.find(*c.unmonitor); it != users_.end()) {
-      it->second.soloed = false;
+    if (Singer* s = roster_.find(*c.unmonitor)) {
+      s->soloed = false;
       reposition = true;
     }
   }
@@ -349,30 +322,67 @@ void Room::apply_controls(const ExchangeRequest& req, User& user, Clock now) {
     summary_dirty_ = true;
     reposition_listeners(nullptr, now);
   }
-  if (c.begin_monitor) reposition_listeners(&user, now);
+  if (c.begin_monitor) reposition_listeners(&singer, now);
 }
 
-void Room::request_lead(User& leader, Clock now) {
+// Chat lines (to everyone but the sender) and microphone levels.
+void Room::apply_singer_controls(const ExchangeRequest& req, Singer& singer, Clock now) {
+  const RoomControls& c = req.controls;
+  for (const auto& line : c.chat) {
+    roster_.for_each_active(now, [&](Singer& s) {
+      if (s.id == singer.id) return;
+      auto& chats = s.pending.chats;
+      if (chats.size() >= kMaxPendingChats) chats.erase(chats.begin());  // a singer not reading
+      chats.emplace_back(singer.name, line);
+    });
+  }
+  for (const auto& [id, value] : c.mic_volume) {
+    if (Singer* s = roster_.find(id)) {
+      s->mic_volume = std::clamp(value, 0.0, 2.0);
+      s->gain = mic_gain(s->mic_volume);
+      summary_dirty_ = true;
+    }
+  }
+}
+
+void Room::apply_events(const RoomControls& c) {
+  if (c.clear_events) events_ = std::make_shared<const EventList>();
+  if (c.event_data.empty()) return;
+  auto events = std::make_shared<EventList>(*events_);
+  for (const auto& e : c.event_data) {
+    auto it = std::find_if(events->begin(), events->end(),
+                           [&](const Event& x) { return x.evid == e.evid; });
+    if (it != events->end()) {
+      it->clock = e.clock;
+    } else {
+      if (events->size() >= kMaxEvents) events->erase(events->begin());  // the oldest
+      events->push_back(e);
+    }
+  }
+  events_ = std::move(events);
+}
+
+void Room::request_lead(Singer& leader, Clock now, PendingKeys& everyone) {
   Song& s = song_;
-  scratch_users_.clear();
-  for_each_active(now, [&](User& u) {
-    if (u.id != leader.id && !u.spectator && u.headphones) scratch_users_.push_back(&u);
+  scratch_singers_.clear();
+  roster_.for_each_active(now, [&](Singer& u) {
+    if (u.id != leader.id && !u.spectator && u.headphones) scratch_singers_.push_back(&u);
   });
   // Shuffle in a stable order first, so a fixed seed gives a fixed assignment.
-  std::sort(scratch_users_.begin(), scratch_users_.end(),
-            [](const User* a, const User* b) { return a->id < b->id; });
-  std::shuffle(scratch_users_.begin(), scratch_users_.end(), rng_);
-  const BucketAssignment a = assign_buckets(s.rounds, scratch_users_.size());
+  std::sort(scratch_singers_.begin(), scratch_singers_.end(),
+            [](const Singer* a, const Singer* b) { return a->id < b->id; });
+  std::shuffle(scratch_singers_.begin(), scratch_singers_.end(), rng_);
+  const BucketAssignment a = assign_buckets(s.rounds, scratch_singers_.size());
   s.first_bucket = a.first_bucket;
   s.max_position = a.max_position;
-  for_each_active(now, [&](User& u) {
-    u.pending.first_bucket = a.first_bucket;
+  everyone.first_bucket = a.first_bucket;
+  roster_.for_each_active(now, [&](Singer& u) {
     if ((u.spectator || !u.headphones) && u.id != leader.id) {
       u.pending.delay_seconds = a.max_position;
     }
   });
-  for (std::size_t i = 0; i < scratch_users_.size(); ++i) {
-    scratch_users_[i]->pending.delay_seconds = a.follower_delays[i];
+  for (std::size_t i = 0; i < scratch_singers_.size(); ++i) {
+    scratch_singers_[i]->pending.delay_seconds = a.follower_delays[i];
   }
   leader.pending.delay_seconds = a.first_bucket;
   s.leader = leader.id;
@@ -381,16 +391,14 @@ void Room::request_lead(User& leader, Clock now) {
   note(RoomEventKind::kLeadTaken, &leader);
   s.image.clear();
   s.lyrics.clear();
-  for_each_active(now, [&](User& u) {
-    u.pending.image = "";
-    u.pending.lyrics = "";
-  });
+  everyone.image = "";
+  everyone.lyrics = "";
   summary_dirty_ = true;
 }
 
-void Room::hand_lead(User& to, Clock now) {
+void Room::hand_lead(Singer& to, Clock now, PendingKeys& everyone) {
   Song& s = song_;
-  if (s.start > 1 && s.end == 0) {
+  if (s.timeline.running()) {
     // Mid-song the buckets stay as they are: only who may stop the song changes.
     s.leader = to.id;
     s.keeper = to.id;
@@ -399,149 +407,110 @@ void Room::hand_lead(User& to, Clock now) {
     summary_dirty_ = true;
     return;
   }
-  request_lead(to, now);
+  request_lead(to, now, everyone);
 }
 
 void Room::end_song_if_keeper_gone(Clock now) {
   Song& s = song_;
-  if (s.start <= 1 || s.end != 0 || now - s.keeper_seen <= config_.leader_gone_samples) return;
+  if (!s.timeline.running() || now - s.keeper_seen <= config_.leader_gone_samples) return;
   // The song ends where the keeper's audio ended (at its start if they never sang).
-  s.end = std::max(s.start, s.keeper_last_write.value_or(s.start));
+  const Clock start = s.timeline.start();
+  s.timeline.end_at(std::max(start, s.keeper_last_write.value_or(start)));
   note(RoomEventKind::kSongEnded, nullptr);
   end_song(now);
 }
 
-void Room::start_song(const ExchangeRequest& req, const User& user, Clock now) {
+void Room::start_song(const ExchangeRequest& req, const Singer& singer, Clock now,
+                      PendingKeys& everyone) {
   Song& s = song_;
-  rings_.wipe();
+  mixer_.wipe();
   if (!s.keeper) s.keeper = req.user_id;
   s.keeper_seen = now;
   s.keeper_last_write.reset();
-  if (const auto it = users_.find(s.leader.value_or(req.user_id)); it != users_.end()) {
-    s.leader_name = it->second.name;
+  if (const Singer* leader = roster_.find(s.leader.value_or(req.user_id))) {
+    s.leader_name = leader->name;
   }
   events_ = std::make_shared<const EventList>();
-  s.start = req.read_clock;
-  s.end = 0;
-  s.track.reset();
-  s.metronome = s.rounds.bpm > 0;
-  std::string type;
-  if (s.metronome) {
-    type = "Metronome";  // a requested track waits for a song without metronome
-  } else if (s.requested_samples) {
-    s.track = std::move(s.requested_samples);
-    s.requested_track.reset();
-    type = "Backing Track";
-  }
+  const BackingKind backing = s.start(req.read_clock, ++songs_);
   // The backing starts at the song's start (the original started tracks ~3 s late), so
   // backfill what has already been cleared.
-  fill_backing({s.start, rings_.cleared_to().value_or(now)});
-  s.id = ++songs_;
-  s.recording = true;
-  s.record_next = s.start;
-  note(RoomEventKind::kSongStarted, &user);
-  for_each_active(now, [&](User& u) { u.pending.backing_track_type = type; });
-}
-
-void Room::fill_backing(Interval span) {
-  const Song& s = song_;
-  if (span.empty() || s.start <= 1) return;
-  if (s.end != 0) span.end = std::min(span.end, s.end);
-  if (span.empty()) return;
-  if (s.track) write_track(rings_.backing(), span, s.start, *s.track);
-  if (s.metronome) write_metronome(rings_.backing(), span, s.start, beat_samples(s.rounds.bpm));
+  mixer_.fill_backing({req.read_clock, mixer_.cleared_to().value_or(now)}, s);
+  note(RoomEventKind::kSongStarted, &singer);
+  everyone.backing_track_type = backing_track_type(backing);
 }
 
 void Room::end_song(Clock now) {
-  song_.leader.reset();
-  song_.keeper.reset();
-  song_.track.reset();
-  for_each_active(now, [](User& u) { u.pending.backing_track_type = ""; });
+  song_.finish();
+  PendingKeys everyone;
+  everyone.backing_track_type = "";
+  roster_.queue_for_active(now, everyone);
 }
 
-void Room::stop_song(const ExchangeRequest& req, User& user, Clock now) {
+void Room::stop_song(const ExchangeRequest& req, Singer& singer, PendingKeys& everyone) {
   Song& s = song_;
-  if (s.leader && *s.leader == user.id) {
+  if (s.leader && *s.leader == singer.id) {
     // The song ends where the leader's audio ends; a leader who never sang ends it here.
-    s.end = user.last_write_any.value_or(req.read_clock);
-    note(RoomEventKind::kSongStopped, &user);
+    s.timeline.end_at(singer.last_write_any.value_or(req.read_clock));
+    note(RoomEventKind::kSongStopped, &singer);
   } else {
-    note(RoomEventKind::kSongHalted, &user);
-    s.start = 1;  // halted: no more reads or writes
-    s.end = 1;
+    note(RoomEventKind::kSongHalted, &singer);
+    s.timeline.halt();  // no more reads or writes
   }
-  end_song(now);
+  s.finish();
+  everyone.backing_track_type = "";
 }
 
-void Room::reposition_listeners(User* only, Clock now) {
+void Room::reposition_listeners(Singer* only, Clock now) {
   Clock max_delay = 0;
-  for_each_active(now, [&](User& u) {
+  roster_.for_each_active(now, [&](Singer& u) {
     if (u.soloed) max_delay = std::max(max_delay, u.delay_samples);
   });
   const int p = summary_delay_seconds(max_delay);
   if (p <= 0) return;
   const int target = p + kBucketSeconds;
-  auto place = [&](User& u) {
+  auto place = [&](Singer& u) {
     if (summary_delay_seconds(u.delay_samples) != target) u.pending.delay_seconds = target;
   };
   if (only) {
     place(*only);
   } else {
-    for_each_active(now, [&](User& u) {
+    roster_.for_each_active(now, [&](Singer& u) {
       if (u.listening) place(u);
     });
   }
 }
 
-bool Room::write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now) {
+bool Room::write(const ExchangeRequest& req, std::span<const float> upload, Singer& singer,
+                 Clock now) {
   const Clock w = *req.write_clock;
   const Interval iv = ending_at(w, req.n_samples);
-  user.last_write = w;
-  user.last_write_any = w;
-  if (song_.keeper == user.id) song_.keeper_last_write = w;
-  user.write_window = iv;
-  user.rms = rms(upload);
-  const Song& s = song_;
-  const bool in_song = s.start != 0 && w > s.start && (s.end == 0 || iv.begin < s.end);
-  if (!in_song) return false;
-  const float gain = user.gain * (s.leader == user.id ? leader_boost() : 1.0f);
-  rings_.mix(iv, upload, gain, user.soloed);
-  if (s.rounds.enabled()) {
-    const auto round = static_cast<Clock>(60.0 / s.rounds.bpm * s.rounds.bpr * kSampleRate);
-    for (int k = 1; k <= s.rounds.repeats; ++k) {
-      const Interval copy{iv.begin + k * round, iv.end + k * round};
-      if (copy.end <= now) rings_.mix(copy, upload, gain, false);
-    }
-  }
+  singer.last_write = w;
+  singer.last_write_any = w;
+  if (song_.keeper == singer.id) song_.keeper_last_write = w;
+  singer.write_window = iv;
+  singer.rms = rms(upload);
+  if (!song_.timeline.takes_upload(iv)) return false;
+  const float gain = song_.upload_gain(singer.id, singer.gain);
+  mixer_.mix(iv, upload, gain, singer.soloed, song_.rounds, now);
   return true;
 }
 
-void Room::read(const ExchangeRequest& req, User& user, ExchangeBuffers buffers,
+void Room::read(const ExchangeRequest& req, Singer& singer, ExchangeBuffers buffers,
                 ExchangeResult& result) {
   const Interval iv = ending_at(req.read_clock, req.n_samples);
-  user.last_read = req.read_clock;
-  user.read_window = iv;
-  const Song& s = song_;
-  const bool song_audible = s.start != 0 && (s.end == 0 || iv.begin < s.end);
-  result.loopback_gain = user.gain * (s.leader == user.id ? leader_boost() : 1.0f);
-  result.levels = ReplyLevels{
-      .global_volume = static_cast<float>(s.global_volume),
-      .backing_volume = static_cast<float>(s.backing_volume),
-      .backing_factor = s.rounds.bpm > 0 ? 1.0f : 0.2f,
-      .user_backing = static_cast<float>(user.user_backing),
-      .auto_gain = s.auto_gain,
-  };
+  singer.last_read = req.read_clock;
+  singer.read_window = iv;
+  result.loopback_gain = song_.upload_gain(singer.id, singer.gain);
+  result.levels = song_.levels(singer.user_backing);
   if (req.loopback) {
     result.source = ReplySource::kLoopback;
     result.n_people_heard = -1;
-  } else if (user.listening) {
-    rings_.read_solo(iv, buffers.audio);
+  } else if (singer.listening) {
+    mixer_.read_solo(iv, buffers.audio);
     result.source = ReplySource::kSolo;
     result.n_people_heard = -1;
-  } else if (song_audible) {
-    rings_.read_audio(iv, buffers.audio);
-    rings_.read_backing(iv, buffers.backing);
-    rings_.read_writers(iv, buffers.writers);
+  } else if (song_.timeline.audible(iv)) {
+    mixer_.read_mix(iv, buffers);
     result.source = ReplySource::kMix;
     result.n_people_heard = buffers.writers.empty() ? 0 : buffers.writers[0];
   } else {
@@ -552,13 +521,12 @@ void Room::read(const ExchangeRequest& req, User& user, ExchangeBuffers buffers,
 
 void Room::refresh_summary(Clock now, bool force) {
   if (!force && !summary_dirty_ && now - summary_built_at_ < kSummaryRefreshSamples) return;
-  scratch_entries_.clear();
-  n_active_ = 0;
-  for_each_active(now, [&](User& u) {
-    ++n_active_;
-    scratch_entries_.push_back(SummaryEntry{
+  auto listing = std::make_shared<SummaryListing>();
+  listing->reserve(static_cast<std::size_t>(std::max(n_active_, 0)));
+  roster_.for_each_active(now, [&](Singer& u) {
+    listing->push_back(SummaryEntry{
         .user_id = u.id,
-        .name = u.name,
+        .name = std::string(truncate_utf8(u.name, kListedNameBytes)),
         .mic_volume = static_cast<float>(u.mic_volume),
         .rms = u.rms,
         .delay_samples = u.delay_samples,
@@ -566,10 +534,10 @@ void Room::refresh_summary(Clock now, bool force) {
         .soloed = u.soloed,
     });
   });
-  auto bytes = std::make_shared<std::string>();
-  encode_summary(scratch_entries_, *bytes);
-  if (!same_listing(*bytes, *summary_)) ++summary_version_;
-  summary_ = std::move(bytes);
+  n_active_ = static_cast<int>(listing->size());
+  sort_listing(*listing);
+  if (!same_listing(*listing, *summary_)) ++summary_version_;
+  summary_ = std::move(listing);
   summary_built_at_ = now;
   summary_dirty_ = false;
 }
@@ -578,18 +546,17 @@ void Room::expire_users(Clock now) {
   if (now - last_expiry_sweep_ < kExpirySweepSamples) return;
   last_expiry_sweep_ = now;
   sweep_departures(now);
-  std::erase_if(users_,
-                [&](const auto& kv) { return now - kv.second.last_heard > kUserLifetimeSamples; });
+  roster_.expire(now);
   summary_dirty_ = true;
 }
 
 void Room::sweep_departures(Clock now) {
-  for (auto& [id, u] : users_) {
-    if (u.present && !is_active(u, now)) {
-      u.present = false;
-      note(RoomEventKind::kSingerLeft, &u);
+  roster_.for_each([&](Singer& s) {
+    if (s.present && !Roster::is_active(s, now)) {
+      s.present = false;
+      note(RoomEventKind::kSingerLeft, &s);
     }
-  }
+  });
 }
 
 void Room::sweep_departures() {
@@ -597,7 +564,7 @@ void Room::sweep_departures() {
   sweep_departures(clock_.now());
 }
 
-void Room::note(RoomEventKind kind, const User* user) {
+void Room::note(RoomEventKind kind, const Singer* singer) {
   if (events_out_.size() >= kMaxPendingRoomEvents) {
     ++events_dropped_;
     return;
@@ -606,8 +573,8 @@ void Room::note(RoomEventKind kind, const User* user) {
                           kind == RoomEventKind::kSongStopped ||
                           kind == RoomEventKind::kSongHalted || kind == RoomEventKind::kSongEnded;
   events_out_.push_back(RoomEvent{.kind = kind,
-                                  .user = user ? user->id : 0,
-                                  .name = user ? user->name : std::string(),
+                                  .user = singer ? singer->id : 0,
+                                  .name = singer ? singer->name : std::string(),
                                   .song = song_event ? song_.id : 0});
 }
 
@@ -618,46 +585,35 @@ std::uint64_t Room::take_events(std::vector<RoomEvent>& out) {
   return std::exchange(events_dropped_, 0);
 }
 
-SongPhase Room::song_phase() const {
-  const Song& s = song_;
-  if (s.start > 1 && s.end == 0) return SongPhase::kSinging;
-  if (s.recording) return SongPhase::kFinishing;
-  return s.leader ? SongPhase::kLeading : SongPhase::kIdle;
-}
-
 std::size_t Room::user_records() {
   std::lock_guard lock(mutex_);
-  return users_.size();
+  return roster_.size();
 }
 
 RoomStatus Room::status() {
   std::lock_guard lock(mutex_);
-  const Clock now = clock_.now();
-  int active = 0;
-  for (const auto& [id, u] : users_) active += is_active(u, now) ? 1 : 0;
-  return {active, config_.max_users, song_phase()};
+  return {roster_.count_active(clock_.now()), config_.max_users, song_.phase()};
 }
 
 void Room::snapshot_occupancy(OccupancySnapshot& out) {
   std::lock_guard lock(mutex_);
-  rings_.snapshot(out);
+  mixer_.snapshot(out);
 }
 
 void Room::snapshot(RoomSnapshot& out) {
   std::lock_guard lock(mutex_);
   const Clock now = clock_.now();
   out.server_clock = now;
-  out.cleared_to = rings_.cleared_to();
-  rings_.snapshot(out.occupancy);
-  out.song_start_clock = song_.start;
-  out.song_end_clock = song_.end;
+  out.cleared_to = mixer_.cleared_to();
+  mixer_.snapshot(out.occupancy);
+  out.song = song_.timeline;
   out.first_bucket = song_.first_bucket;
   out.requests = requests_;
-  out.clears = clears_;
-  out.cleared_samples = cleared_samples_;
-  out.song_phase = song_phase();
+  out.clears = mixer_.clears();
+  out.cleared_samples = mixer_.cleared_samples();
+  out.song_phase = song_.phase();
   out.singers.clear();
-  for_each_active(now, [&](User& u) {
+  roster_.for_each_active(now, [&](Singer& u) {
     out.singers.push_back(SingerView{
         .id = u.id,
         .name = u.name,
@@ -683,19 +639,19 @@ RecordingChunk Room::take_recording(ExchangeBuffers buffers) {
   chunk.song = s.id;
   const Clock now = clock_.now();
   end_song_if_keeper_gone(now);
-  chunk.song_start = s.start;
-  if (s.record_next == s.start) chunk.leader = s.leader_name;
-  if (s.start <= 1) {  // halted
+  if (!s.timeline.started()) {  // halted: nothing more to record (and no start to name it by)
     s.recording = false;
     chunk.finished = true;
     return chunk;
   }
+  chunk.song_start = s.timeline.start();
+  if (s.record_next == s.timeline.start()) chunk.leader = s.leader_name;
   Clock limit = now - Clock{s.max_position} * kSampleRate - kRecordingMarginSamples;
-  if (s.end != 0) limit = std::min(limit, s.end);
+  if (const auto end = s.timeline.end()) limit = std::min(limit, *end);
   // Nothing of the song lies past its keeper's newest upload; waiting there means a leader who
   // vanished ends the song (after leader_gone_samples) exactly where the recording stands.
   if (s.keeper_last_write) limit = std::min(limit, *s.keeper_last_write);
-  limit = std::min(limit, s.start + config_.max_recording_samples);
+  limit = std::min(limit, s.timeline.start() + config_.max_recording_samples);
   // If the recorder fell a whole ring behind, that audio is gone: skip it.
   s.record_next = std::max(s.record_next, now - kRingSamples);
   const Clock n =
@@ -703,21 +659,15 @@ RecordingChunk Room::take_recording(ExchangeBuffers buffers) {
   chunk.begin = s.record_next;
   chunk.samples = static_cast<std::size_t>(n);
   if (n > 0) {
-    const Interval iv{s.record_next, s.record_next + n};
-    rings_.read_audio(iv, buffers.audio.first(chunk.samples));
-    rings_.read_backing(iv, buffers.backing.first(chunk.samples));
-    rings_.read_writers(iv, buffers.writers.first(chunk.samples));
+    mixer_.read_mix({s.record_next, s.record_next + n},
+                    {buffers.audio.first(chunk.samples), buffers.backing.first(chunk.samples),
+                     buffers.writers.first(chunk.samples)});
     s.record_next += n;
   }
-  chunk.levels = ReplyLevels{
-      .global_volume = static_cast<float>(s.global_volume),
-      .backing_volume = static_cast<float>(s.backing_volume),
-      .backing_factor = s.rounds.bpm > 0 ? 1.0f : 0.2f,
-      .user_backing = 1.0f,
-      .auto_gain = s.auto_gain,
-  };
-  const bool ended = s.end != 0 && s.record_next >= s.end;
-  if (ended || s.record_next >= s.start + config_.max_recording_samples) {
+  chunk.levels = s.levels(1.0);
+  const auto end = s.timeline.end();
+  if ((end && s.record_next >= *end) ||
+      s.record_next >= s.timeline.start() + config_.max_recording_samples) {
     s.recording = false;
     chunk.finished = true;
   }

@@ -7,6 +7,7 @@
 
 #include "brigade/codec/packet_container.hpp"
 #include "brigade/engine/user_summary.hpp"
+#include "wire/user_summary.hpp"
 
 namespace brigade::client {
 namespace {
@@ -194,7 +195,7 @@ TEST(ParseExchangeReply, EngineSummaryRoundTrips) {
   entries[0] = {7, name_a, 1.5f, 0.125f, 6 * 48000, true, false};
   entries[1] = {9, name_b, 1.0f, 0.5f, 3 * 48000, false, true};
   std::string block;
-  encode_summary(entries, block);
+  server::wire::encode_summary(entries, block);
   std::vector<SummaryRecord> out;
   std::size_t consumed = 0;
   ASSERT_TRUE(parse_summary(bytes_of(block), out, consumed).ok());

@@ -79,7 +79,7 @@ Outcome exchange_input(Input data) {
   const ExchangeOutcome outcome =
       w.room.exchange(request, std::span(w.upload).first(n), buffers, w.result);
   if (!outcome.ok()) {
-    BRIGADE_FUZZ_CHECK(*outcome.message != '\0');
+    BRIGADE_FUZZ_CHECK(outcome.reason != Refusal::kNone);
     return Outcome::kRefused;
   }
   // Accepted clocks read and write inside the ring, never in the future.

@@ -14,6 +14,7 @@
 #include "fuzz_target.hpp"
 #include "query.hpp"
 #include "wire/exchange_reply.hpp"
+#include "wire/user_summary.hpp"
 
 namespace brigade::fuzz {
 namespace {
@@ -43,7 +44,7 @@ void check_summary(ByteReader& in) {
     const auto flags = in.take<std::uint8_t>();
     e.muted = (flags & 1) != 0;
     e.soloed = (flags & 2) != 0;
-    std::string name(truncate_utf8(e.name, kSummaryNameBytes));
+    std::string name(truncate_utf8(e.name, server::wire::kSummaryNameBytes));
     name.resize(std::min(name.size(), name.find('\0')));  // the name field is NUL-padded
     expected.emplace_back(e.user_id, std::move(name), std::bit_cast<std::uint32_t>(e.mic_volume),
                           std::bit_cast<std::uint32_t>(e.rms),
@@ -51,8 +52,8 @@ void check_summary(ByteReader& in) {
                           static_cast<std::uint8_t>((e.muted ? 1 : 0) | (e.soloed ? 2 : 0)));
   }
   std::string out;
-  encode_summary(entries, out);
-  BRIGADE_FUZZ_CHECK(out.size() == 2 + entries.size() * kSummaryRecordBytes);
+  server::wire::encode_summary(entries, out);
+  BRIGADE_FUZZ_CHECK(out.size() == 2 + entries.size() * server::wire::kSummaryRecordBytes);
   std::vector<client::SummaryRecord> parsed;
   std::size_t consumed = 0;
   const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(out.data()), out.size());
@@ -116,8 +117,28 @@ void check_metadata(ByteReader& in) {
   r.last_request_clock = in.take<Clock>();
   r.client_read_clock = in.take<Clock>();
   r.client_write_clock = take_optional<Clock>(in);
-  r.song_start_clock = in.take<Clock>();
-  r.song_end_clock = in.take<Clock>();
+  // The song as the room keeps it; on the wire 0 = none / not ended and 1 = halted.
+  const Clock song_start = in.take<Clock>();
+  const Clock song_end = in.take<Clock>();
+  Clock wire_start = 0, wire_end = 0;
+  switch (in.take<std::uint8_t>() % 4) {
+    case 1:
+      r.song.start_at(song_start);
+      wire_start = song_start;
+      break;
+    case 2:
+      r.song.start_at(song_start);
+      r.song.end_at(song_end);
+      wire_start = song_start;
+      wire_end = song_end;
+      break;
+    case 3:
+      r.song.halt();
+      wire_start = wire_end = 1;
+      break;
+    default:
+      break;
+  }
   r.n_samples = in.take<Clock>();
   r.n_connected_users = in.take<int>();
   r.leader = take_optional<UserId>(in);
@@ -158,8 +179,8 @@ void check_metadata(ByteReader& in) {
   } else {
     BRIGADE_FUZZ_CHECK(o.at("client_write_clock").is_null());
   }
-  check_int(o, "song_start_clock", r.song_start_clock);
-  check_int(o, "song_end_clock", r.song_end_clock);
+  check_int(o, "song_start_clock", wire_start);
+  check_int(o, "song_end_clock", wire_end);
   check_int(o, "n_samples", r.n_samples);
   check_int(o, "n_connected_users", r.n_connected_users);
   check_int(o, "n_people_heard", r.n_people_heard);

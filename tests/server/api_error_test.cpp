@@ -38,11 +38,11 @@ TEST(ApiError, TheRoomsRefusalsMapToStatusReasonAndRetry) {
         Case{ExchangeStatus::kConflict, 409, ErrorReason::kConflict, 0},
         Case{ExchangeStatus::kRoomFull, 503, ErrorReason::kRoomFull, kRoomFullRetryAfterSeconds},
         Case{ExchangeStatus::kDraining, 503, ErrorReason::kDraining, 0}}) {
-    const ApiError e = from_room(ExchangeOutcome{c.status, "why"});
+    const ApiError e = from_room(ExchangeOutcome{c.status, Refusal::kReadDesync});
     EXPECT_EQ(e.status, c.http);
     EXPECT_EQ(e.reason, c.reason);
     EXPECT_EQ(e.retry_after_seconds, c.retry_after);
-    EXPECT_EQ(e.message, "why");
+    EXPECT_EQ(e.message, "read clock desync") << "the server words the room's reason";
   }
 }
 

@@ -101,7 +101,7 @@ class DebugStateTest : public ::testing::Test {
     std::vector<float> upload = block.empty() ? std::vector<float>(kN, 0.0f) : block;
     ExchangeResult result;
     const auto outcome = room->exchange(req, upload, {audio, backing, writers}, result);
-    ASSERT_TRUE(outcome.ok()) << outcome.message;
+    ASSERT_TRUE(outcome.ok()) << static_cast<int>(outcome.reason);
   }
 
   /// Uploads `block` at write clock w as user `id`, recording which frames it makes loud.

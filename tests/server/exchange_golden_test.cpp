@@ -23,6 +23,7 @@
 #include "brigade/engine/room.hpp"
 #include "client/tone.hpp"
 #include "router.hpp"
+#include "wire/user_summary.hpp"
 
 namespace brigade::server {
 namespace {
@@ -111,7 +112,7 @@ std::string describe(std::string_view label, std::string_view target, const ApiR
   const std::string_view rest = body.substr(metadata_len);
   const std::size_t count = (static_cast<std::size_t>(static_cast<unsigned char>(rest[0])) << 8) |
                             static_cast<unsigned char>(rest[1]);
-  const std::size_t summary_bytes = 2 + count * kSummaryRecordBytes;
+  const std::size_t summary_bytes = 2 + count * wire::kSummaryRecordBytes;
   out << "summary: " << hex(rest.substr(0, summary_bytes)) << "\n";
   out << "container: " << hex(rest.substr(summary_bytes)) << "\n";
   return out.str();

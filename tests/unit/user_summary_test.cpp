@@ -2,51 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include <bit>
-#include <cstring>
 #include <string>
 #include <vector>
 
 namespace brigade {
 namespace {
-
-// Reads the block back with its documented layout, independently of the encoder.
-struct Record {
-  std::uint64_t id = 0;
-  std::string name;  // NULs stripped
-  float mic_volume = 0;
-  float rms = 0;
-  std::uint16_t delay = 0;
-  std::uint8_t flags = 0;
-};
-
-std::uint64_t be(const std::string& s, std::size_t at, int bytes) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(s[at + i]);
-  return v;
-}
-
-std::vector<Record> decode(const std::string& block) {
-  EXPECT_GE(block.size(), 2u);
-  const auto count = static_cast<std::size_t>(be(block, 0, 2));
-  EXPECT_EQ(block.size(), 2 + count * 51);
-  std::vector<Record> out;
-  for (std::size_t i = 0; i < count && 2 + (i + 1) * 51 <= block.size(); ++i) {
-    const std::size_t at = 2 + i * 51;
-    Record r;
-    r.id = be(block, at, 8);
-    const std::string raw = block.substr(at + 8, 32);
-    r.name = raw.substr(0, raw.find('\0'));
-    // NUL padding only after the name.
-    for (std::size_t k = r.name.size(); k < 32; ++k) EXPECT_EQ(raw[k], '\0');
-    r.mic_volume = std::bit_cast<float>(static_cast<std::uint32_t>(be(block, at + 40, 4)));
-    r.rms = std::bit_cast<float>(static_cast<std::uint32_t>(be(block, at + 44, 4)));
-    r.delay = static_cast<std::uint16_t>(be(block, at + 48, 2));
-    r.flags = static_cast<std::uint8_t>(block[at + 50]);
-    out.push_back(r);
-  }
-  return out;
-}
 
 TEST(SummaryDelaySeconds, RoundsHalfToEven) {
   EXPECT_EQ(summary_delay_seconds(0), 0);
@@ -93,76 +53,13 @@ TEST(TruncateUtf8, CutsAtCharacterBoundaries) {
   EXPECT_EQ(truncate_utf8(notes, 3), "");
 }
 
-TEST(EncodeSummary, EmptyIsAZeroCount) {
-  std::string out = "junk";
-  encode_summary({}, out);
-  EXPECT_EQ(out, std::string(2, '\0'));
+std::vector<std::uint64_t> ids(const std::vector<SummaryEntry>& entries) {
+  std::vector<std::uint64_t> out;
+  for (const auto& e : entries) out.push_back(e.user_id);
+  return out;
 }
 
-TEST(EncodeSummary, FiftyOneByteBigEndianRecords) {
-  std::vector<SummaryEntry> entries{SummaryEntry{
-      .user_id = 0x0102030405060708ULL,
-      .name = "Ann",
-      .mic_volume = 1.5f,
-      .rms = 0.25f,
-      .delay_samples = 6 * 48'000 + 100,
-      .muted = true,
-      .soloed = true,
-  }};
-  std::string out;
-  encode_summary(entries, out);
-  ASSERT_EQ(out.size(), 2u + 51u);
-  EXPECT_EQ(out[0], 0);
-  EXPECT_EQ(out[1], 1);
-  // Byte by byte where it matters: the id and the float's sign/exponent come first.
-  EXPECT_EQ(out[2], 0x01);
-  EXPECT_EQ(out[9], 0x08);
-  EXPECT_EQ(out.substr(10, 3), "Ann");
-  EXPECT_EQ(static_cast<unsigned char>(out[2 + 40]), 0x3F);  // 1.5f = 0x3FC00000
-  EXPECT_EQ(static_cast<unsigned char>(out[2 + 41]), 0xC0);
-  EXPECT_EQ(static_cast<unsigned char>(out[2 + 44]), 0x3E);  // 0.25f = 0x3E800000
-  EXPECT_EQ(static_cast<unsigned char>(out[2 + 45]), 0x80);
-  EXPECT_EQ(out[2 + 48], 0);
-  EXPECT_EQ(out[2 + 49], 6);
-  EXPECT_EQ(out[2 + 50], 3);  // muted | soloed
-
-  const auto records = decode(out);
-  ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0].id, 0x0102030405060708ULL);
-  EXPECT_EQ(records[0].name, "Ann");
-  EXPECT_EQ(records[0].mic_volume, 1.5f);
-  EXPECT_EQ(records[0].rms, 0.25f);
-  EXPECT_EQ(records[0].delay, 6);
-  EXPECT_EQ(records[0].flags, 3);
-}
-
-TEST(EncodeSummary, FlagsAreBitZeroMutedBitOneSoloed) {
-  std::vector<SummaryEntry> entries{
-      SummaryEntry{.user_id = 1, .name = "a", .muted = true},
-      SummaryEntry{.user_id = 2, .name = "b", .soloed = true},
-      SummaryEntry{.user_id = 3, .name = "c"},
-  };
-  std::string out;
-  encode_summary(entries, out);
-  const auto r = decode(out);
-  ASSERT_EQ(r.size(), 3u);
-  EXPECT_EQ(r[0].flags, 1);
-  EXPECT_EQ(r[1].flags, 2);
-  EXPECT_EQ(r[2].flags, 0);
-}
-
-TEST(EncodeSummary, LongNamesAreTruncatedUtf8Safely) {
-  const std::string name = std::string(31, 'z') + "\xC3\xA9" + "tail";
-  std::vector<SummaryEntry> entries{SummaryEntry{.user_id = 5, .name = name}};
-  std::string out;
-  encode_summary(entries, out);
-  const auto r = decode(out);
-  ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(r[0].name, std::string(31, 'z'));
-  EXPECT_EQ(out[2 + 8 + 31], '\0');
-}
-
-TEST(EncodeSummary, SortsByDelayThenNameThenMicVolumeThenIdAsText) {
+TEST(SortListing, ByDelayThenNameThenMicVolumeThenIdAsText) {
   std::vector<SummaryEntry> entries{
       SummaryEntry{.user_id = 1, .name = "zed", .delay_samples = 3 * 48'000},
       SummaryEntry{.user_id = 2, .name = "amy", .delay_samples = 9 * 48'000},
@@ -173,52 +70,39 @@ TEST(EncodeSummary, SortsByDelayThenNameThenMicVolumeThenIdAsText) {
       SummaryEntry{.user_id = 10, .name = "bob", .mic_volume = 1.5f, .delay_samples = 288'000},
       SummaryEntry{.user_id = 7, .name = "Cat", .delay_samples = 6 * 48'000},  // 'C' < 'b'
   };
-  std::string out;
-  encode_summary(entries, out);
-  const auto r = decode(out);
-  std::vector<std::uint64_t> ids;
-  for (const auto& rec : r) ids.push_back(rec.id);
-  EXPECT_EQ(ids, (std::vector<std::uint64_t>{1, 7, 4, 10, 3, 9, 2}));
+  sort_listing(entries);
+  EXPECT_EQ(ids(entries), (std::vector<std::uint64_t>{1, 7, 4, 10, 3, 9, 2}));
 }
 
-TEST(EncodeSummary, NamesSortByCodePoint) {
+TEST(SortListing, NamesSortByCodePoint) {
   // UTF-8 byte order is code point order: "é" (U+00E9) after "z", before "€" (U+20AC).
   std::vector<SummaryEntry> entries{
       SummaryEntry{.user_id = 1, .name = "\xE2\x82\xAC"},
       SummaryEntry{.user_id = 2, .name = "\xC3\xA9"},
       SummaryEntry{.user_id = 3, .name = "z"},
   };
-  std::string out;
-  encode_summary(entries, out);
-  const auto r = decode(out);
-  ASSERT_EQ(r.size(), 3u);
-  EXPECT_EQ(r[0].id, 3u);
-  EXPECT_EQ(r[1].id, 2u);
-  EXPECT_EQ(r[2].id, 1u);
+  sort_listing(entries);
+  EXPECT_EQ(ids(entries), (std::vector<std::uint64_t>{3, 2, 1}));
 }
 
-}  // namespace
-}  // namespace brigade
-
-namespace brigade {
-namespace {
-
 TEST(SameListing, IgnoresOnlyTheLevels) {
-  auto block = [](float rms, std::string_view name, bool muted) {
-    std::vector<SummaryEntry> e{
-        {.user_id = 5, .name = name, .rms = rms, .delay_samples = 144000, .muted = muted},
+  auto listing = [](float rms, std::string name, bool muted, std::int64_t delay = 144000) {
+    return std::vector<SummaryEntry>{
+        {.user_id = 5, .name = std::move(name), .rms = rms, .delay_samples = delay, .muted = muted},
         {.user_id = 9, .name = "b", .rms = 0.5f, .delay_samples = 288000}};
-    std::string out;
-    encode_summary(e, out);
-    return out;
   };
-  EXPECT_TRUE(same_listing(block(0.1f, "a", false), block(0.9f, "a", false)));
-  EXPECT_FALSE(same_listing(block(0.1f, "a", false), block(0.1f, "c", false)));
-  EXPECT_FALSE(same_listing(block(0.1f, "a", false), block(0.1f, "a", true)));
-  std::string one;
-  std::vector<SummaryEntry> single{{.user_id = 5, .name = "a"}};
-  encode_summary(single, one);
-  EXPECT_FALSE(same_listing(block(0.1f, "a", false), one));
+  EXPECT_TRUE(same_listing(listing(0.1f, "a", false), listing(0.9f, "a", false)));
+  EXPECT_FALSE(same_listing(listing(0.1f, "a", false), listing(0.1f, "c", false)));
+  EXPECT_FALSE(same_listing(listing(0.1f, "a", false), listing(0.1f, "a", true)));
+  // The listing carries whole seconds: a delay that rounds to the same second is no change.
+  EXPECT_TRUE(same_listing(listing(0.1f, "a", false), listing(0.1f, "a", false, 144100)));
+  EXPECT_FALSE(same_listing(listing(0.1f, "a", false), listing(0.1f, "a", false, 192000)));
+  // Names are listed to kListedNameBytes: a difference beyond them is not shown.
+  const std::string long_name(kListedNameBytes, 'x');
+  EXPECT_TRUE(
+      same_listing(listing(0.1f, long_name + "1", false), listing(0.1f, long_name + "2", false)));
+  const std::vector<SummaryEntry> single{{.user_id = 5, .name = "a"}};
+  EXPECT_FALSE(same_listing(listing(0.1f, "a", false), single));
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "brigade/engine/ring_set.hpp"
+#include "brigade/engine/song_phase.hpp"
+#include "brigade/engine/user_summary.hpp"
 #include "brigade/engine/volume.hpp"
 
 namespace brigade {
@@ -105,6 +107,10 @@ struct PendingKeys {
   std::vector<std::pair<std::string, std::string>> chats;  ///< [sender name, text]
 
   void clear();
+  /// Queues every key set in `keys` (chats excepted: they are per recipient).
+  void merge(const PendingKeys& keys);
+  /// Some key other than chats is set.
+  bool any_key() const;
 };
 
 /// What the reply audio is made of.
@@ -123,8 +129,7 @@ struct ExchangeResult {
   Clock last_request_clock = 0;
   Clock client_read_clock = 0;
   std::optional<Clock> client_write_clock;
-  Clock song_start_clock = 0;
-  Clock song_end_clock = 0;
+  SongTimeline song;
   Clock n_samples = 0;
   int n_connected_users = 0;
   std::optional<UserId> leader;
@@ -132,8 +137,8 @@ struct ExchangeResult {
   PendingKeys delivered;
   std::shared_ptr<const EventList> events;
   std::shared_ptr<const std::vector<std::string>> tracks;
-  /// The binary user summary (count + 51-byte records); null when not requested.
-  std::shared_ptr<const std::string> summary;
+  /// The listing of active singers (sorted); null when not requested or unchanged.
+  std::shared_ptr<const SummaryListing> summary;
   /// The listing's version now; and whether the summary was left out because the client
   /// already holds this version.
   std::uint64_t summary_version = 0;
@@ -159,12 +164,35 @@ struct RecordingChunk {
   ReplyLevels levels;       ///< the listeners' mix formula, backing at the user default
 };
 
-/// Why an exchange was refused. Nothing of the request was applied.
+/// Which kind of refusal an exchange met. Nothing of the request was applied.
 enum class ExchangeStatus { kOk, kBadRequest, kForbidden, kConflict, kRoomFull, kDraining };
+
+/// Exactly why (the server words it for the client).
+enum class Refusal {
+  kNone,
+  kUploadLength,          ///< the decoded upload is not n_samples long
+  kBadNSamples,           ///< n_samples out of (0, kMaxExchangeSamples]
+  kReadClockFuture,       ///< read clock after now
+  kReadClockTooOld,       ///< read interval no longer in the ring
+  kWriteClockFuture,      ///< write clock after now
+  kWriteClockTooOld,      ///< write interval no longer in the ring
+  kReadDesync,            ///< read clock does not continue the last read
+  kWriteDesync,           ///< write clock does not continue the last write
+  kRoomFull,              ///< max_users singers active
+  kDraining,              ///< the server admits no new singers
+  kRoomWideNeedsAdmin,    ///< room-wide control without the admin token
+  kOthersNeedAdmin,       ///< control over another singer without the admin token
+  kHandLeadNobody,        ///< hand_lead names no singer present
+  kHandLeadNotLeader,     ///< only the leader (or an operator) hands the lead over
+  kSongRunningOperators,  ///< a song runs: its leader or an operator controls it
+  kSongRunning,           ///< a song runs: only its leader controls it
+  kLeadOperatorsOnly,     ///< --who-may-lead operators
+  kSomeoneElseLeads,      ///< only the leader starts the song
+};
 
 struct ExchangeOutcome {
   ExchangeStatus status = ExchangeStatus::kOk;
-  const char* message = "";
+  Refusal reason = Refusal::kNone;
   bool ok() const { return status == ExchangeStatus::kOk; }
 };
 

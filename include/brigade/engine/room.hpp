@@ -1,8 +1,17 @@
-// brigade: the room: shared rings, singers and song state behind one lock.
+// brigade: the room: one lock and one small front over three parts, each in its own file:
+//   the roster (roster.hpp): one record per singer (Singer), one eviction policy, and the
+//     server's per-singer attachment (codecs, session) owned by that record;
+//   the song (song.hpp): an explicit timeline (SongTimeline), leader, settings, recorder;
+//   the mixer (mixer.hpp): the rings, cleared, mixed and read.
 //
 // Concurrency: every public method takes the room mutex for its whole duration, and that
 // duration is bookkeeping plus clear/mix/read/copy only. Opus, JSON and sockets stay outside:
 // callers decode before exchange() and render/encode the copied-out buffers after it.
+//
+// Lock order: a request first takes its singer's attachment with attachment() (room lock
+// only, released on return), then locks the attachment's own mutex for the whole request
+// (decode → exchange() → encode), and exchange() takes the room lock inside it. So the order is
+// attachment mutex → room mutex; nothing locks an attachment while holding the room lock.
 #pragma once
 
 #include <memory>
@@ -10,31 +19,25 @@
 #include <optional>
 #include <random>
 #include <string>
-#include <unordered_map>
+#include <type_traits>
+#include <typeinfo>
 #include <vector>
 
 #include "brigade/engine/buckets.hpp"
 #include "brigade/engine/clock.hpp"
 #include "brigade/engine/exchange.hpp"
-#include "brigade/engine/ring_set.hpp"
+#include "brigade/engine/mixer.hpp"
 #include "brigade/engine/room_event.hpp"
+#include "brigade/engine/roster.hpp"
+#include "brigade/engine/song.hpp"
 #include "brigade/engine/song_control.hpp"
 #include "brigade/engine/song_phase.hpp"
 #include "brigade/engine/user_summary.hpp"
 
 namespace brigade {
 
-/// A singer counts as present for this long after its last request.
-inline constexpr Clock kUserActiveSamples = Clock{5} * kSampleRate;
-/// A singer's record is forgotten this long after its last request.
-inline constexpr Clock kUserLifetimeSamples = Clock{3600} * kSampleRate;
 /// The cached user summary is rebuilt at most this often (100 ms).
 inline constexpr Clock kSummaryRefreshSamples = kSampleRate / 10;
-/// Song-state defaults after a reset (the original's values).
-inline constexpr int kDefaultFirstBucket = kBucketSeconds;
-inline constexpr int kDefaultMaxPosition = kBucketSeconds * 6;
-inline constexpr double kDefaultGlobalVolume = 1.2;   ///< scalar
-inline constexpr double kDefaultBackingVolume = 1.0;  ///< scalar
 /// User records kept (active or not) per allowed active singer: beyond it, joining evicts the
 /// singer heard from longest ago, so a flood of new ids cannot grow memory without bound.
 inline constexpr int kRecordsPerActiveSinger = 4;
@@ -90,8 +93,7 @@ struct RoomSnapshot {
   Clock server_clock = 0;
   std::optional<Clock> cleared_to;
   OccupancySnapshot occupancy;
-  Clock song_start_clock = 0;
-  Clock song_end_clock = 0;
+  SongTimeline song;
   int first_bucket = 0;
   std::uint64_t requests = 0;         ///< exchanges served since start
   std::uint64_t clears = 0;           ///< clears of the span ahead of the leader
@@ -112,15 +114,26 @@ class Room {
   ExchangeOutcome exchange(const ExchangeRequest& req, std::span<const float> upload,
                            ExchangeBuffers buffers, ExchangeResult& result);
 
+  /// The server's state for singer `id` (codecs, session: any SingerAttachment subclass T,
+  /// the same T for every call), made on its first request and owned by the singer's roster
+  /// record; the shared_ptr keeps it alive for the request even if the record is evicted
+  /// meanwhile. Takes the room lock briefly (T is constructed outside it, once per singer);
+  /// lock the attachment only after it returns.
+  template <class T>
+  std::shared_ptr<T> attachment(UserId id) {
+    static_assert(std::is_base_of_v<SingerAttachment, T>);
+    return std::static_pointer_cast<T>(
+        attachment(id, typeid(T),
+                   []() -> std::shared_ptr<SingerAttachment> { return std::make_shared<T>(); }));
+  }
+
   RoomStatus status();
   int max_users() const { return config_.max_users; }
   /// The cap on one song's recording (mix and stems).
   Clock max_recording_samples() const { return config_.max_recording_samples; }
   /// The rings' memory is in place (made once, in the constructor; readiness reports it).
-  bool rings_allocated() const {
-    return rings_.audio().data().size() == static_cast<std::size_t>(kRingSamples);
-  }
-  /// User records kept, active or not (bounded by kRecordsPerActiveSinger × max_users).
+  bool rings_allocated() const { return mixer_.allocated(); }
+  /// Singer records kept, active or not (bounded by kRecordsPerActiveSinger × max_users).
   std::size_t user_records();
   /// The server clock, read the same way exchanges read it.
   Clock now() const { return clock_.now(); }
@@ -144,100 +157,53 @@ class Room {
   std::uint64_t take_events(std::vector<RoomEvent>& out);
 
  private:
-  struct User {
-    UserId id = 0;
-    std::string name;
-    Clock last_heard = 0;
-    Clock delay_samples = 0;
-    std::optional<Clock> last_read;       ///< continuity; forgotten on reset_user_state
-    std::optional<Clock> last_write;      ///< continuity; forgotten on reset_user_state
-    std::optional<Clock> last_write_any;  ///< end of the newest upload ever (song end)
-    Interval read_window;
-    std::optional<Interval> write_window;
-    double mic_volume = 1.0;    ///< console value 0..2
-    float gain = 1.0f;          ///< mic_gain(mic_volume)
-    double user_backing = 1.0;  ///< scalar
-    float rms = 0.0f;
-    bool muted = false;
-    bool spectator = false;
-    bool soloed = false;
-    bool listening = false;  ///< last request listened to the solo mix
-    bool headphones = true;
-    bool present = false;  ///< joined and not yet reported as left
-    PendingKeys pending;
-  };
-
-  struct Song {
-    Clock start = 0;  ///< 0 = none since reset; 1 = halted
-    Clock end = 0;    ///< 0 = not ended
-    std::optional<UserId> leader;
-    RoundsConfig rounds;
-    int first_bucket = kDefaultFirstBucket;
-    int max_position = kDefaultMaxPosition;
-    double global_volume = kDefaultGlobalVolume;
-    double backing_volume = kDefaultBackingVolume;
-    bool auto_gain = true;
-    bool disable_song_video = false;
-    std::string lyrics;
-    std::string image;
-    std::optional<std::string> requested_track;
-    std::shared_ptr<const std::vector<float>> requested_samples;
-    /// The backing track playing in this song, its first sample at `start`.
-    std::shared_ptr<const std::vector<float>> track;
-    bool metronome = false;
-    std::uint64_t id = 0;    ///< song number, for the recorder
-    bool recording = false;  ///< the recorder has not reached the end yet
-    Clock record_next = 0;   ///< next clock the recorder takes
-    /// Whose absence ends the song: the leader, or whoever started a song nobody led.
-    std::optional<UserId> keeper;
-    Clock keeper_seen = 0;                   ///< when the keeper's last request came
-    std::optional<Clock> keeper_last_write;  ///< end of the keeper's newest upload
-    std::string leader_name;                 ///< for the recording's listing
-  };
-
+  std::shared_ptr<SingerAttachment> attachment(UserId id, const std::type_info& type,
+                                               std::shared_ptr<SingerAttachment> (*make)());
   ExchangeOutcome validate(const ExchangeRequest& req, Clock now) const;
+  ExchangeOutcome validate_clocks(const ExchangeRequest& req, Clock now) const;
   void reset_song_state();
-  User& admit(const ExchangeRequest& req, Clock now);
-  void apply_controls(const ExchangeRequest& req, User& user, Clock now);
+  /// The record of `id`, made (evicting per the roster's policy) when missing.
+  Singer& record(UserId id, Clock now);
+  Singer& admit(const ExchangeRequest& req, Clock now);
+  void end_song_early(Clock now);
+  void apply_controls(const ExchangeRequest& req, Singer& singer, Clock now);
+  void apply_singer_controls(const ExchangeRequest& req, Singer& singer, Clock now);
+  void apply_events(const RoomControls& c);
   SongControlState song_control_state() const;
-  void request_lead(User& leader, Clock now);
-  void hand_lead(User& to, Clock now);
+  void request_lead(Singer& leader, Clock now, PendingKeys& everyone);
+  void hand_lead(Singer& to, Clock now, PendingKeys& everyone);
   void end_song_if_keeper_gone(Clock now);
-  void start_song(const ExchangeRequest& req, const User& user, Clock now);
-  void stop_song(const ExchangeRequest& req, User& user, Clock now);
-  void reposition_listeners(User* only, Clock now);
-  void fill_backing(Interval span);
+  void start_song(const ExchangeRequest& req, const Singer& singer, Clock now,
+                  PendingKeys& everyone);
+  void stop_song(const ExchangeRequest& req, Singer& singer, PendingKeys& everyone);
+  void reposition_listeners(Singer* only, Clock now);
+  /// The song ended: lead and track are gone, every singer hears no backing any more.
   void end_song(Clock now);
   /// Mixes the upload when it falls in the song; returns whether it did.
-  bool write(const ExchangeRequest& req, std::span<const float> upload, User& user, Clock now);
-  void read(const ExchangeRequest& req, User& user, ExchangeBuffers buffers,
+  bool write(const ExchangeRequest& req, std::span<const float> upload, Singer& singer, Clock now);
+  void read(const ExchangeRequest& req, Singer& singer, ExchangeBuffers buffers,
             ExchangeResult& result);
+  void fill_result(const ExchangeRequest& req, Singer& singer, Clock now, ExchangeResult& result);
   void refresh_summary(Clock now, bool force);
   void expire_users(Clock now);
   void sweep_departures(Clock now);
-  SongPhase song_phase() const;
-  /// Queues an event for take_events() (bounded; `user` may be null).
-  void note(RoomEventKind kind, const User* user);
-  bool is_active(const User& u, Clock now) const;
-  template <class F>
-  void for_each_active(Clock now, F&& f);
+  /// Queues an event for take_events() (bounded; `singer` may be null).
+  void note(RoomEventKind kind, const Singer* singer);
 
   const SampleClock& clock_;
   const RoomConfig config_;
   std::mutex mutex_;
-  RingSet rings_;
-  std::unordered_map<UserId, User> users_;
+  Mixer mixer_;
+  Roster roster_;
   Song song_;
   std::optional<Clock> last_heard_any_;
   Clock last_expiry_sweep_ = 0;
   std::uint64_t requests_ = 0;
   std::uint64_t songs_ = 0;
-  std::uint64_t clears_ = 0;
-  std::uint64_t cleared_samples_ = 0;
   std::mt19937_64 rng_;
-  std::vector<User*> scratch_users_;
-  std::vector<SummaryEntry> scratch_entries_;
-  std::shared_ptr<const std::string> summary_;
+  const std::type_info* attachment_type_ = nullptr;
+  std::vector<Singer*> scratch_singers_;
+  std::shared_ptr<const SummaryListing> summary_;
   Clock summary_built_at_ = 0;
   bool summary_dirty_ = true;
   /// Counts changes of the listing (who, names, mic volumes, delays, flags; not rms levels).

@@ -1,29 +1,31 @@
-// brigade: per-singer codec state, created on a singer's first request.
+// brigade: what the server keeps for one singer beside its room state: its codecs, session
+// token and rate budgets. It is the attachment of the singer's one roster record (Room owns
+// it: see brigade/engine/roster.hpp for the one eviction policy), fetched per request with
+// room.attachment<SingerSession>(id).
 //
-// A Singer's codecs are stateful and must be used by one thread at a time: hold
-// Singer::mutex for the whole decode → room → encode of one request. Different singers run
-// in parallel. Lock order: Singer::mutex, then the room's.
+// The codecs are stateful and must be used by one thread at a time: hold `mutex` for the whole
+// decode → room → encode of one request. Different singers run in parallel. Lock order: take
+// the attachment (room lock, released), then SingerSession::mutex, then the room's (inside
+// Room::exchange).
 #pragma once
 
-#include <memory>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "brigade/codec/opus_codec.hpp"
-#include "brigade/engine/exchange.hpp"
+#include "brigade/engine/singer.hpp"
 #include "rate_budget.hpp"
 
 namespace brigade::server {
 
-struct Singer {
+struct SingerSession final : SingerAttachment {
   std::mutex mutex;
   codec::Decoder decoder;
   /// The singer's own encoder, made when first needed (a shared-encoder miss or a reply that
   /// cannot share): with shared encoding most singers never need one, and it is 43.6 KB.
   std::optional<codec::Encoder> own_encoder;
-  Clock last_used = 0;  ///< guarded by the registry's mutex
   /// This connection's delay in whole seconds, fixed at its first request: the group whose
   /// encoder stream it shares (see SharedEncoders).
   std::optional<std::int64_t> share_delay_seconds;
@@ -50,24 +52,6 @@ struct Singer {
     share_delay_seconds.reset();
     ++codec_resets;
   }
-};
-
-/// Singers by id. Entries unused for kUserLifetimeSamples are dropped (the original kept codec
-/// pairs forever), and at most `capacity` are kept: a new id beyond it evicts the entry used
-/// longest ago (an entry in use stays alive through its shared_ptr).
-class SingerRegistry {
- public:
-  explicit SingerRegistry(std::size_t capacity) : capacity_(capacity) {}
-
-  /// The singer's state, created on first use (creation allocates; later calls do not).
-  std::shared_ptr<Singer> get(UserId id, Clock now);
-  std::size_t size();
-
- private:
-  const std::size_t capacity_;
-  std::mutex mutex_;
-  std::unordered_map<UserId, std::shared_ptr<Singer>> singers_;
-  Clock last_sweep_ = 0;
 };
 
 }  // namespace brigade::server
