@@ -131,7 +131,8 @@ TEST_F(Settings, ConfigFileValuesApply) {
       write("brigade.conf", "# an operator's settings\nmax-users = 5\n\nkeep-recordings = 3\n");
   start({"--config", config});
   EXPECT_EQ(max_users(), 5);
-  EXPECT_NE(server_->output().find("config=" + config), std::string::npos) << server_->output();
+  EXPECT_TRUE(server_->wait_for_output("config=" + config, std::chrono::seconds(5)))
+      << server_->output();
 }
 
 TEST_F(Settings, CommandLineOverridesConfigFile) {

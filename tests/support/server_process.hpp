@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -60,6 +61,10 @@ class ServerProcess {
 
   /// Everything the child wrote to stdout so far (the listening line included).
   std::string output() const;
+
+  /// Waits up to `timeout` until output() contains `text`: log lines written after the
+  /// listening line (e.g. "started") may still be on their way when the port is known.
+  bool wait_for_output(std::string_view text, std::chrono::milliseconds timeout);
 
  private:
   void drain();
