@@ -38,12 +38,13 @@ test('a page in room alto sings in alto only; the lobby lists it', { skip: missi
       const u = new URL(req.url());
       if (u.pathname.includes('api')) apiPaths.add(u.pathname);
     });
+    page.on('websocket', (ws) => apiPaths.add(new URL(ws.url()).pathname));  // the exchange's
     await joinChain(page, { name: 'Ana' });
     await waitFor('connected', async () => (await stats(page)).ok >= 3);
     await waitFor('the server counts the singer in alto', async () => (await singersIn(server, 'alto')) === 1);
     assert.equal(await singersIn(server, 'default'), 0, 'the default room stays empty');
     assert.deepEqual([...apiPaths].filter((p) => !p.startsWith('/r/alto/')), [], 'every API call stays in the room');
-    assert.ok(apiPaths.has('/r/alto/api'), `the exchange goes to /r/alto/api (saw ${[...apiPaths]})`);
+    assert.ok(apiPaths.has('/r/alto/api/ws'), `the exchange goes to /r/alto/api/ws (saw ${[...apiPaths]})`);
     const links = await page.locator('footer a').evaluateAll((as) => as.map((a) => new URL(a.href).pathname));
     assert.deepEqual(links, ['/r/alto/recordings/', '/r/alto/debug.html']);
     await page.screenshot({ path: artifactPath('rooms-singer.png'), fullPage: true });
