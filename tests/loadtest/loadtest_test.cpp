@@ -275,13 +275,14 @@ TEST(LoadtestEndToEnd, FaultySingersAreTheOnesTheChartFlags) {
   EXPECT_TRUE(settled()) << "flagged: " << seen;
 }
 
-TEST(LoadtestEndToEnd, ABadFaultListIsAUsageError) {
-  for (const char* list : {"sleepy:1", "late:x", "late:16"}) {
+TEST(LoadtestEndToEnd, ABadFaultListOrEncoderComplexityIsAUsageError) {
+  for (const char* flag : {"--faulty sleepy:1", "--faulty late:x", "--faulty late:16",
+                           "--encoder-complexity 11", "--encoder-complexity -1"}) {
     const std::string cmd = std::string(BRIGADE_LOADTEST_BINARY) +
-                            " --url http://127.0.0.1:9/api --singers 16 --faulty " + list +
+                            " --url http://127.0.0.1:9/api --singers 16 " + flag +
                             " > /dev/null 2>&1";
     const int rc = std::system(cmd.c_str());
-    EXPECT_EQ(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, 2) << list;
+    EXPECT_EQ(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, 2) << flag;
   }
 }
 
