@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "brigade/engine/buckets.hpp"
+#include "brigade/engine/volume.hpp"
 
 namespace brigade::server {
 namespace {
@@ -105,31 +106,10 @@ const SingerHealth::Slot* SingerHealth::find(UserId user) const {
 }
 
 void SingerHealth::record(const UploadObservation& o) {
-  // Levels first, outside the lock: eight independent lanes, so the compiler vectorizes the
-  // sums without reordering one accumulator (28,800 samples in a few microseconds).
-  constexpr std::size_t kLanes = 8;
-  std::array<float, kLanes> squares{}, peaks{};
-  const std::span<const float> u = o.upload;
-  std::size_t i = 0;
-  for (; i + kLanes <= u.size(); i += kLanes) {
-    for (std::size_t j = 0; j < kLanes; ++j) {
-      const float x = u[i + j];
-      squares[j] += x * x;
-      peaks[j] = std::max(peaks[j], x < 0 ? -x : x);
-    }
-  }
-  for (std::size_t j = 0; i < u.size(); ++i, ++j) {
-    squares[j] += u[i] * u[i];
-    peaks[j] = std::max(peaks[j], std::abs(u[i]));
-  }
-  double sum = 0;
-  float peak = 0;
-  for (std::size_t j = 0; j < kLanes; ++j) {
-    sum += squares[j];
-    peak = std::max(peak, peaks[j]);
-  }
-  const float rms =
-      u.empty() ? 0.0f : static_cast<float>(std::sqrt(sum / static_cast<double>(u.size())));
+  // Levels first, outside the lock. Eigen's reductions are vectorized; a hand-rolled
+  // max loop was not (scalar maxss with branches, 6 % of a core at 600 singers).
+  const float level = rms(o.upload);
+  const float top = peak(o.upload);
   std::lock_guard lock(mutex_);
   Slot* s = find(o.user, o.arrival, true);
   if (!s) return;
@@ -138,7 +118,7 @@ void SingerHealth::record(const UploadObservation& o) {
     s->user = o.user;
     s->used = true;
   }
-  update(*s, o, rms, peak);
+  update(*s, o, level, top);
 }
 
 void SingerHealth::update(Slot& s, const UploadObservation& o, float rms, float peak) {

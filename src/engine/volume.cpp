@@ -55,4 +55,10 @@ float rms(std::span<const float> block) {
   return std::sqrt(a.square().mean());
 }
 
+float peak(std::span<const float> block) {
+  if (block.empty()) return 0.0f;
+  Eigen::Map<const Eigen::ArrayXf> a(block.data(), static_cast<Eigen::Index>(block.size()));
+  return a.abs().maxCoeff();
+}
+
 }  // namespace brigade

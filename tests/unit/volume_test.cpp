@@ -164,5 +164,18 @@ TEST(Rms, OfKnownBlocks) {
   EXPECT_NEAR(rms(sine), 1.0 / std::sqrt(2.0), 1e-4);
 }
 
+TEST(Peak, IsTheLargestMagnitudeWhereverItSits) {
+  EXPECT_EQ(peak(std::vector<float>{}), 0.0f);
+  // A negative extreme counts by its magnitude, at the start, the middle, the end or in a
+  // tail shorter than one vector register.
+  for (const std::size_t size : {std::size_t{1}, std::size_t{7}, std::size_t{28'800}}) {
+    for (const std::size_t at : {std::size_t{0}, size / 2, size - 1}) {
+      std::vector<float> block(size, 0.25f);
+      block[at] = -0.9f;
+      EXPECT_FLOAT_EQ(peak(block), 0.9f) << "size " << size << " at " << at;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace brigade

@@ -33,4 +33,7 @@ void render_reply(std::span<float> audio, std::span<const float> backing,
 /// Root mean square of a block (0 for an empty one).
 float rms(std::span<const float> block);
 
+/// Largest absolute sample of a block (0 for an empty one).
+float peak(std::span<const float> block);
+
 }  // namespace brigade
