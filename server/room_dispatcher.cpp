@@ -107,6 +107,14 @@ ApiResponse RoomDispatcher::in_room(std::string_view method, std::string_view ta
   return r;
 }
 
+std::shared_ptr<RoomInstance> RoomDispatcher::room_at(std::string_view room_prefix) {
+  if (room_prefix.empty()) return rooms_.find_or_create(kDefaultRoomName).room;
+  if (!room_prefix.starts_with(kRoomPathPrefix)) return nullptr;
+  const std::string_view name = room_prefix.substr(kRoomPathPrefix.size());
+  if (room_name_error(name)) return nullptr;
+  return rooms_.find_or_create(name).room;
+}
+
 ApiResponse RoomDispatcher::lobby(std::string_view method) {
   if (!is_read(method)) {
     ApiResponse r = error_response(405, "method not allowed");

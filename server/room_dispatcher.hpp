@@ -27,6 +27,9 @@ class RoomDispatcher {
   /// The default room's readiness (/readyz and the drain).
   Readiness& readiness() { return rooms_.default_room().router().readiness(); }
   RoomDirectory& rooms() { return rooms_; }
+  /// The room a WebSocket opened below `room_prefix` ("" or "/r/NAME") talks to, made if
+  /// needed; null when the name is refused (its exchanges get the refusal).
+  std::shared_ptr<RoomInstance> room_at(std::string_view room_prefix);
 
  private:
   ApiResponse in_room(std::string_view method, std::string_view target, std::string_view body,

@@ -6,12 +6,15 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
+#include <optional>
 #include <vector>
 
 #include "log.hpp"
+#include "room_instance.hpp"
 #include "token_bucket.hpp"
 #include "ws_exchange.hpp"
 #include "ws_message.hpp"
+#include "ws_push.hpp"
 
 namespace brigade::server {
 namespace beast = boost::beast;
@@ -21,6 +24,15 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 namespace {
+
+/// What a queued message is: replies are binary and counted against kMaxWsQueuedMessages;
+/// pushes (and the debug stream's states) are text.
+enum class OutKind { kReply, kSummary, kChats, kDebugState };
+
+struct Outgoing {
+  std::string data;
+  OutKind kind = OutKind::kReply;
+};
 
 class WsSession : public std::enable_shared_from_this<WsSession> {
  public:
@@ -72,6 +84,10 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       debug_target_ = room_prefix_ + "/api/debug/state";
       if (q != std::string_view::npos) debug_target_.append(target.substr(q));
       push_debug_state();
+    } else if (ws_push_requested(q == std::string_view::npos ? "" : target.substr(q + 1))) {
+      push_ = true;
+      room_ = router_.room_at(room_prefix_);
+      push_tick();
     }
     do_read();
   }
@@ -95,12 +111,18 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       if (const char* e = decode_ws_request(message, kMaxRequestBodyBytes, req)) {
         refuse(400, e);
       } else {
-        enqueue_reply(ws_exchange(router_, room_prefix_, req.query, req.body, credentials_));
+        const ApiResponse r = ws_exchange(router_, room_prefix_, req.query, req.body, credentials_);
+        // Chats are pushed to the singer this socket exchanges for (once its request passed
+        // every check, its session token included). No allocation: a scan of the query.
+        if (push_ && r.status == 200) {
+          if (const auto id = ws_query_userid(req.query)) userid_ = id;
+        }
+        enqueue_reply(r);
       }
     }
     in_.consume(in_.size());
     // A client that sends faster than it reads waits: no next read until the replies drain.
-    if (queue_.size() >= kMaxWsQueuedMessages) {
+    if (replies_queued_ >= kMaxWsQueuedMessages) {
       read_paused_ = true;
       return;
     }
@@ -124,14 +146,63 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       spare_.pop_back();
     }
     encode_ws_reply(r, out);
-    enqueue(std::move(out));
+    enqueue(std::move(out), OutKind::kReply);
   }
 
-  void enqueue(std::string message) {
+  void enqueue(std::string message, OutKind kind) {
     if (stopped_) return;
-    if (queue_.size() > kMaxWsQueuedMessages) return drop_slow_reader();
-    queue_.push_back(std::move(message));
+    if (queue_.size() > kMaxWsQueuedMessages + kMaxWsQueuedPushes) return drop_slow_reader();
+    if (kind == OutKind::kReply) ++replies_queued_;
+    queue_.push_back(Outgoing{std::move(message), kind});
     if (queue_.size() == 1) do_write();
+  }
+
+  /// A queued push of `kind` not yet being written, or null.
+  Outgoing* unsent(OutKind kind) {
+    for (std::size_t i = writing_ ? 1 : 0; i < queue_.size(); ++i) {
+      if (queue_[i].kind == kind) return &queue_[i];
+    }
+    return nullptr;
+  }
+
+  /// Pushes (?push=1): every kWsPushPeriod, this singer's new chat lines and, when the pacer
+  /// says so, the summary. Off the exchange path: the room lock covers pointer copies only.
+  void push_tick() {
+    if (stopped_ || closing_) return;
+    if (const auto room = room_.lock()) {
+      push_chats(room->room());
+      push_summary(room->room());
+    }
+    push_timer_.expires_after(kWsPushPeriod);
+    push_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->push_tick();
+    });
+  }
+
+  void push_chats(Room& room) {
+    // While a chat push waits unsent, new lines stay queued in the room (a reply delivers
+    // them if it comes first): every line arrives once, by one path or the other.
+    if (!userid_ || unsent(OutKind::kChats)) return;
+    room.take_chats(*userid_, chats_);
+    if (chats_.empty()) return;
+    std::string out;
+    encode_chats_push(chats_, out);
+    enqueue(std::move(out), OutKind::kChats);
+  }
+
+  void push_summary(Room& room) {
+    Room::SummarySnapshot snap = room.summary_snapshot();
+    const auto now = std::chrono::steady_clock::now();
+    if (!pacer_.due(snap.listing, snap.version, now)) return;
+    Outgoing* waiting = unsent(OutKind::kSummary);  // a newer summary replaces it
+    std::string out;
+    encode_summary_push(*snap.listing, snap.version, out);
+    pacer_.pushed(std::move(snap.listing), snap.version, out.size(), now);
+    if (waiting) {
+      waiting->data = std::move(out);
+    } else {
+      enqueue(std::move(out), OutKind::kSummary);
+    }
   }
 
   void do_write() {
@@ -142,7 +213,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       // A wait that expired as its write completed is not a slow reader.
       if (!ec && self->writing_ && self->write_seq_ == seq) self->drop_slow_reader();
     });
-    ws_.async_write(net::buffer(queue_.front()),
+    ws_.binary(queue_.front().kind == OutKind::kReply);
+    ws_.async_write(net::buffer(queue_.front().data),
                     beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
   }
 
@@ -150,11 +222,14 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     writing_ = false;
     write_timer_.cancel();
     if (ec) return stop();
-    if (spare_.size() < kSpareBuffers) spare_.push_back(std::move(queue_.front()));
+    if (queue_.front().kind == OutKind::kReply) {
+      --replies_queued_;
+      if (spare_.size() < kSpareBuffers) spare_.push_back(std::move(queue_.front().data));
+    }
     queue_.pop_front();
     if (closing_ && queue_.empty()) return send_close();
     if (!queue_.empty()) do_write();
-    if (read_paused_ && queue_.size() < kMaxWsQueuedMessages && !stopped_ && !closing_) {
+    if (read_paused_ && replies_queued_ < kMaxWsQueuedMessages && !stopped_ && !closing_) {
       read_paused_ = false;
       do_read();
     }
@@ -199,12 +274,12 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     if (queue_.empty()) {
       ApiResponse r = router_.handle("GET", debug_target_, "", debug_extras());
       if (r.status != 200) {  // not expected: the upgrade passed the same gate
-        enqueue(std::move(r.body));
+        enqueue(std::move(r.body), OutKind::kDebugState);
         return close(WsCloseCode::kPolicy);
       }
       if (r.body != last_state_) {
         last_state_ = r.body;
-        enqueue(std::move(r.body));
+        enqueue(std::move(r.body), OutKind::kDebugState);
       }
     }
     push_timer_.expires_after(kDebugStreamPeriod);
@@ -234,7 +309,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   const WsKind kind_;
   WsCredentials credentials_;
   beast::flat_buffer in_;
-  std::deque<std::string> queue_;
+  std::deque<Outgoing> queue_;
+  std::size_t replies_queued_ = 0;
   /// Buffers of written messages, kept for the next replies.
   static constexpr std::size_t kSpareBuffers = 2;
   std::vector<std::string> spare_;
@@ -243,6 +319,12 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   TokenBucket rate_;
   std::string debug_target_;
   std::string last_state_;
+  /// Pushes (?push=1): the room (not kept alive by the socket), the singer, the pacing.
+  bool push_ = false;
+  std::weak_ptr<RoomInstance> room_;
+  std::optional<std::uint64_t> userid_;
+  std::vector<std::pair<std::string, std::string>> chats_;
+  SummaryPushPacer pacer_;
   std::uint64_t write_seq_ = 0;
   bool writing_ = false;
   bool read_paused_ = false;

@@ -595,6 +595,17 @@ RoomStatus Room::status() {
   return {roster_.count_active(clock_.now()), config_.max_users, song_.phase()};
 }
 
+Room::SummarySnapshot Room::summary_snapshot() {
+  std::lock_guard lock(mutex_);
+  return {summary_, summary_version_};
+}
+
+void Room::take_chats(UserId id, std::vector<std::pair<std::string, std::string>>& out) {
+  out.clear();
+  std::lock_guard lock(mutex_);
+  if (Singer* s = roster_.find(id)) std::swap(out, s->pending.chats);
+}
+
 void Room::snapshot_occupancy(OccupancySnapshot& out) {
   std::lock_guard lock(mutex_);
   mixer_.snapshot(out);

@@ -156,6 +156,17 @@ class Room {
   /// since the last call because more than kMaxPendingRoomEvents were waiting.
   std::uint64_t take_events(std::vector<RoomEvent>& out);
 
+  /// The newest user-summary listing (sorted; as the exchange's reply would carry it) and its
+  /// version, for servers that push it. Copies a pointer under the lock; never rebuilds.
+  struct SummarySnapshot {
+    std::shared_ptr<const SummaryListing> listing;
+    std::uint64_t version = 0;
+  };
+  SummarySnapshot summary_snapshot();
+  /// Moves the chat lines queued for singer `id` into `out` (cleared first; its capacity goes to
+  /// the singer's queue): each line is then delivered here instead of on the next reply.
+  void take_chats(UserId id, std::vector<std::pair<std::string, std::string>>& out);
+
  private:
   std::shared_ptr<SingerAttachment> attachment(UserId id, const std::type_info& type,
                                                std::shared_ptr<SingerAttachment> (*make)());

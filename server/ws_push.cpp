@@ -1,0 +1,97 @@
+// brigade: the WebSocket pushes' bytes and pacing.
+#include "ws_push.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "wire/json_writer.hpp"
+
+namespace brigade::server {
+namespace {
+
+/// The value of `key` in a raw query string (no percent-decoding: the keys we look for and
+/// their values are plain), or nothing.
+std::optional<std::string_view> raw_param(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    const std::size_t amp = query.find('&');
+    const std::string_view field = query.substr(0, amp);
+    if (field.size() > key.size() && field.starts_with(key) && field[key.size()] == '=') {
+      return field.substr(key.size() + 1);
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+std::chrono::nanoseconds seconds_for(std::size_t bytes, double bytes_per_second) {
+  return std::chrono::nanoseconds(
+      static_cast<std::int64_t>(static_cast<double>(bytes) / bytes_per_second * 1e9));
+}
+
+}  // namespace
+
+bool ws_push_requested(std::string_view upgrade_query) {
+  return raw_param(upgrade_query, "push") == "1";
+}
+
+std::optional<std::uint64_t> ws_query_userid(std::string_view query) {
+  const auto value = raw_param(query, "userid");
+  if (!value || value->empty()) return std::nullopt;
+  std::uint64_t id = 0;
+  const char* end = value->data() + value->size();
+  const auto [ptr, ec] = std::from_chars(value->data(), end, id);
+  if (ec != std::errc() || ptr != end) return std::nullopt;
+  return id;
+}
+
+void encode_summary_push(std::span<const SummaryEntry> users, std::uint64_t version,
+                         std::string& out) {
+  out.clear();
+  wire::JsonWriter w(out, wire::JsonStyle::kCompact);
+  w.begin_object().key("push").string("summary");
+  w.key("user_summary_version").unsigned_integer(version);
+  w.key("users").begin_array();
+  for (const auto& u : users) {
+    char id[24];  // user ids use all 64 bits: sent as a string, as in the replies' "leader"
+    const auto [end, ec] = std::to_chars(id, id + sizeof id, u.user_id);
+    w.begin_array().string(std::string_view(id, static_cast<std::size_t>(end - id)));
+    w.string(truncate_utf8(u.name, kListedNameBytes));
+    w.number(u.mic_volume).number(u.rms);
+    w.integer(summary_delay_seconds(u.delay_samples));
+    w.integer((u.muted ? 1 : 0) | (u.soloed ? 2 : 0)).end_array();
+  }
+  w.end_array().end_object();
+}
+
+void encode_chats_push(std::span<const std::pair<std::string, std::string>> chats,
+                       std::string& out) {
+  out.clear();
+  wire::JsonWriter w(out, wire::JsonStyle::kCompact);
+  w.begin_object().key("push").string("chats").key("chats").begin_array();
+  for (const auto& [sender, text] : chats) w.begin_array().string(sender).string(text).end_array();
+  w.end_array().end_object();
+}
+
+bool SummaryPushPacer::due(const std::shared_ptr<const SummaryListing>& listing,
+                           std::uint64_t version, Clock::time_point now) const {
+  if (!at_) return true;
+  const auto since = now - *at_;
+  if (version != version_) {
+    return since >= std::max<std::chrono::nanoseconds>(
+                        kWsSummaryMinInterval, seconds_for(bytes_, kWsSummaryChangeBytesPerSecond));
+  }
+  return listing != listing_ &&
+         since >= std::max<std::chrono::nanoseconds>(kWsLevelsMinInterval,
+                                                     seconds_for(bytes_, kWsLevelsBytesPerSecond));
+}
+
+void SummaryPushPacer::pushed(std::shared_ptr<const SummaryListing> listing, std::uint64_t version,
+                              std::size_t bytes, Clock::time_point now) {
+  listing_ = std::move(listing);
+  version_ = version;
+  bytes_ = bytes;
+  at_ = now;
+}
+
+}  // namespace brigade::server

@@ -1,0 +1,74 @@
+// brigade: what an exchange WebSocket opened with ?push=1 pushes (README, "The exchange over a
+// WebSocket"): the user summary when it changes, and this singer's chat lines as they arrive,
+// as text messages of JSON, beside the binary replies. Beast-free: the session
+// (ws_session.cpp) runs the timer and the queue; this file owns the bytes and the pacing.
+//
+//   {"push": "summary", "user_summary_version": V,
+//    "users": [["<id>", "<name>", mic_volume, rms, delay_seconds, flags], …]}
+//   {"push": "chats", "chats": [["<sender>", "<text>"], …]}
+//
+// flags: 1 muted, 2 soloed (the binary summary's byte). Users in the binary summary's order.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "brigade/engine/user_summary.hpp"
+
+namespace brigade::server {
+
+/// How often a pushing socket looks for a new summary or chat lines (at most 10 pushes of each
+/// kind a second).
+inline constexpr std::chrono::milliseconds kWsPushPeriod{100};
+/// A changed listing is pushed no sooner than this after the previous summary push, and no
+/// faster than kWsSummaryChangeBytesPerSecond on average (a 1,000-singer summary: every ~2.5 s).
+inline constexpr std::chrono::milliseconds kWsSummaryMinInterval{250};
+inline constexpr double kWsSummaryChangeBytesPerSecond = 20'000.0;
+/// An unchanged listing with new levels (rms) is pushed every max(600 ms, size / 2,000 B/s):
+/// the page's level-refresh cadence over HTTP.
+inline constexpr std::chrono::milliseconds kWsLevelsMinInterval{600};
+inline constexpr double kWsLevelsBytesPerSecond = 2'000.0;
+/// Pushes waiting unsent in one socket's queue: at most one summary (a newer one replaces it)
+/// and one chat message, besides the one being written.
+inline constexpr std::size_t kMaxWsQueuedPushes = 3;
+
+/// The upgrade's query ("" when none) opts in with push=1.
+bool ws_push_requested(std::string_view upgrade_query);
+
+/// The userid= of an exchange's query (raw, as sent), when it is a plain decimal 64-bit integer.
+std::optional<std::uint64_t> ws_query_userid(std::string_view query);
+
+/// Writes a summary push into `out` (cleared first).
+void encode_summary_push(std::span<const SummaryEntry> users, std::uint64_t version,
+                         std::string& out);
+/// Writes a chats push into `out` (cleared first).
+void encode_chats_push(std::span<const std::pair<std::string, std::string>> chats,
+                       std::string& out);
+
+/// When one socket's next summary push is due.
+class SummaryPushPacer {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  /// A push of `listing` (version `version`) is due at `now`.
+  bool due(const std::shared_ptr<const SummaryListing>& listing, std::uint64_t version,
+           Clock::time_point now) const;
+  /// A push of `bytes` was queued at `now`.
+  void pushed(std::shared_ptr<const SummaryListing> listing, std::uint64_t version,
+              std::size_t bytes, Clock::time_point now);
+
+ private:
+  std::shared_ptr<const SummaryListing> listing_;  ///< the last pushed (its levels)
+  std::uint64_t version_ = 0;
+  std::size_t bytes_ = 0;
+  std::optional<Clock::time_point> at_;
+};
+
+}  // namespace brigade::server
