@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <utility>
 
 namespace brigade::client {
 namespace {
@@ -57,6 +58,7 @@ struct WsClient::Impl {
   std::chrono::milliseconds timeout;
   beast::flat_buffer buffer;
   bool closed = false;
+  std::vector<std::string> pushes;
 
   /// Runs the pending operation; false when `limit` passed first (the connection is then cut).
   bool run(std::chrono::milliseconds limit) {
@@ -140,9 +142,29 @@ bool WsClient::closed() const {
   return impl_->closed;
 }
 
+std::vector<std::string> WsClient::take_pushes() {
+  return std::exchange(impl_->pushes, {});
+}
+
+std::optional<std::string> WsClient::next_push(std::chrono::milliseconds timeout) {
+  if (!impl_->pushes.empty()) {
+    std::string first = std::move(impl_->pushes.front());
+    impl_->pushes.erase(impl_->pushes.begin());
+    return first;
+  }
+  auto m = read(timeout);
+  if (!m) return std::nullopt;
+  if (m->binary) throw HttpError("a binary message while no reply was awaited");
+  return std::move(m->data);
+}
+
 HttpResponse WsClient::exchange(std::string_view query, std::string_view body) {
   send(ws_request_message(query, body));
   auto reply = read(impl_->timeout);
+  while (reply && !reply->binary) {  // a push: kept for take_pushes()
+    impl_->pushes.push_back(std::move(reply->data));
+    reply = read(impl_->timeout);
+  }
   if (!reply) throw HttpError("WebSocket closed before the reply");
   HttpResponse out;
   if (!reply->binary || !parse_ws_reply(reply->data, out)) {

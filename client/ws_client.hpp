@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "client/http_client.hpp"
 
@@ -55,6 +56,12 @@ class WsClient {
   void send(std::string_view bytes, bool binary = true);
   /// The next message, or nothing when the connection closed or `timeout` passed.
   std::optional<WsMessage> read(std::chrono::milliseconds timeout);
+  /// Text messages (the server's pushes, ?push=1) that came while exchange() waited for its
+  /// reply, oldest first; taking them empties the list.
+  std::vector<std::string> take_pushes();
+  /// The next push: one already received, else the next message (a push, since no reply is
+  /// awaited) within `timeout`; nothing when none came (the connection is then unusable).
+  std::optional<std::string> next_push(std::chrono::milliseconds timeout);
   /// The close code the server sent (after read() returned nothing), 0 when none.
   std::uint16_t close_code() const;
   /// True when a read ended because the connection closed (not a timeout).
