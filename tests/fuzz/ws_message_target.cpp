@@ -1,11 +1,13 @@
 // brigade fuzzing: the WebSocket message framing (server/ws_message.hpp): a request message
 // split into query and body, and a reply message read back by the client library's parser.
+// Also the raw-query scans of the pushes (server/ws_push.hpp): the opt-in and the userid.
 #include <string>
 #include <string_view>
 
 #include "client/ws_client.hpp"
 #include "fuzz_target.hpp"
 #include "ws_message.hpp"
+#include "ws_push.hpp"
 
 namespace brigade::fuzz {
 
@@ -18,6 +20,14 @@ constexpr std::size_t kFuzzBodyLimit = 512;
 
 Outcome ws_message_input(Input data) {
   const std::string_view message(reinterpret_cast<const char*>(data.data()), data.size());
+  // The push opt-in and the userid scan read raw queries: any bytes, no crash; a userid found
+  // is the decimal digits of a userid= field, and push=1 is the only opt-in.
+  if (const auto id = server::ws_query_userid(message)) {
+    BRIGADE_FUZZ_CHECK(message.find("userid=") != std::string_view::npos);
+  }
+  if (server::ws_push_requested(message)) {
+    BRIGADE_FUZZ_CHECK(message.find("push=1") != std::string_view::npos);
+  }
   server::WsRequest req;
   const char* error = server::decode_ws_request(message, kFuzzBodyLimit, req);
   // The reply framing round-trips whatever the request held (independent parser: client/).
@@ -51,6 +61,10 @@ Outcome ws_message_input(Input data) {
                      data.size());
   BRIGADE_FUZZ_CHECK(server::encode_ws_request(req.query, req.body) == message);
   BRIGADE_FUZZ_CHECK(client::ws_request_message(req.query, req.body) == message);
+  // The userid a pushing socket learns from an accepted request's query is the one it names.
+  if (const auto id = server::ws_query_userid(req.query)) {
+    BRIGADE_FUZZ_CHECK(req.query.find("userid=" + std::to_string(*id)) != std::string_view::npos);
+  }
   return Outcome::kAccepted;
 }
 
