@@ -61,10 +61,15 @@ Runner::Runner(net::io_context& io, const Options& options, net::ip::tcp::endpoi
   id_base_ = std::uniform_int_distribution<std::uint64_t>(10'000'000'000, 80'000'000'000)(rng_);
   ctx_.pool = &pool_;
   if (o_.websocket) {
+    // The page on a WebSocket has the summary pushed (?push=1) instead of asking for it.
+    const bool pushes = o_.profile == Profile::kPage && o_.summary;
     ws_ = std::make_unique<WsLinks>(io, endpoint, url.host + ":" + std::to_string(url.port),
-                                    url.path + "/ws", static_cast<std::size_t>(options.singers),
+                                    url.path + (pushes ? "/ws?push=1" : "/ws"),
+                                    static_cast<std::size_t>(options.singers),
                                     std::chrono::milliseconds(options.timeout_ms));
+    ws_->on_push([this](std::size_t bytes) { stats_.pushed(bytes); });
     ctx_.ws = ws_.get();
+    ctx_.pushes = pushes;
   }
   ctx_.stats = &stats_;
   ctx_.song = &song_;

@@ -204,7 +204,8 @@ void Singer::exchange() {
   p.username = name_;
   p.reset_user_state = reset_next_;
   p.session_token = session_token_;  // "new" at first: a session bound from its first reply
-  p.user_summary = ctx_.summary && (spec(ctx_.profile).summary_on_first || !reset_next_);
+  p.user_summary =
+      ctx_.summary && !ctx_.pushes && (spec(ctx_.profile).summary_on_first || !reset_next_);
   p.summary_version = summary_version_to_send();
   SongState& song = *ctx_.song;
   if (leader_ && song.enabled) {

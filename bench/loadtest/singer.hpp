@@ -71,6 +71,8 @@ struct RunContext {
   std::optional<Clock> write_lag;  ///< samples; set: write every exchange at read - lag
   double offset_s = 12.0;          ///< initial offset
   bool summary = true;
+  /// The WebSocket asked for pushes: the summary comes pushed, exchanges do not ask for it.
+  bool pushes = false;
   bool decode = false;
   bool verify = false;
   std::vector<double> verify_freqs;  ///< tone per singer (verify)

@@ -36,6 +36,13 @@ void Stats::ok(std::int64_t micros, bool exchange, const Transfer& bytes) {
   }
 }
 
+void Stats::pushed(std::uint64_t wire_bytes) {
+  for (Tally* t : {&total_, &window_, &interval_}) {
+    t->bytes.response += wire_bytes;
+    t->bytes.summary += wire_bytes;
+  }
+}
+
 void Stats::error(const std::string& kind, std::int64_t micros, const std::string& detail,
                   bool has_latency) {
   for (Tally* t : {&total_, &window_, &interval_}) {

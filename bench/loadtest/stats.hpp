@@ -39,6 +39,8 @@ class Stats {
   static constexpr std::size_t kMaxExamples = 5;
 
   void ok(std::int64_t micros, bool exchange, const Transfer& bytes);
+  /// A server push (--transport ws, ?push=1): its bytes count as received, as a summary's.
+  void pushed(std::uint64_t wire_bytes);
   /// An error; `has_latency` is false when no request reached the server (a failed connect).
   void error(const std::string& kind, std::int64_t micros, const std::string& detail,
              bool has_latency = true);

@@ -104,8 +104,16 @@ class WsLinks::Link : public std::enable_shared_from_this<Link> {
     ws_->async_read(in_, [self = shared_from_this(), ws = ws_](error_code ec, std::size_t) {
       if (ws != self->ws_) return;
       if (ec) return self->fail(ec, "read reply");
+      if (ws->got_text()) return self->on_push();
       self->on_reply();
     });
+  }
+
+  /// A push (the link asked with ?push=1): counted, then the next message.
+  void on_push() {
+    const std::size_t n = in_.size();
+    if (owner_.push_sink_) owner_.push_sink_(n + frame_header_bytes(n, false));
+    if (state_ == State::kOpen && !stopped_) do_read();
   }
 
   void on_reply() {

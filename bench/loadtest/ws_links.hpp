@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ class WsLinks {
   void submit(std::size_t index, HttpRequest request, HttpCallback done);
   void shutdown();
 
+  /// Receives the wire size of every text message (a push; replies are binary).
+  void on_push(std::function<void(std::size_t)> sink) { push_sink_ = std::move(sink); }
+
   /// WebSockets opened so far (a steady run keeps this at one per singer).
   std::uint64_t connections_opened() const { return opened_; }
 
@@ -45,6 +49,7 @@ class WsLinks {
   std::chrono::milliseconds timeout_;
   std::vector<std::shared_ptr<Link>> links_;
   std::uint64_t opened_ = 0;
+  std::function<void(std::size_t)> push_sink_;
   bool shut_down_ = false;
 };
 
