@@ -296,6 +296,7 @@ function render() {
     room: session.room.settings,
     hearSolos: session.hearSolos,
     refusals: s.refusals,
+    pushes: s.pushes,
     reanchors: s.reanchors,
     driftMs: s.driftMs,
     notices: session.notices.map((n) => ({ kind: n.kind, area: n.area, text: noticeText(n) })),

@@ -149,6 +149,7 @@ export function errorMessageOf(status, metadataHeader, bodyText) {
  *         flags: {request_lead, mark_start_singing, mark_stop_singing}, chats: string[],
  *         params: {name: string} (other parameters, sent as given), micVolumes: [[userid, v]],
  *         jsonLen: byte length of the JSON prefix (0 = none), adminToken,
+ *         summary: false when the summary comes pushed (a WebSocket with pushes; default true),
  *         summaryVersion: the user-summary version held (null = send the whole summary),
  *         sessionToken: the server's session credential ('new' asks for one)}
  */
@@ -159,8 +160,10 @@ export function audioQuery(req) {
   if (req.writeClock !== null && req.writeClock !== undefined) q.set('write_clock', String(req.writeClock));
   q.set('n_samples', String(req.nSamples));
   if (req.username) q.set('username', req.username);
-  q.set('user_summary', '1');
-  if (req.summaryVersion !== null && req.summaryVersion !== undefined) q.set('user_summary_version', String(req.summaryVersion));
+  if (req.summary !== false) {
+    q.set('user_summary', '1');
+    if (req.summaryVersion !== null && req.summaryVersion !== undefined) q.set('user_summary_version', String(req.summaryVersion));
+  }
   if (req.reset) q.set('reset_user_state', 'true');
   if (req.spectator) q.set('spectator', '1');
   if (req.muted) q.set('muted', '1');

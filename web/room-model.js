@@ -191,8 +191,43 @@ export class RoomModel {
       this.summaryAt = nowMs;
     }
     if (Number.isInteger(m.user_summary_version)) this.summaryVersion = m.user_summary_version;
-    this.users = this.rawUsers.map((u) => ({ ...u, bucket: bucketOf(u.delaySeconds, this.firstBucket) }));
+    this.placeUsers();
     return Number.isInteger(m.delay_seconds) && m.delay_seconds > 0 ? m.delay_seconds : null;
+  }
+
+  /**
+   * Takes a server push (WebSocket, README "Pushes"): the summary as rows [id, name, mic_volume,
+   * rms, delay_seconds, flags] or chat lines [sender, text]. Returns whether it was understood.
+   */
+  applyPush(p, nowMs) {
+    if (p.push === 'summary' && Array.isArray(p.users)) {
+      this.rawUsers = p.users
+        .filter((u) => Array.isArray(u) && u.length >= 6)
+        .map(([id, name, micVolume, rms, delaySeconds, flags]) => ({
+          id: String(id),
+          name: String(name),
+          micVolume: Number(micVolume),
+          rms: Number(rms),
+          delaySeconds: Number(delaySeconds),
+          muted: (flags & 1) !== 0,
+          soloed: (flags & 2) !== 0,
+        }));
+      this.summaryAt = nowMs;
+      if (Number.isInteger(p.user_summary_version)) this.summaryVersion = p.user_summary_version;
+      this.placeUsers();
+      return true;
+    }
+    if (p.push === 'chats' && Array.isArray(p.chats)) {
+      for (const line of p.chats) if (Array.isArray(line)) this.chats.push({ name: String(line[0]), text: String(line[1]), own: false });
+      if (this.chats.length > MAX_CHATS) this.chats.splice(0, this.chats.length - MAX_CHATS);
+      return true;
+    }
+    return false;
+  }
+
+  /** The listed singers with their buckets. */
+  placeUsers() {
+    this.users = this.rawUsers.map((u) => ({ ...u, bucket: bucketOf(u.delaySeconds, this.firstBucket) }));
   }
 
   /** This singer's delay as the server lists it, or null. */

@@ -8,8 +8,9 @@
 //   body); exchanges stay read-only until the encoder holds a whole batch of microphone audio
 //   (about 1.1 s plus the latency after the first reply). From then on every exchange carries
 //   exactly 10 packets.
-// - The user summary is asked for on every exchange with the version the page holds
-//   (user_summary_version); see room-model.js for the cadence of full summaries.
+// - Over HTTP the user summary is asked for on every exchange with the version the page holds
+//   (user_summary_version); see room-model.js for the cadence of full summaries. Over a
+//   WebSocket the server pushes it (and chat lines) and exchanges leave user_summary out.
 
 import { SAMPLE_RATE, FRAME_SAMPLES, BATCH_SAMPLES, MAX_PACKETS_PER_REQUEST, audioQuery, parseAudioReply, exchangeBody, bucketOf } from './protocol.js';
 import { TransportError } from './transport.js';
@@ -110,6 +111,8 @@ export class Session {
       reconnects: 0,
       reanchors: 0,
       refusals: 0,
+      /** Pushes taken from the WebSocket (summaries and chat lines). */
+      pushes: 0,
       readClock: null,
       writeClock: null,
       serverClock: null,
@@ -123,6 +126,7 @@ export class Session {
       userid: this.userid,
     };
     this.stopped = false;
+    if ('onPush' in transport) transport.onPush = (p) => this.onPush(p);
     this.conn = null;
     this.reconnectNow = null;
     this.offMic = engine.mic.add((frame, buf) => this.conn?.pipeline.capture(frame, buf));
@@ -389,7 +393,8 @@ export class Session {
       c.pipeline.startCapture(c.clock.captureFrom);
     }
     c.pipeline.play(frame, pcm, readClock - n);
-    this.afterReply(c, m, reply.users, outbox, readClock);
+    // A reply to an exchange that did not ask for the summary (it comes pushed) lists nobody.
+    this.afterReply(c, m, 'user_summary_version' in m ? reply.users : null, outbox, readClock);
   }
 
   /** Book-keeping after a reply: the room, confirmations, drift and stats. */
@@ -417,6 +422,13 @@ export class Session {
     this.onChange();
   }
 
+  /** A server push (WebSocket): the summary or chat lines, shown at once. */
+  onPush(p) {
+    if (this.stopped || !this.room.applyPush(p, performance.now())) return;
+    this.stats.pushes++;
+    this.onChange();
+  }
+
   /** POSTs one exchange; a network failure puts the chat lines back in the queue. */
   async post(c, { readClock, writeClock, n, packets, outbox }) {
     const { body, jsonLen } = exchangeBody(outbox.json, packets);
@@ -437,6 +449,7 @@ export class Session {
       micVolumes: outbox.micVolumes,
       jsonLen,
       adminToken: this.adminToken,
+      summary: !this.transport.pushes,
       summaryVersion: this.room.summaryVersionToSend(performance.now()),
       sessionToken: this.sessionToken,
     });

@@ -3,7 +3,9 @@
 // WebSocket to …/api/ws; the rest (status, tracks, recordings, uploads) goes over HTTP.
 // Framing (README, "The exchange over a WebSocket"): a request is u32 big-endian query length |
 // query | body; a reply is u16 status | u32 metadata length | X-Audio-Metadata JSON | body, in
-// request order. Text messages from the server are reserved for pushes and ignored.
+// request order. The socket opens with ?push=1: text messages are the server's pushes (the
+// user summary when it changes, chat lines), JSON handed to `onPush`; while `pushes` is true
+// the session leaves user_summary out of its exchanges.
 //
 // Used by default. It settles on HTTP for the rest of the page's life when the upgrade fails
 // while HTTP reaches the server (a proxy that does not pass WebSockets), or when the socket
@@ -50,7 +52,9 @@ export class WsTransport {
   /** `apiUrl`: the API's absolute URL (http(s)://host/api); `mode`: 'ws' (default) or 'http'. */
   constructor(apiUrl, { mode = 'ws' } = {}) {
     this.http = new HttpTransport(apiUrl);
-    this.wsUrl = `${apiUrl.replace(/^http/, 'ws').replace(/\/$/, '')}/ws`;
+    this.wsUrl = `${apiUrl.replace(/^http/, 'ws').replace(/\/$/, '')}/ws?push=1`;
+    /** Called with each push ({push: 'summary' | 'chats', …}); set by the session. */
+    this.onPush = null;
     const available = typeof WebSocket !== 'undefined';
     this.kind = mode === 'http' || !available ? 'http' : 'ws';
     this.why = mode === 'http' ? 'chosen in the address' : available ? '' : 'no WebSocket in this browser';
@@ -59,6 +63,11 @@ export class WsTransport {
     this.pending = [];
     this.drops = 0;
     this.okSinceDrop = 0;
+  }
+
+  /** The exchanges go over the WebSocket, whose pushes bring the summary and chat lines. */
+  get pushes() {
+    return this.kind === 'ws';
   }
 
   /** The server clock, corrected by half the round trip (as HttpTransport.clock). */
@@ -166,7 +175,7 @@ export class WsTransport {
   }
 
   onMessage(data) {
-    if (typeof data === 'string') return; // reserved for pushes
+    if (typeof data === 'string') return this.onText(data);
     const entry = this.pending.shift();
     if (!entry) return;
     clearTimeout(entry.timer);
@@ -176,6 +185,17 @@ export class WsTransport {
     } catch (err) {
       entry.reject(new TransportError('malformed', { detail: err.message }));
     }
+  }
+
+  /** A push: JSON with a "push" key; anything else is ignored (a newer server's kinds too). */
+  onText(text) {
+    let push;
+    try {
+      push = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (push && typeof push.push === 'string' && this.onPush) this.onPush(push);
   }
 
   /** A request timed out: the socket is closed, and that counts as a drop. */

@@ -134,6 +134,23 @@ test('the full summary is asked for again at the level meters’ cadence', () =>
   assert.equal(room.summaryVersionToSend(1700), null, 'after 600 ms the levels are refreshed');
 });
 
+test('pushed summaries and chat lines (WebSocket) update the room as replies do', () => {
+  const room = new RoomModel('42');
+  room.apply({ first_bucket: 3 }, [], 1000);
+  const summary = { push: 'summary', user_summary_version: 8, users: [['42', 'Al', 1, 0.25, 3, 0], ['18446744073709551615', 'Bea', 1.5, 0, 6, 3]] };
+  assert.equal(room.applyPush(summary, 2000), true);
+  assert.deepEqual(room.users.map((u) => [u.id, u.name, u.bucket, u.muted, u.soloed]), [['42', 'Al', 0, false, false], ['18446744073709551615', 'Bea', 1, true, true]]);
+  assert.equal(room.users[1].micVolume, 1.5);
+  assert.equal(room.myDelaySeconds(), 3);
+  assert.equal(room.summaryVersion, 8);
+  // A reply that did not ask for the summary (users null) keeps the pushed listing.
+  room.apply({ first_bucket: 3 }, null, 2500);
+  assert.equal(room.users.length, 2);
+  assert.equal(room.applyPush({ push: 'chats', chats: [['Bea', 'hi'], ['Bea', 'again']] }, 3000), true);
+  assert.deepEqual(room.chats.map((c) => [c.name, c.text, c.own]), [['Bea', 'hi', false], ['Bea', 'again', false]]);
+  assert.equal(room.applyPush({ push: 'future kind' }, 4000), false, 'unknown pushes are ignored');
+});
+
 test('the UI words the session’s states and refusals', () => {
   const offline = statusText({ state: 'offline', problem: new SessionError('unreachable', 'timeout'), retryInS: 3 });
   assert.match(offline, /^Cannot reach the server \(no answer in time\)\. .*Retrying in 3 s…$/);

@@ -114,6 +114,12 @@ test('audioQuery carries the documented parameters', () => {
   assert.equal(q.get('chat'), '["hi"]');
 });
 
+test('a query for a pushing WebSocket leaves the summary out', () => {
+  const q = new URLSearchParams(audioQuery({ userid: '42', readClock: 1000, writeClock: null, nSamples: 28800, summary: false, summaryVersion: 5 }));
+  assert.equal(q.has('user_summary'), false);
+  assert.equal(q.has('user_summary_version'), false);
+});
+
 test('audioQuery carries console parameters, mic volumes, json_len and the admin token', () => {
   const q = new URLSearchParams(
     audioQuery({

@@ -4,12 +4,15 @@
 /**
  * Starts recording `page`'s requests to the audio API: HTTP requests to /api exactly, and the
  * request messages of its WebSocket (/api/ws), recorded as the HTTP request they stand for
- * (an empty query is the clock GET). `log.http` and `log.ws` count each kind.
+ * (an empty query is the clock GET). `log.http` and `log.ws` count each kind; `log.wsUrls` holds
+ * the sockets' URLs and `log.pushes` the text messages (pushes) the server sent on them.
  */
 export function recordApi(page) {
   const log = [];
   log.http = 0;
   log.ws = 0;
+  log.wsUrls = [];
+  log.pushes = [];
   page.on('request', (req) => {
     const url = new URL(req.url());
     if (url.pathname !== '/api') return;
@@ -19,6 +22,10 @@ export function recordApi(page) {
   });
   page.on('websocket', (ws) => {
     if (new URL(ws.url()).pathname !== '/api/ws') return;
+    log.wsUrls.push(ws.url());
+    ws.on('framereceived', ({ payload }) => {
+      if (typeof payload === 'string') log.pushes.push(payload);
+    });
     ws.on('framesent', ({ payload }) => {
       const m = typeof payload === 'string' ? new TextEncoder().encode(payload) : new Uint8Array(payload);
       if (m.length < 4) return;

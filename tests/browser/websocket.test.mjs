@@ -1,6 +1,7 @@
 // Browser tests of the page's transports against a real brigade-server:
-// 1. by default both pages sing over the WebSocket (/api/ws): no HTTP exchange at all, the
-//    follower hears the leader's tone;
+// 1. by default both pages sing over the WebSocket (/api/ws?push=1): no HTTP exchange at all, the
+//    follower hears the leader's tone; the summary and chat lines come pushed (no exchange asks
+//    for the summary) and each page shows the other singer's name and chat line;
 // 2. with the upgrade blocked (the page's WebSocket is pointed at a closed port, as a proxy
 //    that refuses upgrades would), both pages fall back to HTTP, say so, and still sing.
 
@@ -53,21 +54,37 @@ async function song({ block, name }) {
     });
     await a.page.getByRole('button', { name: 'Start singing' }).click();
     await waitFor('B hears A’s 440 Hz', async () => (await measure(b.page, TONE_A)) > HEARD, 40000);
+    // A chat line from Bea reaches Al (pushed over the WebSocket, in a reply over HTTP).
+    await b.page.getByRole('textbox', { name: 'Message' }).fill('Pushed hello');
+    await b.page.getByRole('button', { name: 'Send' }).click();
+    await waitFor('Al shows Bea’s chat line', async () => (await a.page.locator('#chat-log').textContent()).includes('Pushed hello'));
     await a.page.screenshot({ path: artifactPath(`${name}-leader.png`) });
     const want = block ? 'HTTP' : 'WebSocket';
     for (const s of singers) {
       const st = await stats(s.page);
       assert.equal(st.transport, block ? 'http' : 'ws');
       assert.equal(await s.page.locator('#transport').textContent(), want, 'the page says which transport it uses');
+      const exchanges = s.log.filter((r) => r.method === 'POST');
+      const askingSummary = exchanges.filter((r) => new URLSearchParams(r.target.split('?')[1]).has('user_summary'));
       if (block) {
         assert.equal(s.log.ws, 0, 'no WebSocket message went out');
         assert.ok(s.log.http > 10, `exchanges went over HTTP (${s.log.http})`);
+        assert.equal(askingSummary.length, exchanges.length, 'over HTTP every exchange asks for the summary');
+        assert.equal(st.pushes, 0);
       } else {
         assert.equal(s.log.http, 0, 'no HTTP exchange went out');
         assert.ok(s.log.ws > 10, `exchanges went over the WebSocket (${s.log.ws})`);
         assert.ok(s.log.some((r) => r.method === 'POST' && r.body.length > 1000), 'uploads went over the WebSocket');
+        assert.ok(s.log.wsUrls.length >= 1 && s.log.wsUrls.every((u) => new URL(u).searchParams.get('push') === '1'), 'the socket asks for pushes');
+        assert.equal(askingSummary.length, 0, 'no exchange asks for the summary: it comes pushed');
+        assert.ok(st.pushes > 0, 'the page took pushes');
+        const other = s === a ? 'Bea' : 'Al';
+        assert.ok(s.log.pushes.some((p) => p.includes('"summary"') && p.includes(`"${other}"`)), `a summary push listed ${other}`);
+        assert.ok(st.users.some((u) => u.name === other), `the page lists ${other}`);
+        assert.ok((await s.page.locator('#singers').textContent()).includes(other), `the page shows ${other}`);
       }
       // Chromium reports the blocked upgrade on the console; nothing else may go wrong.
+      if (!block && s === a) assert.ok(s.log.pushes.some((p) => p.includes('"chats"') && p.includes('Pushed hello')), 'the chat line came pushed');
       assert.deepEqual(s.errors.filter((e) => !(block && /WebSocket connection to 'ws:\/\/127\.0\.0\.1:9\/blocked' failed/.test(e))), []);
     }
   } finally {

@@ -100,7 +100,7 @@ test('the clock and exchanges go over the socket; errors keep the server message
   assert.equal(bad.status, 400);
   assert.equal(bad.message, 'nope');
   assert.deepEqual(t.http.calls, [], 'nothing went over HTTP');
-  assert.equal(FakeSocket.sockets.at(-1).url, 'ws://h/api/ws');
+  assert.equal(FakeSocket.sockets.at(-1).url, 'ws://h/api/ws?push=1', 'the socket asks for pushes');
   t.close();
 });
 
@@ -132,6 +132,26 @@ test(`${MAX_DROPS} drops in a row settle on HTTP`, async () => {
   }
   assert.equal(t.kind, 'http');
   assert.match(t.why, /dropped 3 times/);
+});
+
+test('text messages are pushes: handed to onPush, replies unaffected; pushes only on the socket', async () => {
+  FakeSocket.script = { open: true, reply: () => replyMessage(200, '{"metadata_len": 0}') };
+  const t = new WsTransport('http://h/api');
+  t.http = fakeHttp({ reachable: true });
+  const pushes = [];
+  t.onPush = (p) => pushes.push(p);
+  assert.equal(t.pushes, true);
+  const pending = t.exchange('userid=1', null);
+  await new Promise((r) => setTimeout(r, 1));
+  const socket = FakeSocket.sockets.at(-1);
+  socket.onmessage({ data: '{"push": "chats", "chats": [["Bea", "hi"]]}' });
+  socket.onmessage({ data: 'not json' });
+  socket.onmessage({ data: '{"no": "push key"}' });
+  const r = await pending;
+  assert.equal(r.status, 200, 'the reply still answers its request');
+  assert.deepEqual(pushes, [{ push: 'chats', chats: [['Bea', 'hi']] }]);
+  t.close();
+  assert.equal(new WsTransport('http://h/api', { mode: 'http' }).pushes, false, 'over HTTP the page asks for the summary');
 });
 
 test('?transport=http mode never opens a socket', async () => {

@@ -497,6 +497,55 @@ TEST_F(RoomTest, ChatsReachOtherActiveUsersButNotTheSender) {
   EXPECT_TRUE(result.delivered.chats.empty());
 }
 
+TEST_F(RoomTest, PushedChatsGoByThePushesWhileTheyRunThenByRepliesAgain) {
+  using Chat = std::pair<std::string, std::string>;
+  ExchangeRequest ann = request(1, 3 * kSecond);
+  ann.name = "Ann";
+  ok(ann);
+  ok(request(2, 6 * kSecond));
+  std::vector<Chat> pushed{{"stale", "cleared first"}};
+  room->take_chats(2, pushed);  // singer 2's socket pushes: nothing queued yet
+  EXPECT_TRUE(pushed.empty());
+  tick();
+  ann = request(1, 3 * kSecond);
+  ann.name = "Ann";
+  ann.controls.chat = {"hello"};
+  ok(ann);
+  // Singer 2's reply leaves the line to the pushes, which take it.
+  ok(request(2, 6 * kSecond));
+  EXPECT_TRUE(result.delivered.chats.empty());
+  room->take_chats(2, pushed);
+  EXPECT_EQ(pushed, (std::vector<Chat>{{"Ann", "hello"}}));
+  room->take_chats(2, pushed);
+  EXPECT_TRUE(pushed.empty()) << "delivered once";
+  // The pushes stop (the socket went away): after kChatPushHoldSamples replies carry them.
+  clock.advance(kChatPushHoldSamples);
+  ann = request(1, 3 * kSecond);
+  ann.name = "Ann";
+  ann.controls.chat = {"by reply"};
+  ann.reset_user_state = true;  // the clocks jumped a second
+  ok(ann);
+  ExchangeRequest bea = request(2, 6 * kSecond);
+  bea.reset_user_state = true;
+  ok(bea);
+  EXPECT_EQ(result.delivered.chats, (std::vector<Chat>{{"Ann", "by reply"}}));
+  room->take_chats(99, pushed);  // no such singer: nothing, no record made
+  EXPECT_TRUE(pushed.empty());
+}
+
+TEST_F(RoomTest, SummarySnapshotIsTheRepliesListingAndVersion) {
+  ok(request(1, 3 * kSecond));
+  const auto first = room->summary_snapshot();
+  ASSERT_TRUE(first.listing);
+  EXPECT_EQ(first.listing, result.summary);
+  EXPECT_EQ(first.version, result.summary_version);
+  tick();
+  ok(request(2, 6 * kSecond));  // a singer joins: a new listing and version
+  const auto second = room->summary_snapshot();
+  EXPECT_EQ(second.listing->size(), 2u);
+  EXPECT_GT(second.version, first.version);
+}
+
 TEST_F(RoomTest, MicVolumeZeroSilencesASinger) {
   ok(request(2, 6 * kSecond));
   start_song(1);

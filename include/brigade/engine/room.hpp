@@ -102,6 +102,10 @@ struct RoomSnapshot {
   std::vector<SingerView> singers;  ///< active singers
 };
 
+/// How long after a server last took a singer's chat lines for a push its replies leave them
+/// to the pushes (1 s: ten of the server's 100 ms push periods).
+inline constexpr Clock kChatPushHoldSamples = kSampleRate;
+
 class Room {
  public:
   Room(const SampleClock& clock, RoomConfig config);
@@ -164,7 +168,9 @@ class Room {
   };
   SummarySnapshot summary_snapshot();
   /// Moves the chat lines queued for singer `id` into `out` (cleared first; its capacity goes to
-  /// the singer's queue): each line is then delivered here instead of on the next reply.
+  /// the singer's queue), for a server that pushes them. For kChatPushHoldSamples after each
+  /// call the singer's replies carry no chat lines, so every line goes by the pushes; once they
+  /// stop (the socket went away), replies deliver them again.
   void take_chats(UserId id, std::vector<std::pair<std::string, std::string>>& out);
 
  private:
