@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 #include "wire/json_writer.hpp"
 
@@ -27,6 +28,12 @@ std::optional<std::string_view> raw_param(std::string_view query, std::string_vi
 std::chrono::nanoseconds seconds_for(std::size_t bytes, double bytes_per_second) {
   return std::chrono::nanoseconds(
       static_cast<std::int64_t>(static_cast<double>(bytes) / bytes_per_second * 1e9));
+}
+
+/// Four decimals: meters and sliders need no more, and a widened float's 17 digits would
+/// double the push.
+double rounded(float v) {
+  return std::round(static_cast<double>(v) * 1e4) / 1e4;
 }
 
 }  // namespace
@@ -57,7 +64,7 @@ void encode_summary_push(std::span<const SummaryEntry> users, std::uint64_t vers
     const auto [end, ec] = std::to_chars(id, id + sizeof id, u.user_id);
     w.begin_array().string(std::string_view(id, static_cast<std::size_t>(end - id)));
     w.string(truncate_utf8(u.name, kListedNameBytes));
-    w.number(u.mic_volume).number(u.rms);
+    w.number(rounded(u.mic_volume)).number(rounded(u.rms));
     w.integer(summary_delay_seconds(u.delay_samples));
     w.integer((u.muted ? 1 : 0) | (u.soloed ? 2 : 0)).end_array();
   }

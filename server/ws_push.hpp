@@ -7,7 +7,8 @@
 //    "users": [["<id>", "<name>", mic_volume, rms, delay_seconds, flags], …]}
 //   {"push": "chats", "chats": [["<sender>", "<text>"], …]}
 //
-// flags: 1 muted, 2 soloed (the binary summary's byte). Users in the binary summary's order.
+// flags: 1 muted, 2 soloed (the binary summary's byte); mic_volume and rms to four decimals.
+// Users in the binary summary's order.
 #pragma once
 
 #include <chrono>
@@ -27,9 +28,10 @@ namespace brigade::server {
 /// How often a pushing socket looks for a new summary or chat lines (at most 10 pushes of each
 /// kind a second).
 inline constexpr std::chrono::milliseconds kWsPushPeriod{100};
-/// A changed listing is pushed no sooner than this after the previous summary push, and no
-/// faster than kWsSummaryChangeBytesPerSecond on average (a 1,000-singer summary: every ~2.5 s).
-inline constexpr std::chrono::milliseconds kWsSummaryMinInterval{250};
+/// A changed listing is pushed no sooner than this after the previous summary push (what an
+/// HTTP page asking in every 600 ms exchange sees), and no faster than
+/// kWsSummaryChangeBytesPerSecond on average (a 1,000-singer summary: every ~2 s).
+inline constexpr std::chrono::milliseconds kWsSummaryMinInterval{600};
 inline constexpr double kWsSummaryChangeBytesPerSecond = 20'000.0;
 /// An unchanged listing with new levels (rms) is pushed every max(600 ms, size / 2,000 B/s):
 /// the page's level-refresh cadence over HTTP.

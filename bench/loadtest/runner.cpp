@@ -67,7 +67,13 @@ Runner::Runner(net::io_context& io, const Options& options, net::ip::tcp::endpoi
                                     url.path + (pushes ? "/ws?push=1" : "/ws"),
                                     static_cast<std::size_t>(options.singers),
                                     std::chrono::milliseconds(options.timeout_ms));
-    ws_->on_push([this](std::size_t bytes) { stats_.pushed(bytes); });
+    ws_->on_push([this](std::size_t singer, std::size_t bytes) {
+      stats_.pushed(bytes);
+      if (ctx_.trace == nullptr) return;
+      const double t = std::chrono::duration<double>(SteadyClock::now() - ctx_.origin).count();
+      std::fprintf(ctx_.trace, "{\"t\": %.4f, \"singer\": %zu, \"push_bytes\": %zu}\n", t, singer,
+                   bytes);
+    });
     ctx_.ws = ws_.get();
     ctx_.pushes = pushes;
   }

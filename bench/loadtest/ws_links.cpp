@@ -30,7 +30,7 @@ std::uint64_t get_be(std::string_view in, std::size_t at, int bytes) {
 
 class WsLinks::Link : public std::enable_shared_from_this<Link> {
  public:
-  explicit Link(WsLinks& owner) : owner_(owner), timer_(owner.io_) {}
+  Link(WsLinks& owner, std::size_t index) : owner_(owner), index_(index), timer_(owner.io_) {}
 
   void submit(HttpRequest request, HttpCallback done) {
     const std::string_view target = request.target;
@@ -112,7 +112,7 @@ class WsLinks::Link : public std::enable_shared_from_this<Link> {
   /// A push (the link asked with ?push=1): counted, then the next message.
   void on_push() {
     const std::size_t n = in_.size();
-    if (owner_.push_sink_) owner_.push_sink_(n + frame_header_bytes(n, false));
+    if (owner_.push_sink_) owner_.push_sink_(index_, n + frame_header_bytes(n, false));
     if (state_ == State::kOpen && !stopped_) do_read();
   }
 
@@ -178,6 +178,7 @@ class WsLinks::Link : public std::enable_shared_from_this<Link> {
 
   using Stream = websocket::stream<beast::tcp_stream>;
   WsLinks& owner_;
+  const std::size_t index_;
   std::shared_ptr<Stream> ws_;
   net::steady_timer timer_;
   beast::flat_buffer in_;
@@ -205,7 +206,7 @@ WsLinks::~WsLinks() {
 void WsLinks::submit(std::size_t index, HttpRequest request, HttpCallback done) {
   if (shut_down_) return;
   if (index >= links_.size()) links_.resize(index + 1);
-  if (!links_[index]) links_[index] = std::make_shared<Link>(*this);
+  if (!links_[index]) links_[index] = std::make_shared<Link>(*this, index);
   links_[index]->submit(std::move(request), std::move(done));
 }
 

@@ -34,8 +34,10 @@ class WsLinks {
   void submit(std::size_t index, HttpRequest request, HttpCallback done);
   void shutdown();
 
-  /// Receives the wire size of every text message (a push; replies are binary).
-  void on_push(std::function<void(std::size_t)> sink) { push_sink_ = std::move(sink); }
+  /// Receives the singer's index and the wire size of every text message (a push; replies are
+  /// binary).
+  using PushSink = std::function<void(std::size_t, std::size_t)>;
+  void on_push(PushSink sink) { push_sink_ = std::move(sink); }
 
   /// WebSockets opened so far (a steady run keeps this at one per singer).
   std::uint64_t connections_opened() const { return opened_; }
@@ -49,7 +51,7 @@ class WsLinks {
   std::chrono::milliseconds timeout_;
   std::vector<std::shared_ptr<Link>> links_;
   std::uint64_t opened_ = 0;
-  std::function<void(std::size_t)> push_sink_;
+  PushSink push_sink_;
   bool shut_down_ = false;
 };
 

@@ -2,8 +2,10 @@
 // Chromium and one brigade-loadtest singer (--profile page) against the same server, both
 // recorded, must agree on the parameters of each kind of exchange, n_samples, how many
 // read-only exchanges start a connection, exchanges per second (within 10 %) and upload body
-// sizes (within 25 %). When the page changes what it sends, this fails until bench/loadtest
-// (profile.cpp, singer.cpp) follows.
+// sizes (within 25 %). Both use the page's default transport, the WebSocket with pushes
+// (?push=1): neither asks for the user summary in its exchanges, and both receive pushes. When
+// the page changes what it sends, this fails until bench/loadtest (profile.cpp, singer.cpp)
+// follows.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { missingPrerequisite, loadPlaywright, writeSineWav, tmpDir, startServer, launchSinger, joinChain, stats, waitFor } from './harness.mjs';
-import { recordApi, parseTrace, connectionsOf, clockProblems, exchangeRate, keySet, mean } from './traffic.mjs';
+import { recordApi, parseTrace, tracePushes, connectionsOf, clockProblems, exchangeRate, keySet, mean } from './traffic.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const LOADTEST = process.env.BRIGADE_LOADTEST || path.resolve(here, '../../build/release/bench/brigade-loadtest');
@@ -64,7 +66,7 @@ test('brigade-loadtest --profile page sends what the page sends', { skip: missin
     await joinChain(singer.page, { name: 'Page', latencyMs: LATENCY_MS });
     const trace = path.join(dir, 'loadtest.jsonl');
     const testerRun = runLoadtest([
-      '--url', `${server.url}api`, '--profile', 'page', '--singers', '1', '--no-song',
+      '--url', `${server.url}api`, '--profile', 'page', '--transport', 'ws', '--singers', '1', '--no-song',
       '--duration', String(SECONDS), '--latency-ms', String(LATENCY_MS), '--trace', trace,
     ]);
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
@@ -75,13 +77,20 @@ test('brigade-loadtest --profile page sends what the page sends', { skip: missin
     assert.equal(st.errors, 0, `page exchange errors: ${st.lastError}`);
 
     const pageConns = connectionsOf(log);
-    const testerConns = connectionsOf(parseTrace(fs.readFileSync(trace, 'utf8')));
+    const traceText = fs.readFileSync(trace, 'utf8');
+    const testerConns = connectionsOf(parseTrace(traceText));
     assert.equal(pageConns.length, 1, 'the page kept one connection');
     assert.equal(testerConns.length, 1, 'the load tester kept one connection');
     const page = shape(pageConns[0]);
     const tester = shape(testerConns[0]);
     console.log(`page:   ${JSON.stringify(page)}\ntester: ${JSON.stringify(tester)}`);
 
+    // The page's transport: its WebSocket asks for pushes and gets them; so does the tester's.
+    assert.equal(log.http, 0, 'the page exchanged over its WebSocket');
+    assert.ok(log.wsUrls.length >= 1 && log.wsUrls.every((u) => new URL(u).searchParams.get('push') === '1'), 'the page asks for pushes');
+    assert.ok(log.pushes.length > 0, 'the page received pushes');
+    assert.ok(tracePushes(traceText).length > 0, 'the load tester received pushes');
+    assert.ok(!page.writingKeys.includes('user_summary'), 'the page leaves the summary to the pushes');
     assert.deepEqual(page.clockProblems, []);
     assert.deepEqual(tester.clockProblems, []);
     assert.equal(tester.getFirst, page.getFirst, 'a clock GET starts the connection');

@@ -38,14 +38,25 @@ export function recordApi(page) {
   return log;
 }
 
-/** Parses --trace lines of brigade-loadtest into the same shape (bodies as sizes only). */
-export function parseTrace(text, singer = 0) {
-  return text
+const traceLines = (text, singer) =>
+  text
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l))
-    .filter((r) => r.singer === singer)
+    .filter((r) => r.singer === singer);
+
+/** Parses --trace lines of brigade-loadtest into the same shape (bodies as sizes only). */
+export function parseTrace(text, singer = 0) {
+  return traceLines(text, singer)
+    .filter((r) => r.method)
     .map((r) => ({ t: r.t, method: r.method, target: r.target, bodyBytes: r.body_bytes }));
+}
+
+/** The pushes a load-tester singer received (--transport ws): their wire sizes. */
+export function tracePushes(text, singer = 0) {
+  return traceLines(text, singer)
+    .filter((r) => Number.isInteger(r.push_bytes))
+    .map((r) => r.push_bytes);
 }
 
 /**

@@ -41,7 +41,7 @@ TEST(WsPushWire, SummaryPushListsTheUsersAsDocumented) {
        .delay_samples = 3 * 48'000,
        .muted = true,
        .soloed = true},
-      {.user_id = 7, .name = "Bo", .mic_volume = 1.0f, .rms = 0.0f, .delay_samples = 0}};
+      {.user_id = 7, .name = "Bo", .mic_volume = 0.7f, .rms = 0.0123456f, .delay_samples = 0}};
   std::string out = "stale";
   encode_summary_push(users, 12, out);
   const auto p = boost::json::parse(out).as_object();
@@ -57,6 +57,8 @@ TEST(WsPushWire, SummaryPushListsTheUsersAsDocumented) {
   EXPECT_EQ(ada.at(4).to_number<int>(), 3);
   EXPECT_EQ(ada.at(5).to_number<int>(), 3);  // muted 1 | soloed 2
   EXPECT_EQ(list.at(1).as_array().at(5).to_number<int>(), 0);
+  // Four decimals, written short (not a widened float's 17 digits).
+  EXPECT_NE(out.find(R"(["7","Bo",0.7,0.0123,0,0])"), std::string::npos) << out;
 }
 
 TEST(WsPushWire, ChatsPushNamesEachSender) {
