@@ -168,6 +168,14 @@ std::string Metrics::prometheus(const Gauges& g) const {
        static_cast<double>(summaries_unchanged_.load()));
   header(out, "brigade_user_summaries_bytes_total", "counter", "User-summary bytes sent.");
   line(out, "brigade_user_summaries_bytes_total", "", static_cast<double>(summary_bytes_.load()));
+  header(out, "brigade_ws_pushes_total", "counter",
+         "WebSocket pushes queued (?push=1): user summaries and chat lines.");
+  line(out, "brigade_ws_pushes_total", "kind=\"summary\"",
+       static_cast<double>(ws_summary_pushes_.load()));
+  line(out, "brigade_ws_pushes_total", "kind=\"chats\"",
+       static_cast<double>(ws_chat_pushes_.load()));
+  header(out, "brigade_ws_push_bytes_total", "counter", "WebSocket push bytes queued.");
+  line(out, "brigade_ws_push_bytes_total", "", static_cast<double>(ws_push_bytes_.load()));
   header(out, "brigade_ring_clears_total", "counter", "Clears of the span ahead of the leader.");
   line(out, "brigade_ring_clears_total", "", static_cast<double>(g.ring_clears));
   header(out, "brigade_ring_cleared_samples_total", "counter", "Samples cleared ahead.");

@@ -35,6 +35,11 @@ class Metrics {
   }
   /// One reply to a request that asked for the user summary: sent in full, or left out because
   /// the client already held its version.
+  /// One WebSocket push queued (?push=1): a summary or chat lines, and its bytes.
+  void add_ws_push(bool summary, std::size_t bytes) {
+    (summary ? ws_summary_pushes_ : ws_chat_pushes_).fetch_add(1, std::memory_order_relaxed);
+    ws_push_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  }
   void add_summary(bool sent, std::size_t bytes) {
     (sent ? summaries_sent_ : summaries_unchanged_).fetch_add(1, std::memory_order_relaxed);
     summary_bytes_.fetch_add(bytes, std::memory_order_relaxed);
@@ -81,6 +86,9 @@ class Metrics {
   std::atomic<std::uint64_t> summaries_sent_{0};
   std::atomic<std::uint64_t> summaries_unchanged_{0};
   std::atomic<std::uint64_t> summary_bytes_{0};
+  std::atomic<std::uint64_t> ws_summary_pushes_{0};
+  std::atomic<std::uint64_t> ws_chat_pushes_{0};
+  std::atomic<std::uint64_t> ws_push_bytes_{0};
 };
 
 }  // namespace brigade::server

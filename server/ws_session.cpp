@@ -170,8 +170,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void push_tick() {
     if (stopped_ || closing_) return;
     if (const auto room = room_.lock()) {
-      push_chats(room->room());
-      push_summary(room->room());
+      push_chats(room->room(), room->router().metrics());
+      push_summary(room->room(), room->router().metrics());
     }
     push_timer_.expires_after(kWsPushPeriod);
     push_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -179,7 +179,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     });
   }
 
-  void push_chats(Room& room) {
+  void push_chats(Room& room, Metrics& metrics) {
     // While a chat push waits unsent, new lines stay queued in the room (a reply delivers
     // them if it comes first): every line arrives once, by one path or the other.
     if (!userid_ || unsent(OutKind::kChats)) return;
@@ -187,10 +187,11 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     if (chats_.empty()) return;
     std::string out;
     encode_chats_push(chats_, out);
+    metrics.add_ws_push(false, out.size());
     enqueue(std::move(out), OutKind::kChats);
   }
 
-  void push_summary(Room& room) {
+  void push_summary(Room& room, Metrics& metrics) {
     Room::SummarySnapshot snap = room.summary_snapshot();
     const auto now = std::chrono::steady_clock::now();
     if (!pacer_.due(snap.listing, snap.version, now)) return;
@@ -198,6 +199,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     std::string out;
     encode_summary_push(*snap.listing, snap.version, out);
     pacer_.pushed(std::move(snap.listing), snap.version, out.size(), now);
+    metrics.add_ws_push(true, out.size());
     if (waiting) {
       waiting->data = std::move(out);
     } else {

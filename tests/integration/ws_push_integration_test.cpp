@@ -96,6 +96,12 @@ TEST_F(WsPush, TheOtherSingerIsPushedJoinsRenamesAndChatsWithoutAsking) {
   ASSERT_TRUE(next.ok()) << next.problem;
   EXPECT_TRUE(next.reply.metadata.at("chats").as_array().empty());
   EXPECT_TRUE(next.reply.summary.empty());
+  // /metrics counts the pushes.
+  const auto metrics = http_->get("/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.body.find("brigade_ws_pushes_total{kind=\"chats\"} 0\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("brigade_ws_pushes_total{kind=\"chats\"} "), std::string::npos);
+  EXPECT_EQ(metrics.body.find("brigade_ws_pushes_total{kind=\"summary\"} 0\n"), std::string::npos);
 }
 
 TEST_F(WsPush, SummaryPushesArePacedWhileLevelsChange) {
@@ -123,7 +129,8 @@ TEST_F(WsPush, SummaryPushesArePacedWhileLevelsChange) {
   EXPECT_GE(seconds, 2.5);  // the singers did sing in real time
   EXPECT_GE(summaries, 2);  // the first listing, then the arrivals
   // The first, then at most one push per 600 ms (changes and levels alike), and slack.
-  EXPECT_LE(summaries, 4 + static_cast<int>(seconds / 0.6) + 1) << summaries << " summaries in " << seconds << " s";
+  EXPECT_LE(summaries, 4 + static_cast<int>(seconds / 0.6) + 1)
+      << summaries << " summaries in " << seconds << " s";
 }
 
 TEST_F(WsPush, ASocketThatDoesNotOptInGetsRepliesOnly) {
