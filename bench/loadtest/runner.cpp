@@ -358,6 +358,7 @@ int Runner::finish_report() {
     root["write_lag_ms"] = static_cast<double>(*ctx_.write_lag) * 1000.0 / kSampleRate;
   }
   root["user_summary"] = o_.summary;
+  root["pushes"] = stats_.total().pushes;  // --transport ws with the page profile: ?push=1
   root["decode"] = o_.decode;
   root["tester_cpu_percent"] = wall > 0 ? 100.0 * cpu / wall : 0.0;
   std::uint64_t reconnects = 0;

@@ -23,6 +23,7 @@ void Tally::merge(const Tally& other) {
   bytes.response += other.bytes.response;
   bytes.summary += other.bytes.summary;
   bytes.audio += other.bytes.audio;
+  pushes += other.pushes;
 }
 
 void Stats::ok(std::int64_t micros, bool exchange, const Transfer& bytes) {
@@ -40,6 +41,7 @@ void Stats::pushed(std::uint64_t wire_bytes) {
   for (Tally* t : {&total_, &window_, &interval_}) {
     t->bytes.response += wire_bytes;
     t->bytes.summary += wire_bytes;
+    ++t->pushes;
   }
 }
 

@@ -26,6 +26,7 @@ struct Tally {
   std::uint64_t clock_gets_ok = 0;              ///< clock GETs answered 200
   std::map<std::string, std::uint64_t> errors;  ///< "http_500", "timeout", "connect", ...
   Transfer bytes;                               ///< summed over completed requests
+  std::uint64_t pushes = 0;                     ///< WebSocket pushes received (?push=1)
 
   std::uint64_t error_count() const;
   std::uint64_t requests() const { return exchanges_ok + clock_gets_ok + error_count(); }

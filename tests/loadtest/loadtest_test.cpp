@@ -179,6 +179,8 @@ TEST(LoadtestWebSocket, FiftySingersOverWebSocketsWithoutErrors) {
   EXPECT_GE(at_int(run.json, "requests", "exchanges_ok"), 50 * 4);
   EXPECT_EQ(run.json.at("reconnects").to_number<int>(), 50);
   EXPECT_LE(run.json.at("connections_opened").to_number<int>(), 50);
+  // The page profile's sockets ask for pushes: the summary came pushed, at least once each.
+  EXPECT_GE(run.json.at("pushes").to_number<int>(), 50);
   EXPECT_GT(run.json.at("bytes").as_object().at("audio_out_per_singer_second").to_number<double>(),
             0.0);
 }
