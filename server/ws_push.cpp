@@ -93,6 +93,12 @@ bool SummaryPushPacer::due(const std::shared_ptr<const SummaryListing>& listing,
                                                      seconds_for(bytes_, kWsLevelsBytesPerSecond));
 }
 
+bool SummaryPushPacer::may_be_due(Clock::time_point now) const {
+  return !at_ || now - *at_ >= std::max<std::chrono::nanoseconds>(
+                                   kWsSummaryMinInterval,
+                                   seconds_for(bytes_, kWsSummaryChangeBytesPerSecond));
+}
+
 void SummaryPushPacer::pushed(std::shared_ptr<const SummaryListing> listing, std::uint64_t version,
                               std::size_t bytes, Clock::time_point now) {
   listing_ = std::move(listing);

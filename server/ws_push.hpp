@@ -37,6 +37,10 @@ inline constexpr double kWsSummaryChangeBytesPerSecond = 20'000.0;
 /// the page's level-refresh cadence over HTTP.
 inline constexpr std::chrono::milliseconds kWsLevelsMinInterval{600};
 inline constexpr double kWsLevelsBytesPerSecond = 2'000.0;
+/// A pushing socket takes its singer's chat lines at least this often even when no new line
+/// was queued in the room: each take holds the replies off the lines for kChatPushHoldSamples
+/// (1 s), so this must stay well below it.
+inline constexpr std::chrono::milliseconds kWsChatTakePeriod{500};
 /// Pushes waiting unsent in one socket's queue: at most one summary (a newer one replaces it)
 /// and one chat message, besides the one being written.
 inline constexpr std::size_t kMaxWsQueuedPushes = 3;
@@ -62,6 +66,8 @@ class SummaryPushPacer {
   /// A push of `listing` (version `version`) is due at `now`.
   bool due(const std::shared_ptr<const SummaryListing>& listing, std::uint64_t version,
            Clock::time_point now) const;
+  /// A push could be due at `now` (false: none is, whatever the listing; no need to look).
+  bool may_be_due(Clock::time_point now) const;
   /// A push of `bytes` was queued at `now`.
   void pushed(std::shared_ptr<const SummaryListing> listing, std::uint64_t version,
               std::size_t bytes, Clock::time_point now);

@@ -183,6 +183,12 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     // While a chat push waits unsent, new lines stay queued in the room (a reply delivers
     // them if it comes first): every line arrives once, by one path or the other.
     if (!userid_ || unsent(OutKind::kChats)) return;
+    // The lock only when a line may be waiting, or to renew the hold on the replies.
+    const std::uint64_t generation = room.chat_generation();
+    const auto now = std::chrono::steady_clock::now();
+    if (generation == chat_generation_ && now - chats_taken_at_ < kWsChatTakePeriod) return;
+    chat_generation_ = generation;
+    chats_taken_at_ = now;
     room.take_chats(*userid_, chats_);
     if (chats_.empty()) return;
     std::string out;
@@ -192,8 +198,9 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   }
 
   void push_summary(Room& room, Metrics& metrics) {
-    Room::SummarySnapshot snap = room.summary_snapshot();
     const auto now = std::chrono::steady_clock::now();
+    if (!pacer_.may_be_due(now)) return;  // most ticks: no lock taken
+    Room::SummarySnapshot snap = room.summary_snapshot();
     if (!pacer_.due(snap.listing, snap.version, now)) return;
     Outgoing* waiting = unsent(OutKind::kSummary);  // a newer summary replaces it
     std::string out;
@@ -326,6 +333,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::weak_ptr<RoomInstance> room_;
   std::optional<std::uint64_t> userid_;
   std::vector<std::pair<std::string, std::string>> chats_;
+  std::uint64_t chat_generation_ = 0;
+  std::chrono::steady_clock::time_point chats_taken_at_{};
   SummaryPushPacer pacer_;
   std::uint64_t write_seq_ = 0;
   bool writing_ = false;

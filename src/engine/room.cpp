@@ -331,6 +331,7 @@ void Room::apply_controls(const ExchangeRequest& req, Singer& singer, Clock now)
 // Chat lines (to everyone but the sender) and microphone levels.
 void Room::apply_singer_controls(const ExchangeRequest& req, Singer& singer, Clock now) {
   const RoomControls& c = req.controls;
+  if (!c.chat.empty()) chat_generation_.fetch_add(1, std::memory_order_relaxed);
   for (const auto& line : c.chat) {
     roster_.for_each_active(now, [&](Singer& s) {
       if (s.id == singer.id) return;

@@ -76,7 +76,10 @@ TEST(WsPushWire, AChangedListingWaitsTheMinimumIntervalAndItsBytes) {
   auto a = std::make_shared<const SummaryListing>();
   auto b = std::make_shared<const SummaryListing>();
   EXPECT_TRUE(pacer.due(a, 1, t0));  // nothing pushed yet
+  EXPECT_TRUE(pacer.may_be_due(t0));
   pacer.pushed(a, 1, 1'000, t0);
+  EXPECT_FALSE(pacer.may_be_due(t0 + kWsSummaryMinInterval - 1ms));
+  EXPECT_TRUE(pacer.may_be_due(t0 + kWsSummaryMinInterval));
   EXPECT_FALSE(pacer.due(a, 1, t0 + 10s));  // the same listing is never pushed again
   EXPECT_FALSE(pacer.due(b, 2, t0 + kWsSummaryMinInterval - 1ms));
   EXPECT_TRUE(pacer.due(b, 2, t0 + kWsSummaryMinInterval));

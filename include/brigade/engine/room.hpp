@@ -14,6 +14,7 @@
 // attachment mutex → room mutex; nothing locks an attachment while holding the room lock.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -172,6 +173,9 @@ class Room {
   /// call the singer's replies carry no chat lines, so every line goes by the pushes; once they
   /// stop (the socket went away), replies deliver them again.
   void take_chats(UserId id, std::vector<std::pair<std::string, std::string>>& out);
+  /// Counts requests that queued chat lines: a pusher whose count did not move has nothing
+  /// new to take (no lock taken to learn it).
+  std::uint64_t chat_generation() const { return chat_generation_.load(std::memory_order_relaxed); }
 
  private:
   std::shared_ptr<SingerAttachment> attachment(UserId id, const std::type_info& type,
@@ -225,6 +229,7 @@ class Room {
   bool summary_dirty_ = true;
   /// Counts changes of the listing (who, names, mic volumes, delays, flags; not rms levels).
   std::uint64_t summary_version_ = 1;
+  std::atomic<std::uint64_t> chat_generation_{0};
   int n_active_ = 0;
   std::shared_ptr<const EventList> events_;
   std::shared_ptr<const std::vector<std::string>> tracks_;
