@@ -15,9 +15,9 @@ DrainRoomState room(std::string name, SongPhase phase, int singers) {
 
 TEST(DrainWait, NoSongInAnyRoomHoldsNothing) {
   DrainWait wait;
-  EXPECT_TRUE(wait.update({room("default", SongPhase::kIdle, 3),
-                           room("alto", SongPhase::kLeading, 2)})
-                  .empty());
+  EXPECT_TRUE(
+      wait.update({room("default", SongPhase::kIdle, 3), room("alto", SongPhase::kLeading, 2)})
+          .empty());
   EXPECT_TRUE(wait.waiting().empty());
   EXPECT_FALSE(wait.waited());
   EXPECT_EQ(wait.last_reason(), nullptr);

@@ -82,8 +82,8 @@ TEST(MetricsMerge, EveryRoomsCountersAppearUnderItsRoomLabelAndEachFamilyOnce) {
   EXPECT_EQ(m.samples.at("brigade_ring_frames"), 45000.0);
   EXPECT_EQ(m.samples.at("process_open_fds"), 12.0);
   for (const auto& [series, value] : m.samples) {
-    EXPECT_EQ(series.find("room=") == std::string::npos, is_server_family(series.substr(
-                                                             0, series.find('{'))))
+    EXPECT_EQ(series.find("room=") == std::string::npos,
+              is_server_family(series.substr(0, series.find('{'))))
         << series;
   }
 }
