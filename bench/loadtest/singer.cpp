@@ -154,7 +154,6 @@ void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
   base_ = steady_ref_;
   if (encoder_) encoder_->reset();
   if (decoder_) decoder_->reset();
-  if (echo_) echo_->reset();
   drift_.reset();
   schedule_exchange();
 }
@@ -367,6 +366,7 @@ void Singer::on_exchange(const HttpResult& r, SteadyClock::time_point sent, Cloc
     bucket_ = *delay_seconds;
     offset_s_ = *delay_seconds;
     uploaded_end_ = 0;  // another delay: clocks this singer has not written at
+    if (echo_) echo_->reset();
     if (ctx_.timing) ctx_.timing->set_bucket(index_, bucket_);
     if (leader_) {
       song.lead_assigned = true;

@@ -117,9 +117,18 @@ float EchoVoice::at(Clock label) const {
 }
 
 void EchoVoice::heard(Clock begin, std::span<const float> pcm) {
-  if (begin != end_) begin_ = end_ = begin;  // a new decoded stream
+  // Positions are ring clocks, so a reconnect in the same bucket (a re-anchor, a failure)
+  // continues the history: what was heard before stays, to be echoed when the singer's writes
+  // reach it (they trail its reads by the write lag). Only another bucket's clocks start over.
   const auto size = static_cast<Clock>(history_.size());
-  for (float x : pcm) history_[static_cast<std::size_t>(end_++ % size)] = x;
+  if (begin_ == end_ || begin < begin_ || begin > end_ + size) begin_ = end_ = begin;
+  while (end_ < begin) history_[static_cast<std::size_t>(end_++ % size)] = 0.0f;  // not heard
+  // A restart earlier than end_ hears those clocks again, through a fresh decoder (its warm-up
+  // first): the first hearing is kept.
+  const auto known = static_cast<std::size_t>(end_ - begin);
+  for (std::size_t i = known; i < pcm.size(); ++i) {
+    history_[static_cast<std::size_t>(end_++ % size)] = pcm[i];
+  }
   begin_ = std::max(begin_, end_ - size);
   detect_ready();
 }

@@ -112,10 +112,13 @@ class TimingRun {
 class EchoVoice {
  public:
   EchoVoice(const TimingRun& run, int singer, Clock n_samples);
-  /// A new connection: the decoded stream starts afresh.
+  /// Another bucket: forget what was heard (its clocks are elsewhere). A reconnect in the same
+  /// bucket keeps it (heard() continues the history).
   void reset();
   /// Decoded reply audio whose first sample is at decoded position `begin`; runs the
-  /// detections whose search window is now complete.
+  /// detections whose search window is now complete. A `begin` before the end of what was
+  /// heard (a reconnect restarting earlier) adds only the clocks past it; one after it leaves
+  /// the gap silent.
   void heard(Clock begin, std::span<const float> pcm);
   /// Fills `out` with what to upload for the write interval starting at `begin`. Samples
   /// before `fresh_from` are silent: this singer uploaded them already (a reconnect can restart

@@ -125,5 +125,38 @@ TEST_F(EchoVoiceSing, AStretchAlreadyUploadedIsSilentAndTheRestUnchanged) {
   EXPECT_EQ(peak(sing(begin, begin + kN), 0, static_cast<std::size_t>(kN)), 0.0f);
 }
 
+TEST_F(EchoVoiceSing, AReconnectKeepsWhatWasHeardAndAGapStaysSilent) {
+  const Clock x = song_.start_clock - Clock{48'000} * 10;  // before the song: no markers
+  auto heard = [&](Clock at, Clock n, float level) {
+    voice_.heard(at, std::vector<float>(static_cast<std::size_t>(n), level));
+  };
+  // What the singer would echo at clock x + i (sing reads two codec delays on).
+  auto echoed = [&](Clock i) {
+    std::vector<float> out(1);
+    voice_.sing(x + i - 2 * kCodecDelay, 1.0f, out);
+    return out[0];
+  };
+  const Clock frame = 2'880;
+  heard(x, kN, 0.1f);
+  // A re-anchor restarts the reads a frame earlier: those clocks keep the first hearing (the
+  // fresh decoder's warm-up is not echoed), the clocks past it are added.
+  heard(x + kN - frame, kN, 0.3f);
+  EXPECT_EQ(echoed(0), 0.1f);
+  EXPECT_EQ(echoed(kN - 1), 0.1f);
+  EXPECT_EQ(echoed(kN), 0.3f);
+  EXPECT_EQ(echoed(2 * kN - frame - 1), 0.3f);
+  EXPECT_EQ(echoed(2 * kN - frame), 0.0f);  // not heard yet
+  // A reconnect that lands later: the clocks in between were never heard.
+  const Clock end = x + 2 * kN - frame;
+  heard(end + 1'000, frame, 0.5f);
+  EXPECT_EQ(echoed(kN), 0.3f);  // still within the history
+  EXPECT_EQ(echoed(2 * kN - frame + 500), 0.0f);
+  EXPECT_EQ(echoed(2 * kN - frame + 1'000), 0.5f);
+  // Another bucket (3 s further back): its clocks start a new history.
+  heard(x - Clock{48'000} * 3, frame, 0.7f);
+  EXPECT_EQ(echoed(kN), 0.0f);
+  EXPECT_EQ(echoed(-Clock{48'000} * 3), 0.7f);
+}
+
 }  // namespace
 }  // namespace brigade::loadtest
