@@ -1,13 +1,14 @@
-// brigade debug chart: polls GET /api/debug/state and draws the whole 120 s ring, one row per
-// second of server time (newest at the top), with every singer's read and write windows.
-// Above it, the problems list and the singers' lanes (debug-problems.js, debug-lanes.js).
-// Uses only the documented endpoint; no libraries, works offline.
+// brigade debug chart: draws the debug state (pushed over /api/debug/stream, or polled from
+// /api/debug/state: debug-source.js) as the whole 120 s ring, one row per second of server time
+// (newest at the top), with every singer's read and write windows. Above it, the problems list
+// and the singers' lanes (debug-problems.js, debug-lanes.js).
+// Uses only the documented endpoints; no libraries, works offline.
 
 import { LanesChart } from './debug-lanes.js';
 import { ProblemsList, problemNames, PROBLEM_KINDS, PROBLEM_LABELS } from './debug-problems.js';
+import { DebugSource } from './debug-source.js';
 import { roomUrl } from './room.js';
 
-const POLL_MS = 200; // 5 Hz
 const RATE = 48000;
 const FRAME = 128;
 const FRAMES_PER_ROW = RATE / FRAME; // 375: one row is one second
@@ -40,9 +41,6 @@ const tooltip = $('tooltip');
 let state = null; // last decoded snapshot
 let layout = null; // geometry of the last drawing
 let dirty = false;
-let paused = false;
-let lastOk = 0;
-let failures = 0;
 let framesDrawn = 0;
 let pointer = null; // {x, y} in CSS px over the canvas, for the tooltip
 let sortKey = 'bucket';
@@ -563,39 +561,33 @@ function setStatus(text, cls) {
   el.className = `pill ${cls}`;
 }
 
-/** With --private the state needs an operator's token: ?token=… on this page, or the tab's. */
-const operatorToken = new URLSearchParams(location.search).get('token') ||
-  sessionStorage.getItem('brigade.operatorToken') || sessionStorage.getItem('brigade.adminToken') || '';
-
-async function fetchState() {
-  const headers = operatorToken ? { 'X-Operator-Token': operatorToken } : {};
-  const r = await fetch(roomUrl('api/debug/state?compact=1'), { cache: 'no-store', headers });
-  if (r.status === 401 || r.status === 403) throw new Error(`HTTP ${r.status}: this server is private; open debug.html?token=OPERATOR_TOKEN`);
-  if (!r.ok) throw new Error(`HTTP ${r.status}`);
-  return decode(await r.json());
+/** Which source feeds the chart: discreet, beside the status pill. */
+function showSource() {
+  const el = $('source');
+  setText('source', source.kind === 'stream' ? 'live: stream' : 'live: polling');
+  el.dataset.kind = source.kind;
+  el.title = source.kind === 'stream'
+    ? 'The server pushes the state over a WebSocket (/api/debug/stream).'
+    : `The page polls /api/debug/state${source.why ? ` (${source.why})` : ''}.`;
 }
+
+/** With --private the state needs an operator's token: ?token=… on this page, or the tab's. */
+const params = new URLSearchParams(location.search);
+const source = new DebugSource({
+  stateUrl: roomUrl('api/debug/state'),
+  streamUrl: roomUrl('api/debug/stream'),
+  token: params.get('token') || sessionStorage.getItem('brigade.operatorToken') || sessionStorage.getItem('brigade.adminToken') || '',
+  mode: params.get('source') === 'poll' ? 'poll' : 'stream',
+  onState: (json) => accept(decode(json)), // both sources, one path
+  onStatus: (cls, text) => {
+    setStatus(text, cls);
+    showSource();
+  },
+});
 
 function accept(s) {
   state = s;
-  lastOk = performance.now();
-  failures = 0;
   dirty = true;
-}
-
-async function poll() {
-  const started = performance.now();
-  if (!paused) {
-    try {
-      const s = await fetchState();
-      if (paused) return setTimeout(poll, POLL_MS); // paused while in flight: keep the frozen view
-      accept(s);
-      setStatus(`Live · ${(1000 / POLL_MS).toFixed(0)} Hz`, 'connected');
-    } catch (e) {
-      failures++;
-      setStatus(`Server unreachable (${e.message}); retrying`, 'error');
-    }
-  }
-  setTimeout(poll, Math.max(0, POLL_MS - (performance.now() - started)));
 }
 
 /** Everything drawn on a canvas: the lanes (with the minimap) and the ring. */
@@ -688,10 +680,9 @@ function bind() {
     }
   });
   $('pause').addEventListener('click', () => {
-    paused = !paused;
-    $('pause').textContent = paused ? 'Resume' : 'Pause';
-    $('pause').setAttribute('aria-pressed', String(paused));
-    if (paused) setStatus('Paused', 'connecting');
+    source.pause(!source.paused);
+    $('pause').textContent = source.paused ? 'Resume' : 'Pause';
+    $('pause').setAttribute('aria-pressed', String(source.paused));
   });
   for (const id of ['span', 'show-read', 'show-write', 'filter']) {
     $(id).addEventListener('input', () => {
@@ -744,11 +735,11 @@ window.brigadeDebug = {
     return { x: Math.floor(x * layout.dpr), y: Math.floor(y * layout.dpr) };
   },
   pause(on) {
-    paused = on;
+    source.pause(on);
   },
-  /** Shows a given state (as /api/debug/state sends it) instead of polling. */
+  /** Shows a given state (as /api/debug/state sends it) instead of the live ones. */
   load(json) {
-    paused = true;
+    source.pause(true);
     accept(decode(json));
     dirty = false;
     updateAll();
@@ -772,7 +763,7 @@ window.brigadeDebug = {
   },
   /** Fetches and draws one snapshot now, synchronously after the fetch. */
   async refresh() {
-    accept(await fetchState());
+    accept(decode(await source.fetchOnce()));
     dirty = false;
     updateAll();
     return state.server_clock;
@@ -780,5 +771,6 @@ window.brigadeDebug = {
 };
 
 bind();
-poll();
+showSource();
+source.start();
 requestAnimationFrame(render);
