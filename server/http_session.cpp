@@ -154,7 +154,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         router_(shared.router),
         shared_(shared),
         connection_ticket_(std::move(ticket)),
-        api_at_root_(api_at_root) {}
+        api_at_root_(api_at_root) {
+    buffer_.reserve(kReadBufferBytes);
+  }
 
   void run() {
     net::dispatch(stream_.get_executor(),
