@@ -126,7 +126,12 @@ export class DebugSource {
   // ---- the stream
 
   openStream() {
-    const s = new WebSocket(this.streamUrl);
+    let s;
+    try {
+      s = new WebSocket(this.streamUrl);
+    } catch {
+      return this.usePolling('the stream could not open'); // e.g. refused by a content policy
+    }
     this.socket = s;
     this.opened = false;
     this.openTimer = setTimeout(() => s.close(), OPEN_TIMEOUT_MS);
