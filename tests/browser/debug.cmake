@@ -26,3 +26,7 @@ if(TARGET brigade-server AND TARGET brigade-sim-singers)
     SKIP_RETURN_CODE 77
     SKIP_REGULAR_EXPRESSION "BRIGADE-SKIP:")
 endif()
+
+# The chart's choice of source in plain node: a scripted WebSocket and fetch.
+add_test(NAME browser_debug_source COMMAND node --test ${CMAKE_CURRENT_LIST_DIR}/debug_source.test.mjs)
+set_tests_properties(browser_debug_source PROPERTIES LABELS "browser;websocket" TIMEOUT 60)
