@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "brigade/storage/audio_file.hpp"
+#include "debug_delta.hpp"
 #include "debug_state.hpp"
 #include "error_page.hpp"
 #include "log.hpp"
@@ -187,7 +188,7 @@ ApiResponse Router::api(std::string_view method, std::string_view path, std::str
   if (path == "/api/debug/state" || path == "/api/telemetry" || path == "/api/tracks" ||
       path == kRecordingsApi) {
     if (!is_read(method)) return method_not_allowed("GET, HEAD");
-    if (path == "/api/debug/state") return debug_state(raw_query);
+    if (path == "/api/debug/state") return debug_state(raw_query, extras.debug_delta);
     if (path == kRecordingsApi) return recordings_list();
     return path == "/api/telemetry" ? telemetry() : tracks_list();
   }
@@ -255,12 +256,30 @@ ApiResponse Router::readyz() {
   return r;
 }
 
-ApiResponse Router::debug_state(std::string_view raw_query) {
+double Router::requests_per_second(std::chrono::steady_clock::time_point now,
+                                   std::uint64_t requests) {
+  std::lock_guard lock(rate_mutex_);
+  const auto elapsed = now - rate_time_;
+  if (elapsed >= kRateWindow) {
+    if (rate_time_ != std::chrono::steady_clock::time_point{}) {
+      rate_ = static_cast<double>(requests - rate_requests_) /
+              std::chrono::duration<double>(elapsed).count();
+    }
+    rate_time_ = now;
+    rate_requests_ = requests;
+  }
+  return rate_;
+}
+
+ApiResponse Router::debug_state(std::string_view raw_query, DebugDeltaEncoder* delta_encoder) {
   thread_local Query query;
-  const bool compact = !query.parse(raw_query) && query.get("compact").value_or("0") == "1";
+  const bool parsed = !query.parse(raw_query);
+  const bool compact = parsed && query.get("compact").value_or("0") == "1";
+  // The stream's deltas are per viewer: neither taken from nor put in the shared build.
+  const bool delta = delta_encoder && parsed && query.get("delta").value_or("0") == "1";
   const auto format = compact ? DebugFormat::kCompact : DebugFormat::kFull;
   const auto now = std::chrono::steady_clock::now();
-  {
+  if (!delta) {
     // Operators polling together share one build per kDebugStateReuse (see README: the cost).
     std::lock_guard lock(debug_cache_mutex_);
     auto& cached = debug_cache_[compact ? 1 : 0];
@@ -270,22 +289,10 @@ ApiResponse Router::debug_state(std::string_view raw_query) {
   }
   thread_local RoomSnapshot snapshot;
   room_.snapshot(snapshot);
-  double rate = 0.0;
-  {
-    std::lock_guard lock(rate_mutex_);
-    const auto elapsed = now - rate_time_;
-    if (elapsed >= kRateWindow) {
-      if (rate_time_ != std::chrono::steady_clock::time_point{}) {
-        rate_ = static_cast<double>(snapshot.requests - rate_requests_) /
-                std::chrono::duration<double>(elapsed).count();
-      }
-      rate_time_ = now;
-      rate_requests_ = snapshot.requests;
-    }
-    rate = rate_;
-  }
+  const double rate = requests_per_second(now, snapshot.requests);
   thread_local std::vector<SingerAssessment> health;
   const ProblemCounts counts = health_.assess(snapshot, health);
+  if (delta) return json_response(delta_encoder->next(snapshot, rate, health, counts));
   std::string body = debug_state_json(snapshot, rate, health, counts, format);
   {
     std::lock_guard lock(debug_cache_mutex_);

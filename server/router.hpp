@@ -34,6 +34,8 @@ struct RouterConfig {
 };
 
 /// What a request carries besides method, target and body.
+class DebugDeltaEncoder;
+
 struct RequestExtras {
   std::string_view admin_token;     ///< X-Admin-Token header
   std::string_view operator_token;  ///< X-Operator-Token header
@@ -43,6 +45,8 @@ struct RequestExtras {
   /// It came in on a --root-api-listen port: the API answers at "/" (the original page's
   /// localhost mode), and "/?type=…" is its upload route.
   bool api_at_root = false;
+  /// The debug stream's viewer (ws_session): with ?delta=1, its state requests get deltas.
+  DebugDeltaEncoder* debug_delta = nullptr;
 };
 
 class Router {
@@ -71,7 +75,9 @@ class Router {
   ApiResponse clock();
   ApiResponse healthz();
   ApiResponse readyz();
-  ApiResponse debug_state(std::string_view raw_query);
+  ApiResponse debug_state(std::string_view raw_query, DebugDeltaEncoder* delta = nullptr);
+  /// Exchanges per second, re-measured when polls are at least kRateWindow apart.
+  double requests_per_second(std::chrono::steady_clock::time_point now, std::uint64_t requests);
   ApiResponse telemetry();
   ApiResponse metrics_text();
   ApiResponse tracks_list();

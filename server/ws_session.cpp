@@ -6,8 +6,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
+#include <memory>
 #include <vector>
 
+#include "debug_delta.hpp"
 #include "log.hpp"
 #include "token_bucket.hpp"
 #include "ws_exchange.hpp"
@@ -70,6 +72,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     if (kind_ == WsKind::kDebugStream) {
       // The upgrade's query (?token=… with --private, ?compact=1) goes with every state request.
       debug_target_ = room_prefix_ + "/api/debug/state";
+      delta_ = std::make_unique<DebugDeltaEncoder>();
       if (q != std::string_view::npos) debug_target_.append(target.substr(q));
       push_debug_state();
     }
@@ -213,12 +216,14 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     });
   }
 
-  RequestExtras debug_extras() const {
+  RequestExtras debug_extras() {
     return RequestExtras{.admin_token = request_["X-Admin-Token"],
                          .operator_token = request_["X-Operator-Token"],
                          .authorization = request_[http::field::authorization],
                          .accept = {},
-                         .session_token = {}};
+                         .session_token = {},
+                         .api_at_root = false,
+                         .debug_delta = delta_.get()};
   }
 
   std::string_view kind_name() const {
@@ -243,6 +248,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   TokenBucket rate_;
   std::string debug_target_;
   std::string last_state_;
+  /// The debug stream's: what this viewer was last told (used with ?delta=1).
+  std::unique_ptr<DebugDeltaEncoder> delta_;
   std::uint64_t write_seq_ = 0;
   bool writing_ = false;
   bool read_paused_ = false;
