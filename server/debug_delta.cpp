@@ -26,7 +26,8 @@ std::uint64_t rounded(double v, double scale) {
 }
 
 /// What a compact row shows, in absolute clocks (a row's "ago" numbers move with the clock;
-/// that alone is no change), but for since_last_s, which moves with the clock as well.
+/// that alone is no change), and since_last_s, which moves with the clock too, in whole
+/// seconds: a singer that stopped sending is resent once a second, the others when they send.
 std::uint64_t fingerprint(const SingerView& s, const SingerAssessment& a) {
   std::uint64_t h = std::hash<std::string_view>{}(s.name);
   h = mix(h, static_cast<std::uint64_t>(s.delay_samples));
@@ -43,6 +44,8 @@ std::uint64_t fingerprint(const SingerView& s, const SingerAssessment& a) {
   h = mix(h, rounded(a.write_offset_ms, 1));
   h = mix(h, rounded(a.offset_from_peers_ms, 1));
   h = mix(h, rounded(a.silent_s, 10));
+  const bool seconds_ok = std::isfinite(a.since_last_s) && a.since_last_s >= 0.0f;
+  h = mix(h, seconds_ok ? static_cast<std::uint64_t>(a.since_last_s) : ~0ULL);
   h = mix(h, rounded(a.peak, 1e3));
   h = mix(h, rounded(a.reconnects, 10));
   return mix(h, rounded(a.codec_resets, 10));

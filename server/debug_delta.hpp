@@ -20,7 +20,7 @@ inline constexpr int kDebugDeltaFullEvery = 50;
 /// One per debug-stream viewer. The first message, and every kDebugDeltaFullEvery-th, is the
 /// whole compact state; the others are deltas against the previous message (README, "The debug
 /// stream"): the top-level numbers, the bitmap words that changed, the singers whose rows
-/// changed (windows moved, level, problems…; not since_last_s alone), and the ids gone.
+/// changed (windows moved, level, problems…, since_last_s by whole seconds), and the ids gone.
 class DebugDeltaEncoder {
  public:
   std::string next(const RoomSnapshot& snapshot, double requests_per_second,

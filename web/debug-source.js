@@ -4,6 +4,7 @@
 // HTTP reaches the server (a proxy that does not pass WebSockets), or when it drops MAX_DROPS
 // times without MIN_STATES_BETWEEN_DROPS states in between. Either way every state goes to the
 // one `onState(json)`; `kind` says which feeds the chart ('stream' or 'poll'), `why` why polling.
+// The stream is asked for deltas (?delta=1): the page applies each to the state before it.
 // ?source=poll in the page's address forces polling.
 
 /** Polling period (5 Hz). */
@@ -44,7 +45,7 @@ export class DebugSource {
    */
   constructor({ stateUrl, streamUrl, token, mode = 'stream', onState, onStatus }) {
     this.stateUrl = `${stateUrl}?compact=1`;
-    this.streamUrl = `${wsUrl(streamUrl)}?compact=1${token ? `&token=${encodeURIComponent(token)}` : ''}`;
+    this.streamUrl = `${wsUrl(streamUrl)}?compact=1&delta=1${token ? `&token=${encodeURIComponent(token)}` : ''}`;
     this.headers = token ? { 'X-Operator-Token': token } : {};
     this.onState = onState;
     this.onStatus = onStatus;
@@ -74,7 +75,8 @@ export class DebugSource {
     else this.poll();
   }
 
-  /** While paused, states are not handed on (the stream stays open; polling idles). */
+  /** While paused, polling idles; the stream's states are still handed on (its deltas build on
+   * each other), and the page keeps its view. */
   pause(on) {
     this.paused = on;
     this.live = false;
@@ -89,7 +91,7 @@ export class DebugSource {
   }
 
   deliver(json) {
-    if (!this.live) {
+    if (!this.live && !this.paused) {
       this.live = true;
       this.onStatus('connected', this.kind === 'stream' ? 'Live · up to 10 Hz' : `Live · ${(1000 / POLL_MS).toFixed(0)} Hz`);
     }
@@ -150,7 +152,7 @@ export class DebugSource {
   handleMessage(e) {
     this.lastMessage = performance.now();
     if (++this.statesSinceDrop >= MIN_STATES_BETWEEN_DROPS) this.drops = 0;
-    if (this.paused || typeof e.data !== 'string') return;
+    if (typeof e.data !== 'string') return;
     let json;
     try {
       json = JSON.parse(e.data);

@@ -38,7 +38,8 @@ const canvas = $('chart');
 const ctx = canvas.getContext('2d', { alpha: false });
 const tooltip = $('tooltip');
 
-let state = null; // last decoded snapshot
+let state = null; // the snapshot drawn
+let latest = null; // the last one received (the base of the stream's next delta)
 let layout = null; // geometry of the last drawing
 let dirty = false;
 let framesDrawn = 0;
@@ -93,12 +94,20 @@ function singerFromRow(row, at, now) {
   };
 }
 
-function decode(json) {
+/**
+ * A state as the server sent it → the state drawn. A delta (the stream's ?delta=1: README, "The
+ * debug stream") applies to `base`, the state decoded from the stream's previous message, and
+ * leaves `base` as it was (it may be the frozen, paused view); without a base it is dropped.
+ */
+function decode(json, base = null) {
+  if (json.format === 'delta') return base && base.fieldAt ? applyDelta(base, json) : null;
   const s = json;
   s.bits = decodeBits(s.occupancy.bits_base64);
+  s.runCount = s.occupancy.runs.length;
   s.receivedAt = performance.now();
   if (s.format === 'compact') {
     const at = Object.fromEntries(s.singer_fields.map((f, i) => [f, i]));
+    s.fieldAt = at;
     s.singers = s.singers.map((row) => singerFromRow(row, at, s.server_clock));
   } else {
     for (const g of s.singers) {
@@ -112,6 +121,38 @@ function decode(json) {
   return s;
 }
 const PROBLEM_KINDS_INDEX = Object.fromEntries(PROBLEM_KINDS.map((k, i) => [k, i]));
+
+/** `base` with a delta's numbers, bitmap words and singers applied (a new state). */
+function applyDelta(base, d) {
+  const bits = base.bits.slice();
+  for (const [i, lo, hi] of d.occupancy.words) {
+    for (let k = 0; k < 8 && 8 * i + k < bits.length; k++) {
+      bits[8 * i + k] = (k < 4 ? lo >>> (8 * k) : hi >>> (8 * (k - 4))) & 255;
+    }
+  }
+  const changed = new Map();
+  for (const row of d.singers) {
+    const g = singerFromRow(row, base.fieldAt, d.server_clock);
+    g.idNum = Number(g.id);
+    changed.set(g.id, g);
+  }
+  const gone = new Set(d.gone);
+  const singers = [];
+  for (const g of base.singers) {
+    if (gone.has(g.id)) continue;
+    const now = changed.get(g.id);
+    singers.push(now || g);
+    changed.delete(g.id);
+  }
+  for (const g of changed.values()) singers.push(g);
+  return Object.assign({}, base, d, {
+    format: 'compact',
+    bits,
+    runCount: d.occupancy.run_count,
+    receivedAt: performance.now(),
+    singers,
+  });
+}
 
 const ringFrame = (s, c) => Math.floor((((c % s.ring_samples) + s.ring_samples) % s.ring_samples) / FRAME);
 const occupied = (s, c) => {
@@ -405,7 +446,7 @@ function updateStats(s) {
     s.cleared_to === null ? 'never' : `${((s.server_clock - s.cleared_to) / RATE * 1000).toFixed(0)} ms behind now`,
   );
   const pct = (100 * s.occupancy.occupied_frames) / s.ring_frames;
-  setText('s-occupied', `${s.occupancy.occupied_frames} frames (${pct.toFixed(1)} %), ${s.occupancy.runs.length} runs`);
+  setText('s-occupied', `${s.occupancy.occupied_frames} frames (${pct.toFixed(1)} %), ${s.runCount} runs`);
   setText('s-song', songText(s));
   setText('s-singers', String(s.n_active_singers));
   setText('s-rps', s.requests_per_second.toFixed(1));
@@ -578,7 +619,13 @@ const source = new DebugSource({
   streamUrl: roomUrl('api/debug/stream'),
   token: params.get('token') || sessionStorage.getItem('brigade.operatorToken') || sessionStorage.getItem('brigade.adminToken') || '',
   mode: params.get('source') === 'poll' ? 'poll' : 'stream',
-  onState: (json) => accept(decode(json)), // both sources, one path
+  onState: (json) => {
+    // Both sources, one path. Every streamed state is decoded, even paused: deltas build on it.
+    const s = decode(json, latest);
+    if (!s) return;
+    latest = s;
+    if (!source.paused) accept(s);
+  },
   onStatus: (cls, text) => {
     setStatus(text, cls);
     showSource();

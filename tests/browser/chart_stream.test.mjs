@@ -42,7 +42,7 @@ const BLOCK_STREAM = `(() => {
 /** Opens the chart with counters: polls of /api/debug/state, stream sockets and their frames. */
 async function openChart(context, { path = 'debug.html', blockPolls = false, init = null, route = null } = {}) {
   const page = await context.newPage();
-  const seen = { polls: 0, sockets: [], frames: 0, errors: [] };
+  const seen = { polls: 0, sockets: [], frames: 0, whole: 0, deltas: 0, wholeBytes: 0, deltaBytes: 0, errors: [] };
   page.on('pageerror', (e) => seen.errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => m.type() === 'error' && seen.errors.push(`console: ${m.text()}`));
   await page.route('**/api/debug/state*', (r) => {
@@ -52,7 +52,17 @@ async function openChart(context, { path = 'debug.html', blockPolls = false, ini
   page.on('websocket', (ws) => {
     if (!ws.url().includes('/api/debug/stream')) return;
     seen.sockets.push(ws.url());
-    ws.on('framereceived', () => seen.frames++);
+    ws.on('framereceived', (f) => {
+      seen.frames++;
+      const text = String(f.payload);
+      if (text.startsWith('{"format":"delta"')) {
+        seen.deltas++;
+        seen.deltaBytes += text.length;
+      } else if (text.startsWith('{"format":"compact"')) {
+        seen.whole++;
+        seen.wholeBytes += text.length;
+      }
+    });
   });
   if (init) await page.addInitScript(init);
   if (route) await page.routeWebSocket('**/api/debug/stream*', route);
@@ -131,6 +141,8 @@ describe('the chart\'s data source', { skip: missing || false }, () => {
     const url = new URL(seen.sockets[0]);
     assert.equal(url.pathname, '/api/debug/stream');
     assert.equal(url.searchParams.get('compact'), '1');
+    assert.equal(url.searchParams.get('delta'), '1', 'the chart asks for deltas');
+    assert.equal(seen.whole, 1, 'a whole state first');
     assert.equal(url.searchParams.get('token'), TOKEN, 'the operator token reaches the stream');
     const framesBefore = seen.frames;
 
@@ -146,11 +158,14 @@ describe('the chart\'s data source', { skip: missing || false }, () => {
     assert.ok(now.clock > empty.clock, 'the state moved on');
     assert.ok(now.framesDrawn > empty.framesDrawn, 'the chart redrew');
     assert.ok(seen.frames - framesBefore >= 3, `the stream pushed states (${seen.frames - framesBefore} frames)`);
+    // The singers were not there in the first (whole) state: what shows them came as deltas.
+    assert.ok(seen.deltas >= 3, `deltas came (${seen.deltas}, ${seen.whole} whole)`);
+    assert.equal(seen.whole + seen.deltas, seen.frames, 'every message is a whole state or a delta');
     assert.equal(seen.polls, 0, 'nothing was polled');
     assert.equal(seen.sockets.length, 1, 'the stream stayed open');
     assert.equal(now.source, 'live: stream');
     assert.match(now.status, /^Live/);
-    console.log(`# stream: ${seen.frames} states in, ${now.framesDrawn} frames drawn, ${now.occupiedPixels} occupied pixels, 0 polls`);
+    console.log(`# stream: ${seen.frames} states in (${seen.whole} whole, ${seen.deltas} deltas of ${Math.round(seen.deltaBytes / seen.deltas)} B on average), ${now.framesDrawn} frames drawn, ${now.occupiedPixels} occupied pixels, 0 polls`);
     await page.screenshot({ path: artifactPath('chart-stream.png'), fullPage: false });
     assert.deepEqual(seen.errors, [], 'no page errors');
     await page.close();

@@ -1,7 +1,7 @@
 // Where the operators' chart gets its states (web/debug-source.js), in plain node with a
 // scripted WebSocket and a scripted fetch: the stream by default; polling when the upgrade
 // fails while HTTP answers (even with a refusal), never while the server is down; polling after
-// MAX_DROPS drops of an open stream (a silent one counts); nothing handed on while paused.
+// MAX_DROPS drops of an open stream (a silent one counts); the status kept while paused.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { DebugSource, MAX_DROPS } from '../../web/debug-source.js';
@@ -76,18 +76,19 @@ test('the stream by default: its states go to onState, nothing is polled', async
   source.start();
   await sleep(5);
   assert.equal(sockets.length, 1);
-  assert.equal(sockets[0].url, 'ws://127.0.0.1:8080/r/a/api/debug/stream?compact=1&token=op%20en');
+  assert.equal(sockets[0].url, 'ws://127.0.0.1:8080/r/a/api/debug/stream?compact=1&delta=1&token=op%20en');
   sockets[0].push({ server_clock: 1 });
   sockets[0].push({ server_clock: 2 });
   assert.deepEqual(seen.states, [{ server_clock: 1 }, { server_clock: 2 }]);
   assert.deepEqual(seen.statuses, ['connected: Live · up to 10 Hz'], 'the status is set once, not per state');
   assert.equal(source.kind, 'stream');
-  // Paused: states are not handed on; resumed: they are, and the status says live again.
+  // Paused: the stream's states are still handed on (deltas build on each other; the page keeps
+  // its view) but the status stays "Paused"; resumed, it says live again.
   source.pause(true);
   sockets[0].push({ server_clock: 3 });
   source.pause(false);
   sockets[0].push({ server_clock: 4 });
-  assert.deepEqual(seen.states.map((x) => x.server_clock), [1, 2, 4]);
+  assert.deepEqual(seen.states.map((x) => x.server_clock), [1, 2, 3, 4]);
   assert.deepEqual(seen.statuses.slice(1), ['connecting: Paused', 'connected: Live · up to 10 Hz']);
   assert.equal(http.calls.length, 0, 'nothing polled');
   end();

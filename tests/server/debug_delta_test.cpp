@@ -159,6 +159,27 @@ TEST_F(DebugDeltaTest, FirstWholeThenOnlyWhatChanged) {
   EXPECT_EQ(m.at("singers").as_array()[0].as_array()[1].as_string(), "Cleo");
 }
 
+TEST_F(DebugDeltaTest, ASingerThatStopsSendingIsResentOnceASecond) {
+  snap.singers = {singer(1, "Ada", 3 * kSampleRate, kStart),
+                  singer(2, "Ben", 6 * kSampleRate, kStart)};
+  std::vector<SingerAssessment> health(2);
+  auto next = [&] { return json::parse(encoder.next(snap, 0, health, {})).as_object(); };
+  next();
+  std::vector<int> resent;  // messages in which Ben was resent
+  for (int i = 1; i <= 25; ++i) {
+    tick();
+    health[1].since_last_s = 0.1f * static_cast<float>(i);      // Ben is silent for 2.5 s
+    health[0].since_last_s = 0.1f * static_cast<float>(i % 6);  // Ada sends every 600 ms
+    const json::object m = next();
+    ASSERT_EQ(m.at("format").as_string(), "delta");
+    for (const auto& r : m.at("singers").as_array()) {
+      EXPECT_EQ(r.as_array()[1].as_string(), "Ben");
+      resent.push_back(i);
+    }
+  }
+  EXPECT_EQ(resent, (std::vector<int>{10, 20}));
+}
+
 TEST_F(DebugDeltaTest, AWholeStateEveryFiftyMessages) {
   snap.singers = {singer(1, "Ada", 3 * kSampleRate, kStart)};
   int whole = 0;
