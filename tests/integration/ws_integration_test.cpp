@@ -303,6 +303,39 @@ TEST_F(WebSocket, DebugStreamPushesTheStateAndSeesASingerWrite) {
   EXPECT_GE(states, 3);
 }
 
+TEST_F(WebSocket, DebugStreamDeltasCarryTheSingerThatJoins) {
+  client::WsClient stream("127.0.0.1", server_->port(),
+                          {.path = "/api/debug/stream?compact=1&delta=1"});
+  const auto first = stream.read(std::chrono::seconds(5));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(boost::json::parse(first->data).at("format").as_string(), "compact");
+  // The singer's row comes in a delta; the deltas after it carry no singer.
+  client::Singer s(*http_, 78, "Delta");
+  s.connect(3.0);
+  ASSERT_TRUE(s.exchange(kChunk).ok());
+  int deltas = 0;
+  int rows = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (std::chrono::steady_clock::now() < until) {
+    const auto m = stream.read(std::chrono::seconds(2));
+    ASSERT_TRUE(m.has_value());
+    const auto o = boost::json::parse(m->data).as_object();
+    ASSERT_EQ(o.at("format").as_string(), "delta");
+    ++deltas;
+    for (const auto& row : o.at("singers").as_array()) {
+      EXPECT_EQ(row.as_array()[1].as_string(), "Delta");
+      ++rows;
+    }
+    EXPECT_TRUE(o.at("gone").as_array().empty());
+  }
+  EXPECT_GE(deltas, 3);
+  // Its row came with its connecting exchange and its upload (each moves its windows), and not
+  // in the deltas after: nothing of it moved since (its since_last_s stays under a second).
+  EXPECT_GE(rows, 1);
+  EXPECT_LE(rows, 2);
+  EXPECT_GE(deltas - rows, 3);
+}
+
 TEST_F(WebSocket, DebugStreamIsGatedLikeTheDebugStateWhenPrivate) {
   http_.reset();
   server_->stop();
