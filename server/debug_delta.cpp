@@ -53,28 +53,6 @@ std::uint64_t fingerprint(const SingerView& s, const SingerAssessment& a) {
 
 }  // namespace
 
-std::string DebugDeltaEncoder::next(const RoomSnapshot& snapshot, double requests_per_second,
-                                    std::span<const SingerAssessment> health,
-                                    const ProblemCounts& counts) {
-  const SingerAssessment none;
-  next_.clear();
-  for (std::size_t i = 0; i < snapshot.singers.size(); ++i) {
-    const SingerView& s = snapshot.singers[i];
-    next_.push_back({.id = s.id,
-                     .fingerprint = fingerprint(s, i < health.size() ? health[i] : none),
-                     .index = static_cast<std::uint32_t>(i)});
-  }
-  std::sort(next_.begin(), next_.end(), [](const Sent& a, const Sent& b) { return a.id < b.id; });
-  const bool full = since_full_ < 0 || since_full_ + 1 >= kDebugDeltaFullEvery;
-  std::string out =
-      full ? debug_state_json(snapshot, requests_per_second, health, counts, DebugFormat::kCompact)
-           : delta(snapshot, requests_per_second, health, counts);
-  since_full_ = full ? 0 : since_full_ + 1;
-  words_ = snapshot.occupancy.words;
-  sent_.swap(next_);
-  return out;
-}
-
 std::string DebugDeltaEncoder::delta(const RoomSnapshot& snapshot, double requests_per_second,
                                      std::span<const SingerAssessment> health,
                                      const ProblemCounts& counts) {
@@ -112,11 +90,27 @@ std::string DebugDeltaEncoder::delta(const RoomSnapshot& snapshot, double reques
   }
   out += "]}";
   debug_json::append_room_fields(out, snapshot, requests_per_second, counts);
-  // Both lists are sorted by id: one merge finds the changed, the new and the gone.
+  append_singers(out, snapshot, health);
+  out += '}';
+  words_ = occupancy.words;
+  return out;
+}
+
+void DebugDeltaEncoder::append_singers(std::string& out, const RoomSnapshot& snapshot,
+                                       std::span<const SingerAssessment> health) {
   const SingerAssessment none;
+  next_.clear();
+  for (std::size_t i = 0; i < snapshot.singers.size(); ++i) {
+    const SingerView& s = snapshot.singers[i];
+    next_.push_back({.id = s.id,
+                     .fingerprint = fingerprint(s, i < health.size() ? health[i] : none),
+                     .index = static_cast<std::uint32_t>(i)});
+  }
+  std::sort(next_.begin(), next_.end(), [](const Sent& a, const Sent& b) { return a.id < b.id; });
+  // Both lists are sorted by id: one merge finds the changed, the new and the gone.
   std::string gone;
   out += ",\"singers\":[";
-  first = true;
+  bool first = true;
   auto old = sent_.begin();
   for (const Sent& now : next_) {
     for (; old != sent_.end() && old->id < now.id; ++old) {
@@ -141,8 +135,8 @@ std::string DebugDeltaEncoder::delta(const RoomSnapshot& snapshot, double reques
   }
   out += "],\"gone\":[";
   out += gone;
-  out += "]}";
-  return out;
+  out += ']';
+  sent_.swap(next_);
 }
 
 }  // namespace brigade::server

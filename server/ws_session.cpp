@@ -72,7 +72,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     if (kind_ == WsKind::kDebugStream) {
       // The upgrade's query (?token=… with --private, ?compact=1) goes with every state request.
       debug_target_ = room_prefix_ + "/api/debug/state";
-      delta_ = std::make_unique<DebugDeltaEncoder>();
+      cursor_ = std::make_unique<DebugStreamCursor>();
       if (q != std::string_view::npos) debug_target_.append(target.substr(q));
       push_debug_state();
     }
@@ -201,11 +201,12 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     if (stopped_) return;
     if (queue_.empty()) {
       ApiResponse r = router_.handle("GET", debug_target_, "", debug_extras());
-      if (r.status != 200) {  // not expected: the upgrade passed the same gate
+      // 204: with ?delta=1, this viewer holds the room's newest state already.
+      if (r.status != 200 && r.status != 204) {  // not expected: the upgrade passed the gate
         enqueue(std::move(r.body));
         return close(WsCloseCode::kPolicy);
       }
-      if (r.body != last_state_) {
+      if (r.status == 200 && r.body != last_state_) {
         last_state_ = r.body;
         enqueue(std::move(r.body));
       }
@@ -223,7 +224,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
                          .accept = {},
                          .session_token = {},
                          .api_at_root = false,
-                         .debug_delta = delta_.get()};
+                         .debug_stream = cursor_.get()};
   }
 
   std::string_view kind_name() const {
@@ -248,8 +249,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   TokenBucket rate_;
   std::string debug_target_;
   std::string last_state_;
-  /// The debug stream's: what this viewer was last told (used with ?delta=1).
-  std::unique_ptr<DebugDeltaEncoder> delta_;
+  /// The debug stream's place in the room's chain of states (used with ?delta=1).
+  std::unique_ptr<DebugStreamCursor> cursor_;
   std::uint64_t write_seq_ = 0;
   bool writing_ = false;
   bool read_paused_ = false;

@@ -336,6 +336,34 @@ TEST_F(WebSocket, DebugStreamDeltasCarryTheSingerThatJoins) {
   EXPECT_GE(deltas - rows, 3);
 }
 
+TEST_F(WebSocket, DebugStreamViewersShareTheRoomsChainOfDeltas) {
+  // Two viewers: after its whole first state each gets the same links (the same server_clock,
+  // byte for byte the same delta), built once for both.
+  client::WsClient a("127.0.0.1", server_->port(), {.path = "/api/debug/stream?delta=1"});
+  client::WsClient b("127.0.0.1", server_->port(), {.path = "/api/debug/stream?delta=1"});
+  std::map<long long, std::string> seen_a;
+  std::map<long long, std::string> seen_b;
+  auto take = [](client::WsClient& ws, std::map<long long, std::string>& seen) {
+    const auto m = ws.read(std::chrono::seconds(2));
+    ASSERT_TRUE(m.has_value());
+    const auto o = boost::json::parse(m->data).as_object();
+    if (o.at("format").as_string() == "delta")
+      seen[o.at("server_clock").to_number<long long>()] = m->data;
+  };
+  for (int i = 0; i < 8; ++i) {
+    take(a, seen_a);
+    take(b, seen_b);
+  }
+  int shared = 0;
+  for (const auto& [clock, text] : seen_a) {
+    const auto it = seen_b.find(clock);
+    if (it == seen_b.end()) continue;
+    EXPECT_EQ(it->second, text);
+    ++shared;
+  }
+  EXPECT_GE(shared, 4) << seen_a.size() << " and " << seen_b.size() << " deltas";
+}
+
 TEST_F(WebSocket, DebugStreamIsGatedLikeTheDebugStateWhenPrivate) {
   http_.reset();
   server_->stop();

@@ -1,11 +1,12 @@
-// The debug stream's deltas: a viewer that applies every message as the README says ends up
-// with exactly the whole compact state, while a delta carries only the bitmap words and the
-// singers that changed (and the ids gone).
+// The debug stream's deltas: a viewer that applies a whole state and then every delta as the
+// README says ends up with exactly the whole compact state, while a delta carries only the
+// bitmap words and the singers that changed (and the ids gone); and when a viewer gets which.
 #include "debug_delta.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cstdio>
 #include <map>
 #include <string>
 
@@ -87,15 +88,16 @@ struct Viewer {
 
 class DebugDeltaTest : public ::testing::Test {
  protected:
-  /// The next message for the current snapshot, applied to the viewer; checked against the
-  /// whole compact state of the same snapshot.
+  /// The next link of the chain for the current snapshot: the viewer gets the whole state the
+  /// first time, then deltas; checked against the whole compact state of the same snapshot.
   json::object step() {
-    const std::string text = encoder.next(snap, 12.5, {}, {});
-    const json::object m = json::parse(text).as_object();
+    const std::string whole_text = debug_state_json(snap, 12.5, {}, {}, DebugFormat::kCompact);
+    const std::string delta_text = encoder.delta(snap, 12.5, {}, {});
+    const json::object m = json::parse(first ? whole_text : delta_text).as_object();
+    first = false;
     viewer.apply(m);
     Viewer whole;
-    whole.apply(
-        json::parse(debug_state_json(snap, 12.5, {}, {}, DebugFormat::kCompact)).as_object());
+    whole.apply(json::parse(whole_text).as_object());
     EXPECT_EQ(viewer.words, whole.words);
     EXPECT_EQ(viewer.rows, whole.rows);
     for (const char* k : {"server_clock", "cleared_to", "n_active_singers", "buckets",
@@ -118,6 +120,7 @@ class DebugDeltaTest : public ::testing::Test {
   }();
   DebugDeltaEncoder encoder;
   Viewer viewer;
+  bool first = true;
 };
 
 TEST_F(DebugDeltaTest, FirstWholeThenOnlyWhatChanged) {
@@ -163,7 +166,7 @@ TEST_F(DebugDeltaTest, ASingerThatStopsSendingIsResentOnceASecond) {
   snap.singers = {singer(1, "Ada", 3 * kSampleRate, kStart),
                   singer(2, "Ben", 6 * kSampleRate, kStart)};
   std::vector<SingerAssessment> health(2);
-  auto next = [&] { return json::parse(encoder.next(snap, 0, health, {})).as_object(); };
+  auto next = [&] { return json::parse(encoder.delta(snap, 0, health, {})).as_object(); };
   next();
   std::vector<int> resent;  // messages in which Ben was resent
   for (int i = 1; i <= 25; ++i) {
@@ -180,18 +183,20 @@ TEST_F(DebugDeltaTest, ASingerThatStopsSendingIsResentOnceASecond) {
   EXPECT_EQ(resent, (std::vector<int>{10, 20}));
 }
 
-TEST_F(DebugDeltaTest, AWholeStateEveryFiftyMessages) {
-  snap.singers = {singer(1, "Ada", 3 * kSampleRate, kStart)};
+TEST(DebugStreamCursor, WholeFirstAfterAGapAndEveryFiftyElseDeltas) {
+  DebugStreamCursor c;
+  EXPECT_EQ(c.next(7), DebugStreamSend::kWhole);    // a viewer's first message
+  EXPECT_EQ(c.next(7), DebugStreamSend::kNothing);  // no newer link yet
+  EXPECT_EQ(c.next(8), DebugStreamSend::kDelta);
+  EXPECT_EQ(c.next(10), DebugStreamSend::kWhole);  // it missed link 9
   int whole = 0;
-  for (int i = 0; i < 2 * kDebugDeltaFullEvery + 1; ++i) {
-    if (i % 7 == 0) snap.occupancy.words[static_cast<std::size_t>(i)] ^= 0x5;
-    if (step().at("format").as_string() == "compact") {
-      EXPECT_EQ(i % kDebugDeltaFullEvery, 0) << i;
+  for (std::uint64_t link = 11; link < 11 + 2 * kDebugDeltaWholeEvery; ++link) {
+    if (c.next(link) == DebugStreamSend::kWhole) {
+      EXPECT_EQ(link, 10 + kDebugDeltaWholeEvery * (whole + 1)) << link;
       ++whole;
     }
-    tick();
   }
-  EXPECT_EQ(whole, 3);
+  EXPECT_EQ(whole, 2);
 }
 
 TEST_F(DebugDeltaTest, ADeltaOfAThousandSingersIsSmall) {
@@ -199,16 +204,18 @@ TEST_F(DebugDeltaTest, ADeltaOfAThousandSingersIsSmall) {
     snap.singers.push_back(
         singer(id, "Singer", (3 + 3 * static_cast<Clock>(id % 6)) * kSampleRate, kStart));
   }
-  const std::size_t whole = encoder.next(snap, 0, {}, {}).size();
+  const std::size_t whole = debug_state_json(snap, 0, {}, {}, DebugFormat::kCompact).size();
+  encoder.delta(snap, 0, {}, {});
   // A tenth of the singers upload in 100 ms (each every 600 ms): their windows move.
   tick();
   for (std::size_t i = 0; i < 1000; i += 6) {
     snap.singers[i] =
         singer(snap.singers[i].id, "Singer", snap.singers[i].delay_samples, snap.server_clock);
   }
-  const std::string delta = encoder.next(snap, 0, {}, {});
+  const std::string delta = encoder.delta(snap, 0, {}, {});
   EXPECT_EQ(json::parse(delta).at("singers").as_array().size(), 167u);
   EXPECT_LT(delta.size() * 4, whole) << "delta " << delta.size() << " B, whole " << whole << " B";
+  std::printf("# 1,000 singers, 167 moved: delta %zu B, whole state %zu B\n", delta.size(), whole);
 }
 
 }  // namespace
