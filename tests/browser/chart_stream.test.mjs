@@ -94,7 +94,12 @@ const look = (page) =>
       return { id: g.id, drawn: Math.abs(r - br) + Math.abs(gg - bg) + Math.abs(b - bb) < 40 };
     });
     const source = document.getElementById('source');
+    let bitCount = 0;
+    for (const byte of s ? s.bits : []) for (let v = byte; v; v &= v - 1) bitCount++;
     return {
+      bitCount,
+      occupiedFrames: s ? s.occupancy.occupied_frames : 0,
+      ids: s ? s.singers.map((g) => g.id).sort() : [],
       source: source.textContent,
       why: source.title,
       status: document.getElementById('status').textContent,
@@ -155,6 +160,10 @@ describe('the chart\'s data source', { skip: missing || false }, () => {
     }, 60000);
     assert.deepEqual(sim.problems, [], 'every exchange of the simulated singers succeeded');
     assert.equal(now.activeText, String(SINGERS));
+    // The bitmap the page rebuilt from the deltas' words holds exactly the frames the server counts.
+    assert.equal(now.bitCount, now.occupiedFrames, 'the rebuilt bitmap matches the server\'s count');
+    const whole = await (await fetch(`${server.url}api/debug/state?compact=1`, { headers: { 'X-Operator-Token': TOKEN } })).json();
+    assert.deepEqual(now.ids, whole.singers.map((r) => r[0]).sort(), 'the same singers as the server\'s whole state');
     assert.ok(now.clock > empty.clock, 'the state moved on');
     assert.ok(now.framesDrawn > empty.framesDrawn, 'the chart redrew');
     assert.ok(seen.frames - framesBefore >= 3, `the stream pushed states (${seen.frames - framesBefore} frames)`);
