@@ -7,6 +7,7 @@ add_library(brigade_loadtest_core STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/ws_links.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/profile.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/json_text.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/timing.cpp
 )
 target_include_directories(brigade_loadtest_core PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/loadtest)
 target_link_libraries(brigade_loadtest_core PUBLIC brigade_client Boost::json Threads::Threads
@@ -21,7 +22,6 @@ add_executable(brigade-loadtest
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/stats.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/singer.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/verify.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/timing.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/report.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/loadtest/runner.cpp
 )

@@ -207,13 +207,12 @@ int main(int argc, char** argv) {
   for (auto& l : root_listeners) l->run();
   router.readiness().set_listening(true);
 
-  server::Drain drain(ioc, rooms->default_room().room(), router.readiness(),
-                      std::chrono::seconds(options->drain_timeout_seconds), [&] {
-                        router.readiness().set_listening(false);
-                        listener->stop();
-                        for (auto& l : root_listeners) l->stop();
-                        ioc.stop();
-                      });
+  server::Drain drain(ioc, *rooms, std::chrono::seconds(options->drain_timeout_seconds), [&] {
+    router.readiness().set_listening(false);
+    listener->stop();
+    for (auto& l : root_listeners) l->stop();
+    ioc.stop();
+  });
   drain.start();
   // Named rooms: their housekeeping (departures, events, the drain) and the idle release.
   net::steady_timer room_timer(ioc);

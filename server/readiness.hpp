@@ -4,7 +4,10 @@
 
 #include <atomic>
 #include <filesystem>
+#include <mutex>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace brigade::server {
 
@@ -25,10 +28,22 @@ class Readiness {
   /// access(2) each call: cheap, and a probe runs a few times a minute.
   std::string_view not_ready_reason(bool rings_allocated) const;
 
+  /// The rooms whose songs the drain waits for (set by the drain each tick; /readyz lists them).
+  void set_drain_waiting(std::vector<std::string> rooms) {
+    std::lock_guard lock(waiting_mutex_);
+    drain_waiting_ = std::move(rooms);
+  }
+  std::vector<std::string> drain_waiting() const {
+    std::lock_guard lock(waiting_mutex_);
+    return drain_waiting_;
+  }
+
  private:
   std::filesystem::path recordings_dir_;
   std::atomic<bool> listening_{false};
   std::atomic<bool> draining_{false};
+  mutable std::mutex waiting_mutex_;  ///< guards drain_waiting_ (not the exchange path)
+  std::vector<std::string> drain_waiting_;
 };
 
 }  // namespace brigade::server

@@ -133,12 +133,21 @@ void RoomDirectory::housekeeping() {
   }
 }
 
-std::vector<RoomDirectory::RoomInfo> RoomDirectory::list() {
+void RoomDirectory::start_draining() {
+  // The default room first: a room made from now on copies its state (find_or_create).
+  default_->router().readiness().start_draining();
+  for (const auto& r : open_rooms()) r->router().readiness().start_draining();
+}
+
+std::vector<std::shared_ptr<RoomInstance>> RoomDirectory::open_rooms() {
   std::vector<std::shared_ptr<RoomInstance>> rooms{default_};
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& [name, room] : rooms_) rooms.push_back(room);
-  }
+  std::lock_guard lock(mutex_);
+  for (const auto& [name, room] : rooms_) rooms.push_back(room);
+  return rooms;
+}
+
+std::vector<RoomDirectory::RoomInfo> RoomDirectory::list() {
+  const auto rooms = open_rooms();
   std::vector<RoomInfo> out;
   out.reserve(rooms.size());
   for (const auto& r : rooms) {

@@ -64,6 +64,13 @@ class RoomDirectory {
   /// default room), and passes the default room's draining state on to them.
   void housekeeping();
 
+  /// SIGTERM: every room, and every room made from now on, refuses new singers.
+  void start_draining();
+
+  /// Every open room, the default room first, then by name. The pointers keep a room alive
+  /// while the caller uses it, even if it is released meanwhile.
+  std::vector<std::shared_ptr<RoomInstance>> open_rooms();
+
   struct RoomInfo {
     std::string name;
     int singers = 0;

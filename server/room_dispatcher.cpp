@@ -2,6 +2,7 @@
 #include "room_dispatcher.hpp"
 
 #include "error_page.hpp"
+#include "metrics_merge.hpp"
 #include "room_name.hpp"
 #include "wire/json_writer.hpp"
 
@@ -76,8 +77,9 @@ ApiResponse RoomDispatcher::handle(std::string_view method, std::string_view tar
   if (extras.api_at_root) return main.handle(method, target, body, extras);
   const std::string_view path = target.substr(0, target.find('?'));
   if (path.starts_with(kRoomPathPrefix)) return in_room(method, target, body, extras);
-  if (path == "/r") return redirect(std::string(kLobbyPage));
-  if (path == kLobbyApi) return lobby(method);
+  const auto start = std::chrono::steady_clock::now();
+  if (path == "/r") return counted(redirect(std::string(kLobbyPage)), start, target, body);
+  if (path == kLobbyApi) return counted(lobby(method), start, target, body);
   if (path == kLobbyPage) return main.handle(method, kLobbyFile, body, extras);
   if (path == "/metrics") return metrics_text(method, target, extras);
   return main.handle(method, target, body, extras);
@@ -85,25 +87,41 @@ ApiResponse RoomDispatcher::handle(std::string_view method, std::string_view tar
 
 ApiResponse RoomDispatcher::in_room(std::string_view method, std::string_view target,
                                     std::string_view body, RequestExtras extras) {
+  const auto start = std::chrono::steady_clock::now();
   const std::string_view rest = target.substr(kRoomPathPrefix.size());
   const std::size_t end = rest.find_first_of("/?");
   const std::string_view name = rest.substr(0, end);
-  if (name.empty()) return redirect(std::string(kLobbyPage));
-  if (const char* bad = room_name_error(name)) return refusal(400, bad, extras);
+  if (name.empty()) return counted(redirect(std::string(kLobbyPage)), start, target, body);
+  if (const char* bad = room_name_error(name)) {
+    return counted(refusal(400, bad, extras), start, target, body);
+  }
   if (end == std::string_view::npos || rest[end] == '?') {
     // "/r/choir": the page's relative URLs ("api", "style.css") need the trailing slash.
     std::string location = std::string(kRoomPathPrefix).append(name).append("/");
     if (end != std::string_view::npos) location.append(rest.substr(end));
-    return redirect(std::move(location));
+    return counted(redirect(std::move(location)), start, target, body);
   }
   auto found = rooms_.find_or_create(name);
-  if (!found.room) return refusal(found.status, found.message, extras);
+  if (!found.room) {
+    ApiResponse r = refusal(found.status, found.message, extras);
+    if (found.status == 500) r.reason = ErrorReason::kRecording;  // its folders: the disk
+    return counted(std::move(r), start, target, body);
+  }
   // The room's own Router sees the target below its prefix: "/r/choir/api?…" → "/api?…".
   const std::string_view inner = rest.substr(end);
   ApiResponse r = found.room->router().handle(method, inner, body, extras);
   if (r.status == 200 && inner.substr(0, inner.find('?')) == "/api/recordings") {
     prefix_recording_urls(r.body, name);
   }
+  return r;
+}
+
+ApiResponse RoomDispatcher::counted(ApiResponse r, std::chrono::steady_clock::time_point start,
+                                    std::string_view target, std::string_view body) {
+  Metrics& m = metrics();
+  m.record_request(r.status, std::chrono::steady_clock::now() - start, target.size() + body.size(),
+                   r.body.size());
+  if (r.reason != ErrorReason::kNone) m.record_error(r.reason);
   return r;
 }
 
@@ -144,10 +162,20 @@ ApiResponse RoomDispatcher::lobby(std::string_view method) {
 
 ApiResponse RoomDispatcher::metrics_text(std::string_view method, std::string_view target,
                                          RequestExtras extras) {
+  // The default room's own answer: the token check (--private), the request counted, and its
+  // exposition with the process families.
   ApiResponse r = rooms_.default_room().router().handle(method, target, {}, extras);
   if (r.status != 200) return r;
+  const auto open = rooms_.open_rooms();
+  std::vector<std::string> texts;
+  texts.reserve(open.size());
+  std::vector<RoomExposition> expositions{{open[0]->name(), r.body}};
+  for (std::size_t i = 1; i < open.size(); ++i)
+    texts.push_back(open[i]->router().exposition(false));
+  for (std::size_t i = 1; i < open.size(); ++i)
+    expositions.push_back({open[i]->name(), texts[i - 1]});
+  std::string out = merge_room_expositions(expositions);
   const auto rooms = rooms_.list();
-  std::string& out = r.body;
   append_family(out, "brigade_rooms", "gauge", "Rooms open now, the default room included.");
   out.append("brigade_rooms ").append(std::to_string(rooms.size())).append("\n");
   append_family(out, "brigade_rooms_max", "gauge", "Named rooms allowed at once (--max-rooms).");
@@ -176,6 +204,7 @@ ApiResponse RoomDispatcher::metrics_text(std::string_view method, std::string_vi
     out.append("brigade_room_http_requests_total{room=\"").append(room.name).append("\"} ");
     out.append(std::to_string(room.requests)).append("\n");
   }
+  r.body = std::move(out);
   return r;
 }
 

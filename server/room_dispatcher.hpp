@@ -4,6 +4,7 @@
 // (GET /api/rooms, /rooms) and adds the rooms' figures to /metrics. Beast-free.
 #pragma once
 
+#include <chrono>
 #include <string_view>
 
 #include "room_directory.hpp"
@@ -31,6 +32,10 @@ class RoomDispatcher {
  private:
   ApiResponse in_room(std::string_view method, std::string_view target, std::string_view body,
                       RequestExtras extras);
+  /// `r`, answered here before any room (the lobby, redirects, refused room names), counted
+  /// in the default room's metrics as that room's Router counts its own answers.
+  ApiResponse counted(ApiResponse r, std::chrono::steady_clock::time_point start,
+                      std::string_view target, std::string_view body);
   ApiResponse lobby(std::string_view method);
   /// The default room's /metrics plus the rooms' families.
   ApiResponse metrics_text(std::string_view method, std::string_view target, RequestExtras extras);

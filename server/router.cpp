@@ -248,6 +248,12 @@ ApiResponse Router::readyz() {
   wire::JsonWriter w(body);
   w.begin_object().key("ready").boolean(reason.empty());
   if (!reason.empty()) w.key("reason").string(reason);
+  if (readiness_.draining()) {
+    // The rooms whose songs keep the server up (every room's song counts; see Drain).
+    w.key("waiting_for").begin_array();
+    for (const auto& room : readiness_.drain_waiting()) w.string(room);
+    w.end_array();
+  }
   w.end_object();
   ApiResponse r = json_response(std::move(body) + "\n");
   r.status = reason.empty() ? 200 : 503;  // not an error of the request: no reason counted
@@ -393,13 +399,18 @@ ApiResponse Router::telemetry() {
 }
 
 ApiResponse Router::metrics_text() {
-  RoomSnapshot snap;
-  room_.snapshot(snap);
-  const auto shared = exchanges_.shared_encoder_stats();
   ApiResponse r;
   r.content_type = "text/plain; version=0.0.4";
   r.cors = false;
-  r.body = metrics_.prometheus(Metrics::Gauges{
+  r.body = exposition();
+  return r;
+}
+
+std::string Router::exposition(bool process_families) {
+  RoomSnapshot snap;
+  room_.snapshot(snap);
+  const auto shared = exchanges_.shared_encoder_stats();
+  std::string out = metrics_.prometheus(Metrics::Gauges{
       .version = config_.version,
       .active_singers = static_cast<int>(snap.singers.size()),
       .ring_clears = snap.clears,
@@ -411,13 +422,13 @@ ApiResponse Router::metrics_text() {
       .song_phase = snap.song_phase,
       .ready = readiness_.not_ready_reason(room_.rings_allocated()).empty(),
       .draining = readiness_.draining(),
-      .process = read_process_stats(),
+      .process = process_families ? read_process_stats() : ProcessStats{},
       .unshared_frames = shared.unshared,
   });
-  if (config_.exchange.stems) append_stem_metrics(r.body, *config_.exchange.stems);
+  if (config_.exchange.stems) append_stem_metrics(out, *config_.exchange.stems);
   std::vector<SingerAssessment> health;
-  append_problem_metrics(r.body, health_.assess(snap, health));
-  return r;
+  append_problem_metrics(out, health_.assess(snap, health));
+  return out;
 }
 
 ApiResponse Router::tracks_list() {

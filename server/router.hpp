@@ -65,6 +65,10 @@ class Router {
   Metrics& metrics() { return metrics_; }
   /// What /readyz reports; main sets listening and draining.
   Readiness& readiness() { return readiness_; }
+  /// This room's Prometheus text (what its /metrics answers). Without `process_families` the
+  /// process_* gauges are left out (they are the same for every room; reading them costs a few
+  /// syscalls).
+  std::string exposition(bool process_families = true);
 
  private:
   ApiResponse route(std::string_view method, std::string_view path, std::string_view query,

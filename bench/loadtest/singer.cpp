@@ -154,7 +154,6 @@ void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
   base_ = steady_ref_;
   if (encoder_) encoder_->reset();
   if (decoder_) decoder_->reset();
-  if (echo_) echo_->reset();
   drift_.reset();
   schedule_exchange();
 }
@@ -286,7 +285,8 @@ void Singer::build_body(Clock write_clock, std::string& body) {
   std::vector<float> tone;
   if (echo_) {
     tone.resize(static_cast<std::size_t>(n));
-    echo_->sing(write_clock - n, ctx_.timing->echo_gain(bucket_), tone);
+    echo_->sing(write_clock - n, ctx_.timing->echo_gain(bucket_), tone, uploaded_end_);
+    uploaded_end_ = std::max(uploaded_end_, write_clock);
   } else {
     tone = client::sine(ctx_.verify_freqs[static_cast<std::size_t>(index_)], kToneAmplitude,
                         static_cast<std::size_t>(n), write_clock - n);
@@ -365,6 +365,8 @@ void Singer::on_exchange(const HttpResult& r, SteadyClock::time_point sent, Cloc
     // Bucket assignment: reconnect at that offset (new clock, new read clock, reset).
     bucket_ = *delay_seconds;
     offset_s_ = *delay_seconds;
+    uploaded_end_ = 0;  // another delay: clocks this singer has not written at
+    if (echo_) echo_->reset();
     if (ctx_.timing) ctx_.timing->set_bucket(index_, bucket_);
     if (leader_) {
       song.lead_assigned = true;

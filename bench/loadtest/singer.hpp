@@ -27,32 +27,13 @@
 #include "fault.hpp"
 #include "http_pool.hpp"
 #include "profile.hpp"
+#include "song_state.hpp"
 #include "stats.hpp"
 #include "timing.hpp"
 #include "voice.hpp"
 #include "ws_links.hpp"
 
 namespace brigade::loadtest {
-
-using SteadyClock = std::chrono::steady_clock;
-
-/// Song progress shared by the singers of a run (one thread).
-struct SongState {
-  bool enabled = false;
-  int active_needed = 0;  ///< singers that must have exchanged before the lead is requested
-  int active = 0;         ///< singers with at least one good exchange
-  SteadyClock::time_point lead_deadline;  ///< request the lead by then even if some are missing
-  bool lead_sent = false;                 ///< request_lead went out (and did not fail)
-  bool lead_assigned = false;             ///< the leader got its delay_seconds
-  bool start_sent = false;                ///< mark_start_singing went out (and did not fail)
-  bool stop_wanted = false;               ///< the runner asks the leader to stop the song
-  bool stop_sent = false;
-  Clock start_clock = 0;  ///< song_start_clock as the server reported it (>1: a real song)
-  Clock end_clock = 0;    ///< song_end_clock, once stopped
-  int first_bucket = 3;   ///< seconds, from the replies
-  /// Verify: the leader asks to stop once its reads pass start_clock + this.
-  std::optional<Clock> stop_after;
-};
 
 /// What the singers of a run share.
 struct RunContext {
@@ -164,6 +145,9 @@ class Singer {
   bool leader_reconnected_ = false;  ///< the leader reconnected after taking the lead
   Clock first_read_end_ = 0;         ///< the connection's first read clock
   std::optional<Clock> write_end_;   ///< end of the last interval written on this connection
+  /// --verify timing: end of everything uploaded in this bucket, across reconnects (sent, not
+  /// acknowledged: a timed-out upload may have been mixed). What lies before it is not re-sung.
+  Clock uploaded_end_ = 0;
   std::optional<SteadyClock::time_point> first_reply_;  ///< of this connection
   std::uint64_t connection_ok_ = 0;                     ///< good exchanges on this connection
   SteadyClock::duration backoff_ = kBackoffFirst;       ///< the page's next reconnect wait

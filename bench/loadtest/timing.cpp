@@ -15,7 +15,7 @@
 #include "brigade/engine/room.hpp"
 #include "brigade/engine/volume.hpp"
 #include "profile.hpp"  // kCodecDelay
-#include "singer.hpp"
+#include "song_state.hpp"
 
 namespace brigade::loadtest {
 namespace {
@@ -117,26 +117,39 @@ float EchoVoice::at(Clock label) const {
 }
 
 void EchoVoice::heard(Clock begin, std::span<const float> pcm) {
-  if (begin != end_) begin_ = end_ = begin;  // a new decoded stream
+  // Positions are ring clocks, so a reconnect in the same bucket (a re-anchor, a failure)
+  // continues the history: what was heard before stays, to be echoed when the singer's writes
+  // reach it (they trail its reads by the write lag). Only another bucket's clocks start over.
   const auto size = static_cast<Clock>(history_.size());
-  for (float x : pcm) history_[static_cast<std::size_t>(end_++ % size)] = x;
+  if (begin_ == end_ || begin < begin_ || begin > end_ + size) begin_ = end_ = begin;
+  while (end_ < begin) history_[static_cast<std::size_t>(end_++ % size)] = 0.0f;  // not heard
+  // A restart earlier than end_ hears those clocks again, through a fresh decoder (its warm-up
+  // first): the first hearing is kept.
+  const auto known = static_cast<std::size_t>(end_ - begin);
+  for (std::size_t i = known; i < pcm.size(); ++i) {
+    history_[static_cast<std::size_t>(end_++ % size)] = pcm[i];
+  }
   begin_ = std::max(begin_, end_ - size);
   detect_ready();
 }
 
-void EchoVoice::sing(Clock begin, float echo_gain, std::span<float> out) const {
+void EchoVoice::sing(Clock begin, float echo_gain, std::span<float> out, Clock fresh_from) const {
   // What was heard at decoded position x is sung into upload position x - 2·delay (the page's
   // rule), so the server's decoder puts it on the ring clock it was heard at.
   const auto n = static_cast<Clock>(out.size());
   for (Clock i = 0; i < n; ++i)
     out[static_cast<std::size_t>(i)] = echo_gain * at(begin + i + 2 * kCodecDelay - run_.error());
+  // Already uploaded (and in the ring): silence adds nothing there.
+  const Clock stale = std::clamp<Clock>(fresh_from - begin, 0, n);
+  std::fill(out.begin(), out.begin() + stale, 0.0f);
   const Clock s = run_.song().start_clock;
   if (s <= 1) return;
   const auto& burst = run_.burst(run_.plan().frequency(singer_));
   for (int b : run_.plan().beats(singer_)) {
     // The burst's centre must reach the ring at s + beat: upload it one codec delay earlier.
     const Clock first = s + b * kBeatSamples - kCodecDelay - kMarkerSamples / 2 + run_.error();
-    for (Clock i = std::max(first, begin); i < std::min(first + kMarkerSamples, begin + n); ++i)
+    for (Clock i = std::max({first, begin, fresh_from});
+         i < std::min(first + kMarkerSamples, begin + n); ++i)
       out[static_cast<std::size_t>(i - begin)] += burst[static_cast<std::size_t>(i - first)];
   }
 }

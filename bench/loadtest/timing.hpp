@@ -112,13 +112,19 @@ class TimingRun {
 class EchoVoice {
  public:
   EchoVoice(const TimingRun& run, int singer, Clock n_samples);
-  /// A new connection: the decoded stream starts afresh.
+  /// Another bucket: forget what was heard (its clocks are elsewhere). A reconnect in the same
+  /// bucket keeps it (heard() continues the history).
   void reset();
   /// Decoded reply audio whose first sample is at decoded position `begin`; runs the
-  /// detections whose search window is now complete.
+  /// detections whose search window is now complete. A `begin` before the end of what was
+  /// heard (a reconnect restarting earlier) adds only the clocks past it; one after it leaves
+  /// the gap silent.
   void heard(Clock begin, std::span<const float> pcm);
-  /// Fills `out` with what to upload for the write interval starting at `begin`.
-  void sing(Clock begin, float echo_gain, std::span<float> out) const;
+  /// Fills `out` with what to upload for the write interval starting at `begin`. Samples
+  /// before `fresh_from` are silent: this singer uploaded them already (a reconnect can restart
+  /// its clocks up to a frame earlier), and the server would mix them into the ring twice,
+  /// doubling its markers there (+6 dB for every later listener).
+  void sing(Clock begin, float echo_gain, std::span<float> out, Clock fresh_from = 0) const;
   const std::vector<Detection>& detections() const { return detections_; }
 
  private:

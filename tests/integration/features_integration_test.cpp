@@ -792,13 +792,15 @@ TEST_F(Features, MetricsAndTelemetryDescribeTheRoom) {
     EXPECT_NE(res.body.find("# TYPE brigade_http_requests_total counter"), std::string::npos);
     return res.body;
   };
-  const std::string ok_series = R"(brigade_http_requests_total{code="200"})";
+  // The server-wide /metrics labels each room's series (the default room here).
+  const std::string ok_series = R"(brigade_http_requests_total{room="default",code="200"})";
+  const std::string singers_series = R"(brigade_active_singers{room="default"})";
 
   Choir choir(*http_, 4.0, 5.0);
   const std::string first = scrape();
   const auto ok_before = metric(first, ok_series);
   ASSERT_TRUE(ok_before) << first;
-  EXPECT_EQ(metric(first, "brigade_active_singers"), 0.0);
+  EXPECT_EQ(metric(first, singers_series), 0.0);
 
   constexpr int kRounds = 3;
   for (int i = 0; i < kRounds; ++i) {
@@ -808,7 +810,7 @@ TEST_F(Features, MetricsAndTelemetryDescribeTheRoom) {
   const std::string second = scrape();
   // The first scrape and the six exchanges, all 200.
   EXPECT_EQ(metric(second, ok_series), *ok_before + 1 + 2 * kRounds) << second;
-  EXPECT_EQ(metric(second, "brigade_active_singers"), 2.0) << second;
+  EXPECT_EQ(metric(second, singers_series), 2.0) << second;
 
   const auto res = http_->get("/api/telemetry");
   ASSERT_EQ(res.status, 200);

@@ -106,18 +106,21 @@ class Ops : public ServerTest {
   /// match the file's length, and it decodes. Returns its length in samples.
   /// The recording opens when the song starts (its singers' stems begin then); its WAV has
   /// audio on disk once the recorder has reached the last bucket.
-  bool mix_has_audio() {
+  bool mix_has_audio(const std::string& room = "") {
     if (events("recording_started").empty()) return false;
+    const fs::path dir = room.empty() ? recordings_.path() : recordings_.path() / "rooms" / room;
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(recordings_.path(), ec)) {
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
       if (e.path().extension() == ".wav" && e.file_size(ec) > 44) return true;
     }
     return false;
   }
 
-  std::size_t the_complete_recording() {
+  /// `room`: "" for the default room, else a named room (its recordings sit in rooms/<room>/).
+  std::size_t the_complete_recording(const std::string& room = "") {
+    const fs::path dir = room.empty() ? recordings_.path() : recordings_.path() / "rooms" / room;
     std::vector<fs::path> wavs;
-    for (const auto& e : fs::directory_iterator(recordings_.path())) {
+    for (const auto& e : fs::directory_iterator(dir)) {
       if (e.path().extension() == ".wav") wavs.push_back(e.path());  // not its .info companion
     }
     EXPECT_EQ(wavs.size(), 1u) << server_->output();
@@ -152,7 +155,9 @@ class Ops : public ServerTest {
 /// A leader who takes the lead, starts a song and sings a tone, 3 s behind the server.
 class Leader {
  public:
-  explicit Leader(client::HttpClient& http) : singer_(http, kLeaderId, "Ada Lovelace") {
+  /// `api_path`: "/api" (the default room) or "/r/<room>/api".
+  explicit Leader(client::HttpClient& http, std::string api_path = "/api")
+      : singer_(http, kLeaderId, "Ada Lovelace", std::move(api_path)) {
     singer_.connect(3.0);
   }
   SingerReply sing(ExchangeParams p = {}) {
@@ -284,6 +289,95 @@ TEST_F(Ops, DrainEndsAtTheTimeoutWhileTheSongGoesOn) {
   EXPECT_EQ(finished[0].at("reason").as_string(), "timeout");
   EXPECT_GE(finished[0].at("waited_s").to_number<double>(), 2.0);
   EXPECT_GT(the_complete_recording(), 0u);
+}
+
+TEST_F(Ops, SigtermWaitsForASongInANamedRoomAndServesItsSingersUntilItEnds) {
+  start({"--drain-timeout", "60"});
+  Leader leader(*http_, "/r/alto/api");
+  leader.start_song(3);
+
+  server_->signal(SIGTERM);
+  const auto unready = wait_for_readyz(503);
+  ASSERT_EQ(unready.status, 503);
+  const auto ready = json::parse(unready.body).as_object();
+  EXPECT_EQ(ready.at("reason").as_string(), "draining");
+  EXPECT_EQ(ready.at("waiting_for"), json::parse(R"(["alto"])")) << unready.body;
+  ASSERT_TRUE(wait_for_event("drain_started", 1, 5s)) << server_->output();
+  const auto started = events("drain_started");
+  EXPECT_EQ(started[0].at("waiting_for").as_string(), "alto");
+  EXPECT_EQ(started[0].at("song").as_string(), "idle");  // the default room's: no song there
+
+  // The room's new singers are refused; its leader sings on, and the server stays up for it.
+  auto other_http = make_client();
+  client::Singer newcomer(*other_http, 777, "Late", "/r/alto/api");
+  newcomer.connect(6.0);
+  EXPECT_EQ(newcomer.exchange(kChunk).http.status, 503);
+  for (int i = 0; i < 3; ++i) {
+    const auto r = leader.sing();
+    EXPECT_TRUE(r.ok()) << r.problem;
+  }
+  EXPECT_TRUE(server_->running());
+  EXPECT_EQ(make_client()->get("/readyz").status, 503);
+
+  // The song ends; the server exits once its last bucket is recorded.
+  EXPECT_TRUE(leader.stop().ok());
+  const int status = server_->wait_exit(40s);
+  EXPECT_TRUE(exited_zero(status)) << "wait status " << status << "\n" << server_->output();
+  EXPECT_EQ(the_complete_recording("alto"), 6u * kChunk);
+  const auto room_done = events("drain_room_done");
+  ASSERT_EQ(room_done.size(), 1u) << server_->output();
+  EXPECT_EQ(room_done[0].at("room").as_string(), "alto");
+  EXPECT_EQ(room_done[0].at("reason").as_string(), "song finished");
+  const auto finished = events("drain_finished");
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_EQ(finished[0].at("reason").as_string(), "song finished");
+}
+
+TEST_F(Ops, ANamedRoomsSongIsCutAtTheDrainTimeout) {
+  start({"--drain-timeout", "2"});
+  Leader leader(*http_, "/r/alto/api");
+  leader.start_song(2);
+  server_->signal(SIGTERM);
+  ASSERT_EQ(wait_for_readyz(503).status, 503);
+  // Sing on until the server goes away (2 s after the signal; bounded here by 20 s).
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  int sung = 0;
+  while (server_->running() && std::chrono::steady_clock::now() < deadline) {
+    try {
+      if (leader.sing().ok()) ++sung;
+    } catch (const client::HttpError&) {
+      break;  // the server closed while we were sending
+    }
+  }
+  EXPECT_GE(sung, 1);  // served during the drain
+  const int status = server_->wait_exit(10s);
+  EXPECT_TRUE(exited_zero(status)) << "wait status " << status << "\n" << server_->output();
+  const auto finished = events("drain_finished");
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_EQ(finished[0].at("reason").as_string(), "timeout");
+  EXPECT_EQ(finished[0].at("cut").as_string(), "alto");
+  EXPECT_GE(finished[0].at("waited_s").to_number<double>(), 2.0);
+}
+
+TEST_F(Ops, SigtermWithNoSongInAnyRoomExitsPromptly) {
+  start({"--drain-timeout", "60"});
+  // Singers in two rooms, a lead taken in one, but no song running anywhere.
+  auto alto_http = make_client();
+  client::Singer alto(*alto_http, 11, "Alto", "/r/alto/api");
+  alto.connect(3.0);
+  ASSERT_TRUE(alto.exchange(kChunk).ok());
+  Leader leader(*http_, "/r/bass/api");
+  ExchangeParams lead;
+  lead.request_lead = true;
+  ASSERT_TRUE(leader.sing(lead).ok());
+  server_->signal(SIGTERM);
+  const int status = server_->wait_exit(5s);  // the drain timeout is 60 s
+  EXPECT_TRUE(exited_zero(status)) << "wait status " << status << "\n" << server_->output();
+  const auto finished = events("drain_finished");
+  ASSERT_EQ(finished.size(), 1u) << server_->output();
+  EXPECT_EQ(finished[0].at("reason").as_string(), "no song running");
+  EXPECT_LT(finished[0].at("waited_s").to_number<double>(), 1.0);
+  EXPECT_EQ(events("drain_started")[0].at("waiting_for").as_string(), "");
 }
 
 TEST_F(Ops, ASecondSignalStopsAtOnceAndStillFinishesTheRecording) {
@@ -483,20 +577,20 @@ TEST_F(Ops, MetricsPassPromtoolAndReportProcessSongRingAndErrors) {
   EXPECT_EQ(value("brigade_build_info{version=\"" + version + "\"}"), 1.0);
   EXPECT_EQ(value("brigade_ready"), 1.0);
   EXPECT_EQ(value("brigade_draining"), 0.0);
-  EXPECT_EQ(value("brigade_song_state{state=\"singing\"}"), 1.0);
-  EXPECT_EQ(value("brigade_song_state{state=\"idle\"}"), 0.0);
-  EXPECT_EQ(value("brigade_song_state{state=\"leading\"}"), 0.0);
-  EXPECT_EQ(value("brigade_song_state{state=\"finishing\"}"), 0.0);
+  EXPECT_EQ(value("brigade_song_state{room=\"default\",state=\"singing\"}"), 1.0);
+  EXPECT_EQ(value("brigade_song_state{room=\"default\",state=\"idle\"}"), 0.0);
+  EXPECT_EQ(value("brigade_song_state{room=\"default\",state=\"leading\"}"), 0.0);
+  EXPECT_EQ(value("brigade_song_state{room=\"default\",state=\"finishing\"}"), 0.0);
   // The tone fills every frame the leader wrote inside the song (the start exchange ends at the
   // start clock, so kSongChunks exchanges).
   const double sung = kSongChunks * kChunk / static_cast<double>(kFrameSamples);
-  EXPECT_GE(value("brigade_ring_occupied_frames"), sung * 0.95);
-  EXPECT_LE(value("brigade_ring_occupied_frames"), sung + 2);
+  EXPECT_GE(value("brigade_ring_occupied_frames{room=\"default\"}"), sung * 0.95);
+  EXPECT_LE(value("brigade_ring_occupied_frames{room=\"default\"}"), sung + 2);
   EXPECT_EQ(value("brigade_ring_frames"), static_cast<double>(kRingFrames));
-  EXPECT_EQ(value("brigade_errors_total{reason=\"not_found\"}"), 1.0);
-  EXPECT_EQ(value("brigade_errors_total{reason=\"method_not_allowed\"}"), 1.0);
-  EXPECT_EQ(value("brigade_errors_total{reason=\"forbidden\"}"), 0.0);
-  EXPECT_EQ(value("brigade_errors_total{reason=\"draining\"}"), 0.0);
+  EXPECT_EQ(value("brigade_errors_total{room=\"default\",reason=\"not_found\"}"), 1.0);
+  EXPECT_EQ(value("brigade_errors_total{room=\"default\",reason=\"method_not_allowed\"}"), 1.0);
+  EXPECT_EQ(value("brigade_errors_total{room=\"default\",reason=\"forbidden\"}"), 0.0);
+  EXPECT_EQ(value("brigade_errors_total{room=\"default\",reason=\"draining\"}"), 0.0);
 
   EXPECT_GT(value("process_cpu_seconds_total"), 0.0);
   // Four rings of 120 s are allocated and zeroed at start: at least the three float rings.
@@ -512,6 +606,53 @@ TEST_F(Ops, MetricsPassPromtoolAndReportProcessSongRingAndErrors) {
   const double now =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   EXPECT_NEAR(value("process_start_time_seconds"), now, 120.0);
+}
+
+TEST_F(Ops, MetricsCountEveryRoomsExchangesUnderARoomLabel) {
+  ASSERT_STRNE(BRIGADE_PROMTOOL, "") << "promtool not found: run scripts/install-deps";
+  start();
+  Leader leader(*http_, "/r/alto/api");
+  constexpr int kSongChunks = 4;
+  leader.start_song(kSongChunks);  // lead, start and kSongChunks exchanges
+  ASSERT_EQ(http_->get("/r/alto/no-such-page").status, 404);
+  ASSERT_EQ(http_->get("/r/Alto/api").status, 400);  // refused before any room: the default's
+  const auto res = http_->get("/metrics");
+  ASSERT_EQ(res.status, 200);
+  const auto [lint, lint_status] = promtool_check(res.body);
+  EXPECT_EQ(lint_status, 0) << lint;
+  EXPECT_EQ(lint, "") << "promtool check metrics:\n" << lint;
+
+  const auto m = parse_metrics(res.body);
+  auto value = [&](const std::string& key) {
+    const auto it = m.find(key);
+    EXPECT_NE(it, m.end()) << key << " missing";
+    return it == m.end() ? -1.0 : it->second;
+  };
+  // connect's clock read and the exchanges, all in the room; none in the default room.
+  const double exchanges = 1 + 2 + kSongChunks;
+  EXPECT_GE(value(R"(brigade_http_requests_total{room="alto",code="200"})"), exchanges);
+  EXPECT_LE(value(R"(brigade_http_requests_total{room="alto",code="200"})"), exchanges + 2);
+  EXPECT_EQ(value(R"(brigade_http_requests_total{room="alto",code="404"})"), 1.0);
+  EXPECT_EQ(value(R"(brigade_errors_total{room="alto",reason="not_found"})"), 1.0);
+  EXPECT_EQ(value(R"(brigade_http_requests_total{room="default",code="200"})"), 0.0);
+  EXPECT_EQ(value(R"(brigade_http_requests_total{room="default",code="400"})"), 1.0);
+  EXPECT_EQ(value(R"(brigade_errors_total{room="default",reason="bad_request"})"), 1.0);
+  EXPECT_EQ(value(R"(brigade_active_singers{room="alto"})"), 1.0);
+  EXPECT_EQ(value(R"(brigade_active_singers{room="default"})"), 0.0);
+  EXPECT_EQ(value(R"(brigade_song_state{room="alto",state="singing"})"), 1.0);
+  EXPECT_EQ(value(R"(brigade_song_state{room="default",state="idle"})"), 1.0);
+  EXPECT_GT(value(R"(brigade_opus_decode_seconds_total{room="alto"})"), 0.0);
+  EXPECT_EQ(value(R"(brigade_opus_decode_seconds_total{room="default"})"), 0.0);
+  EXPECT_EQ(value(R"(brigade_http_request_duration_seconds_count{room="alto"})"),
+            value(R"(brigade_http_requests_total{room="alto",code="200"})") + 1);
+  // The process is not a room: once, unlabelled.
+  EXPECT_GT(value("process_cpu_seconds_total"), 0.0);
+  EXPECT_EQ(value("brigade_ready"), 1.0);
+  // The room's own /metrics agrees with its labelled series (its scrape counted after).
+  const auto own = parse_metrics(http_->get("/r/alto/metrics").body);
+  EXPECT_EQ(own.at(R"(brigade_errors_total{reason="not_found"})"), 1.0);
+  EXPECT_EQ(own.at(R"(brigade_http_requests_total{code="200"})"),
+            value(R"(brigade_http_requests_total{room="alto",code="200"})"));
 }
 
 }  // namespace

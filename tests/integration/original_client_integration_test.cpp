@@ -183,7 +183,8 @@ TEST_F(OriginalClient, UploadsOnBothRoutesAreBoundByTheTrackStorageCap) {
   EXPECT_EQ(json::parse(http_->get("/api/tracks").body).at("tracks"),
             json::parse(R"(["User Upload"])"));
   // Counted under its own error reason.
-  EXPECT_NE(http_->get("/metrics").body.find("brigade_errors_total{reason=\"storage_full\"} 1"),
+  EXPECT_NE(http_->get("/metrics")
+                .body.find(R"(brigade_errors_total{room="default",reason="storage_full"} 1)"),
             std::string::npos);
 }
 

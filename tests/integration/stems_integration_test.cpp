@@ -314,8 +314,10 @@ TEST_F(Stems, EachSingerHasTheirOwnStemOnTheSongClockAndTheStemsSumToTheMix) {
   for (const auto& s : stems) total += s.as_object().at("bytes").to_number<std::int64_t>();
   EXPECT_EQ(song.at("total_bytes").to_number<std::int64_t>(), total);
   const auto metrics = http_->get("/metrics").body;
-  EXPECT_NE(metrics.find("brigade_stem_files_total 3\n"), std::string::npos) << metrics;
-  EXPECT_NE(metrics.find("brigade_stem_uploads_dropped_total 0\n"), std::string::npos);
+  EXPECT_NE(metrics.find("brigade_stem_files_total{room=\"default\"} 3\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("brigade_stem_uploads_dropped_total{room=\"default\"} 0\n"),
+            std::string::npos);
   EXPECT_EQ(http_->get("/recordings/" + dir + "/../x.opus").status, 404);
   EXPECT_EQ(http_->get("/recordings/" + dir + "/Nobody-1.opus").status, 404);
   EXPECT_EQ(http_->get("/recordings/no-such-song.stems.tar").status, 404);

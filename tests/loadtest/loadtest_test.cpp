@@ -334,6 +334,28 @@ TEST(LoadtestTiming, SingersOneAndAHalfMillisecondsLateFailTheCheck) {
   EXPECT_GT(second.at("off_time").to_number<long>(), 0);
 }
 
+// Re-anchored echo singers (a fast clock makes each of them rejoin its bucket up to a frame
+// earlier every few seconds): the stretch a singer re-reads is neither uploaded twice (its
+// markers would read +6 dB in every later bucket: the failure at 300 singers) nor left without
+// its echo (the history survives the reconnect). Before the fix this run failed with 60
+// markers at +4 to +6 dB and 65 at -3 to -5 dB.
+TEST(LoadtestTiming, ReanchoredEchoSingersKeepTheVolumeFormula) {
+  ServerProcess server(server_options());
+  const LoadtestRun run = run_loadtest(
+      server, "--singers 24 --verify timing --clock-drift-ppm 8000 --timeout-ms 30000", "reanchor");
+  SCOPED_TRACE(run.output);
+  EXPECT_EQ(run.exit_status, 0);
+  EXPECT_GE(run.json.at("clock_drift").at("reanchors").to_number<int>(), 24);
+  const auto& t = run.json.at("timing").as_object();
+  EXPECT_TRUE(t.at("passed").as_bool());
+  for (const auto& bucket : t.at("buckets").as_array()) {
+    const auto& b = bucket.as_object();
+    SCOPED_TRACE(testing::Message() << "bucket " << b.at("bucket").to_number<int>());
+    EXPECT_EQ(b.at("found").to_number<long>(), b.at("expected").to_number<long>());
+    EXPECT_LE(b.at("max_abs_level_db").to_number<double>(), 3.0);  // kLevelToleranceDb
+  }
+}
+
 // Clock drift (CI variant of the 10-minute, 100 ppm case in the README: the same 60 ms of
 // drift in 20 s at 3000 ppm). Without re-anchoring the singers' reads drift past one Opus
 // frame against the server's clock; with it they stay within one frame.
