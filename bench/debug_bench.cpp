@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "debug_delta.hpp"
 #include "debug_state.hpp"
 #include "singer_health.hpp"
 
@@ -180,6 +181,40 @@ void BM_DebugRequest(benchmark::State& state) {
   state.counters["singers"] = static_cast<double>(snap.singers.size());
 }
 BENCHMARK(BM_DebugRequest)->Args({1000, 0})->Args({1000, 1})->Unit(benchmark::kMicrosecond);
+
+/// The delta of one link of the debug stream's chain (?delta=1) at N singers, 100 ms after the
+/// previous link: a sixth of the singers uploaded since (each sends every 600 ms) and a bitmap
+/// word changed. A link also costs the whole compact state (BM_DebugRequest/N/1); the room
+/// builds one link per 100 ms for all its viewers.
+void BM_DebugDelta(benchmark::State& state) {
+  Fixture& f = fixture(static_cast<int>(state.range(0)));
+  RoomSnapshot snap;
+  std::vector<server::SingerAssessment> health;
+  f.room.snapshot(snap);
+  const auto counts = f.health.assess(snap, health);
+  server::DebugDeltaEncoder encoder;
+  encoder.delta(snap, 330.0, health, counts);
+  constexpr Clock kUpload = kSampleRate * 6 / 10;
+  std::size_t bytes = 0;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    snap.server_clock += kSampleRate / 10;
+    for (std::size_t k = i % 6; k < snap.singers.size(); k += 6) {
+      auto& g = snap.singers[k];
+      g.read_window = {g.read_window.begin + kUpload, g.read_window.end + kUpload};
+      if (g.write_window) {
+        g.write_window = Interval{g.write_window->begin + kUpload, g.write_window->end + kUpload};
+      }
+    }
+    snap.occupancy.words[i % kOccupancyWords] ^= 1;
+    ++i;
+    auto json = encoder.delta(snap, 330.0, health, counts);
+    bytes += json.size();
+    benchmark::DoNotOptimize(json);
+  }
+  state.counters["bytes_per_message"] = static_cast<double>(bytes) / static_cast<double>(i);
+}
+BENCHMARK(BM_DebugDelta)->Arg(1000)->Unit(benchmark::kMicrosecond);
 
 /// The original's approach: test every frame of the 120 s ring (here in C++ with Eigen, not in
 /// a Python loop). Arg: percent of the ring occupied (silent frames cost a full 128-sample test).

@@ -266,8 +266,8 @@ constexpr std::string_view kCompactFields =
     R"("write_end_ago","rms","mic_volume","flags","problems","late_ms","write_offset_ms",)"
     R"("offset_from_peers_ms","silent_s","since_last_s","peak","reconnects","codec_resets"])";
 
-void append_singer_compact(std::string& out, const SingerView& s, Clock now, int first_bucket,
-                           const SingerAssessment& a) {
+void singer_compact(std::string& out, const SingerView& s, Clock now, int first_bucket,
+                    const SingerAssessment& a) {
   out += "[\"";
   append_int(out, static_cast<long long>(s.id));
   out += "\",";
@@ -344,6 +344,30 @@ std::string debug_state_json(const RoomSnapshot& snapshot, double requests_per_s
   append_int(out, kRingSamples);
   out += ",\"occupancy\":";
   append_occupancy(out, snapshot.occupancy);
+  debug_json::append_room_fields(out, snapshot, requests_per_second, counts);
+  if (compact) {
+    out += ",\"singer_fields\":";
+    out += kCompactFields;
+  }
+  out += ",\"singers\":[";
+  const SingerAssessment none;
+  for (std::size_t i = 0; i < snapshot.singers.size(); ++i) {
+    if (i) out += ',';
+    const SingerAssessment& a = i < health.size() ? health[i] : none;
+    if (compact) {
+      singer_compact(out, snapshot.singers[i], snapshot.server_clock, snapshot.first_bucket, a);
+    } else {
+      append_singer_full(out, snapshot.singers[i], snapshot.first_bucket, a);
+    }
+  }
+  out += "]}";
+  return out;
+}
+
+namespace debug_json {
+
+void append_room_fields(std::string& out, const RoomSnapshot& snapshot, double requests_per_second,
+                        const ProblemCounts& counts) {
   out += ",\"song_start_clock\":";
   append_int(out, wire::song_start_clock(snapshot.song));
   out += ",\"song_end_clock\":";
@@ -358,24 +382,13 @@ std::string debug_state_json(const RoomSnapshot& snapshot, double requests_per_s
   append_buckets(out, snapshot);
   out += ",\"problem_counts\":";
   append_problem_counts(out, counts);
-  if (compact) {
-    out += ",\"singer_fields\":";
-    out += kCompactFields;
-  }
-  out += ",\"singers\":[";
-  const SingerAssessment none;
-  for (std::size_t i = 0; i < snapshot.singers.size(); ++i) {
-    if (i) out += ',';
-    const SingerAssessment& a = i < health.size() ? health[i] : none;
-    if (compact) {
-      append_singer_compact(out, snapshot.singers[i], snapshot.server_clock, snapshot.first_bucket,
-                            a);
-    } else {
-      append_singer_full(out, snapshot.singers[i], snapshot.first_bucket, a);
-    }
-  }
-  out += "]}";
-  return out;
 }
+
+void append_singer_compact(std::string& out, const SingerView& s, Clock now, int first_bucket,
+                           const SingerAssessment& a) {
+  singer_compact(out, s, now, first_bucket, a);
+}
+
+}  // namespace debug_json
 
 }  // namespace brigade::server

@@ -23,4 +23,16 @@ std::string debug_state_json(const RoomSnapshot& snapshot, double requests_per_s
                              const ProblemCounts& counts = {},
                              DebugFormat format = DebugFormat::kFull);
 
+/// Pieces of the state's JSON, shared with the debug stream's deltas (debug_delta.cpp), written
+/// exactly as debug_state_json writes them.
+namespace debug_json {
+/// ,"song_start_clock":…,"song_end_clock":…,"first_bucket":…,"requests_per_second":…,
+/// "n_active_singers":…,"buckets":[…],"problem_counts":{…}
+void append_room_fields(std::string& out, const RoomSnapshot& snapshot, double requests_per_second,
+                        const ProblemCounts& counts);
+/// One singer of the compact form, clocks as samples before `now`.
+void append_singer_compact(std::string& out, const SingerView& s, Clock now, int first_bucket,
+                           const SingerAssessment& a);
+}  // namespace debug_json
+
 }  // namespace brigade::server

@@ -187,7 +187,7 @@ ApiResponse Router::api(std::string_view method, std::string_view path, std::str
   if (path == "/api/debug/state" || path == "/api/telemetry" || path == "/api/tracks" ||
       path == kRecordingsApi) {
     if (!is_read(method)) return method_not_allowed("GET, HEAD");
-    if (path == "/api/debug/state") return debug_state(raw_query);
+    if (path == "/api/debug/state") return debug_state(raw_query, extras.debug_stream);
     if (path == kRecordingsApi) return recordings_list();
     return path == "/api/telemetry" ? telemetry() : tracks_list();
   }
@@ -261,11 +261,30 @@ ApiResponse Router::readyz() {
   return r;
 }
 
-ApiResponse Router::debug_state(std::string_view raw_query) {
+double Router::requests_per_second(std::chrono::steady_clock::time_point now,
+                                   std::uint64_t requests) {
+  std::lock_guard lock(rate_mutex_);
+  const auto elapsed = now - rate_time_;
+  if (elapsed >= kRateWindow) {
+    if (rate_time_ != std::chrono::steady_clock::time_point{}) {
+      rate_ = static_cast<double>(requests - rate_requests_) /
+              std::chrono::duration<double>(elapsed).count();
+    }
+    rate_time_ = now;
+    rate_requests_ = requests;
+  }
+  return rate_;
+}
+
+ApiResponse Router::debug_state(std::string_view raw_query, DebugStreamCursor* cursor) {
   thread_local Query query;
-  const bool compact = !query.parse(raw_query) && query.get("compact").value_or("0") == "1";
+  const bool parsed = !query.parse(raw_query);
+  const bool compact = parsed && query.get("compact").value_or("0") == "1";
   const auto format = compact ? DebugFormat::kCompact : DebugFormat::kFull;
   const auto now = std::chrono::steady_clock::now();
+  if (cursor && parsed && query.get("delta").value_or("0") == "1") {
+    return debug_stream_link(*cursor, now);
+  }
   {
     // Operators polling together share one build per kDebugStateReuse (see README: the cost).
     std::lock_guard lock(debug_cache_mutex_);
@@ -276,20 +295,7 @@ ApiResponse Router::debug_state(std::string_view raw_query) {
   }
   thread_local RoomSnapshot snapshot;
   room_.snapshot(snapshot);
-  double rate = 0.0;
-  {
-    std::lock_guard lock(rate_mutex_);
-    const auto elapsed = now - rate_time_;
-    if (elapsed >= kRateWindow) {
-      if (rate_time_ != std::chrono::steady_clock::time_point{}) {
-        rate_ = static_cast<double>(snapshot.requests - rate_requests_) /
-                std::chrono::duration<double>(elapsed).count();
-      }
-      rate_time_ = now;
-      rate_requests_ = snapshot.requests;
-    }
-    rate = rate_;
-  }
+  const double rate = requests_per_second(now, snapshot.requests);
   thread_local std::vector<SingerAssessment> health;
   const ProblemCounts counts = health_.assess(snapshot, health);
   std::string body = debug_state_json(snapshot, rate, health, counts, format);
@@ -300,6 +306,35 @@ ApiResponse Router::debug_state(std::string_view raw_query) {
     cached.built = now;
   }
   return json_response(std::move(body));
+}
+
+ApiResponse Router::debug_stream_link(DebugStreamCursor& cursor,
+                                      std::chrono::steady_clock::time_point now) {
+  // One build per link whatever the number of viewers: the whole state and the delta.
+  std::lock_guard lock(debug_chain_mutex_);
+  DebugChain& c = debug_chain_;
+  if (c.link == 0 || now - c.built >= kDebugStateReuse) {
+    thread_local RoomSnapshot snapshot;
+    room_.snapshot(snapshot);
+    const double rate = requests_per_second(now, snapshot.requests);
+    thread_local std::vector<SingerAssessment> health;
+    const ProblemCounts counts = health_.assess(snapshot, health);
+    c.whole = debug_state_json(snapshot, rate, health, counts, DebugFormat::kCompact);
+    c.delta = c.encoder.delta(snapshot, rate, health, counts);
+    c.built = now;
+    ++c.link;
+  }
+  switch (cursor.next(c.link)) {
+    case DebugStreamSend::kDelta:
+      return json_response(std::string(c.delta));
+    case DebugStreamSend::kWhole:
+      return json_response(std::string(c.whole));
+    case DebugStreamSend::kNothing:
+      break;
+  }
+  ApiResponse none;
+  none.status = 204;
+  return none;
 }
 
 ApiResponse Router::telemetry() {

@@ -15,6 +15,7 @@
 #include "brigade/engine/room.hpp"
 #include "brigade/storage/recording_store.hpp"
 #include "brigade/storage/track_library.hpp"
+#include "debug_delta.hpp"
 #include "exchange_service.hpp"
 #include "image_store.hpp"
 #include "metrics.hpp"
@@ -43,6 +44,8 @@ struct RequestExtras {
   /// It came in on a --root-api-listen port: the API answers at "/" (the original page's
   /// localhost mode), and "/?type=…" is its upload route.
   bool api_at_root = false;
+  /// The debug stream's viewer (ws_session): with ?delta=1, its place in the room's chain.
+  DebugStreamCursor* debug_stream = nullptr;
 };
 
 class Router {
@@ -75,7 +78,12 @@ class Router {
   ApiResponse clock();
   ApiResponse healthz();
   ApiResponse readyz();
-  ApiResponse debug_state(std::string_view raw_query);
+  ApiResponse debug_state(std::string_view raw_query, DebugStreamCursor* cursor = nullptr);
+  /// The debug stream with ?delta=1: the chain's newest link for this viewer (204: none new).
+  ApiResponse debug_stream_link(DebugStreamCursor& cursor,
+                                std::chrono::steady_clock::time_point now);
+  /// Exchanges per second, re-measured when polls are at least kRateWindow apart.
+  double requests_per_second(std::chrono::steady_clock::time_point now, std::uint64_t requests);
   ApiResponse telemetry();
   ApiResponse metrics_text();
   ApiResponse tracks_list();
@@ -125,6 +133,17 @@ class Router {
   };
   std::mutex debug_cache_mutex_;
   std::array<CachedDebugState, 2> debug_cache_;
+  /// The debug stream's chain of states for all viewers with ?delta=1 (debug_delta.hpp), a link
+  /// at most every kDebugStateReuse.
+  struct DebugChain {
+    std::chrono::steady_clock::time_point built{};
+    std::uint64_t link = 0;
+    std::string whole;
+    std::string delta;
+    DebugDeltaEncoder encoder;
+  };
+  std::mutex debug_chain_mutex_;
+  DebugChain debug_chain_;
 };
 
 }  // namespace brigade::server

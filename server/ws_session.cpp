@@ -6,9 +6,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "debug_delta.hpp"
 #include "log.hpp"
 #include "room_instance.hpp"
 #include "token_bucket.hpp"
@@ -82,6 +84,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     if (kind_ == WsKind::kDebugStream) {
       // The upgrade's query (?token=… with --private, ?compact=1) goes with every state request.
       debug_target_ = room_prefix_ + "/api/debug/state";
+      cursor_ = std::make_unique<DebugStreamCursor>();
       if (q != std::string_view::npos) debug_target_.append(target.substr(q));
       push_debug_state();
     } else if (ws_push_requested(q == std::string_view::npos ? "" : target.substr(q + 1))) {
@@ -282,11 +285,12 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     if (stopped_) return;
     if (queue_.empty()) {
       ApiResponse r = router_.handle("GET", debug_target_, "", debug_extras());
-      if (r.status != 200) {  // not expected: the upgrade passed the same gate
+      // 204: with ?delta=1, this viewer holds the room's newest state already.
+      if (r.status != 200 && r.status != 204) {  // not expected: the upgrade passed the gate
         enqueue(std::move(r.body), OutKind::kDebugState);
         return close(WsCloseCode::kPolicy);
       }
-      if (r.body != last_state_) {
+      if (r.status == 200 && r.body != last_state_) {
         last_state_ = r.body;
         enqueue(std::move(r.body), OutKind::kDebugState);
       }
@@ -297,12 +301,14 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     });
   }
 
-  RequestExtras debug_extras() const {
+  RequestExtras debug_extras() {
     return RequestExtras{.admin_token = request_["X-Admin-Token"],
                          .operator_token = request_["X-Operator-Token"],
                          .authorization = request_[http::field::authorization],
                          .accept = {},
-                         .session_token = {}};
+                         .session_token = {},
+                         .api_at_root = false,
+                         .debug_stream = cursor_.get()};
   }
 
   std::string_view kind_name() const {
@@ -336,6 +342,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::uint64_t chat_generation_ = 0;
   std::chrono::steady_clock::time_point chats_taken_at_{};
   SummaryPushPacer pacer_;
+  /// The debug stream's place in the room's chain of states (used with ?delta=1).
+  std::unique_ptr<DebugStreamCursor> cursor_;
   std::uint64_t write_seq_ = 0;
   bool writing_ = false;
   bool read_paused_ = false;

@@ -1,13 +1,14 @@
-// brigade debug chart: polls GET /api/debug/state and draws the whole 120 s ring, one row per
-// second of server time (newest at the top), with every singer's read and write windows.
-// Above it, the problems list and the singers' lanes (debug-problems.js, debug-lanes.js).
-// Uses only the documented endpoint; no libraries, works offline.
+// brigade debug chart: draws the debug state (pushed over /api/debug/stream, or polled from
+// /api/debug/state: debug-source.js) as the whole 120 s ring, one row per second of server time
+// (newest at the top), with every singer's read and write windows. Above it, the problems list
+// and the singers' lanes (debug-problems.js, debug-lanes.js).
+// Uses only the documented endpoints; no libraries, works offline.
 
 import { LanesChart } from './debug-lanes.js';
 import { ProblemsList, problemNames, PROBLEM_KINDS, PROBLEM_LABELS } from './debug-problems.js';
+import { DebugSource } from './debug-source.js';
 import { roomUrl } from './room.js';
 
-const POLL_MS = 200; // 5 Hz
 const RATE = 48000;
 const FRAME = 128;
 const FRAMES_PER_ROW = RATE / FRAME; // 375: one row is one second
@@ -37,12 +38,10 @@ const canvas = $('chart');
 const ctx = canvas.getContext('2d', { alpha: false });
 const tooltip = $('tooltip');
 
-let state = null; // last decoded snapshot
+let state = null; // the snapshot drawn
+let latest = null; // the last one received (the base of the stream's next delta)
 let layout = null; // geometry of the last drawing
 let dirty = false;
-let paused = false;
-let lastOk = 0;
-let failures = 0;
 let framesDrawn = 0;
 let pointer = null; // {x, y} in CSS px over the canvas, for the tooltip
 let sortKey = 'bucket';
@@ -95,12 +94,20 @@ function singerFromRow(row, at, now) {
   };
 }
 
-function decode(json) {
+/**
+ * A state as the server sent it → the state drawn. A delta (the stream's ?delta=1: README, "The
+ * debug stream") applies to `base`, the state decoded from the stream's previous message, and
+ * leaves `base` as it was (it may be the frozen, paused view); without a base it is dropped.
+ */
+function decode(json, base = null) {
+  if (json.format === 'delta') return base && base.fieldAt ? applyDelta(base, json) : null;
   const s = json;
   s.bits = decodeBits(s.occupancy.bits_base64);
+  s.runCount = s.occupancy.runs.length;
   s.receivedAt = performance.now();
   if (s.format === 'compact') {
     const at = Object.fromEntries(s.singer_fields.map((f, i) => [f, i]));
+    s.fieldAt = at;
     s.singers = s.singers.map((row) => singerFromRow(row, at, s.server_clock));
   } else {
     for (const g of s.singers) {
@@ -114,6 +121,38 @@ function decode(json) {
   return s;
 }
 const PROBLEM_KINDS_INDEX = Object.fromEntries(PROBLEM_KINDS.map((k, i) => [k, i]));
+
+/** `base` with a delta's numbers, bitmap words and singers applied (a new state). */
+function applyDelta(base, d) {
+  const bits = base.bits.slice();
+  for (const [i, lo, hi] of d.occupancy.words) {
+    for (let k = 0; k < 8 && 8 * i + k < bits.length; k++) {
+      bits[8 * i + k] = (k < 4 ? lo >>> (8 * k) : hi >>> (8 * (k - 4))) & 255;
+    }
+  }
+  const changed = new Map();
+  for (const row of d.singers) {
+    const g = singerFromRow(row, base.fieldAt, d.server_clock);
+    g.idNum = Number(g.id);
+    changed.set(g.id, g);
+  }
+  const gone = new Set(d.gone);
+  const singers = [];
+  for (const g of base.singers) {
+    if (gone.has(g.id)) continue;
+    const now = changed.get(g.id);
+    singers.push(now || g);
+    changed.delete(g.id);
+  }
+  for (const g of changed.values()) singers.push(g);
+  return Object.assign({}, base, d, {
+    format: 'compact',
+    bits,
+    runCount: d.occupancy.run_count,
+    receivedAt: performance.now(),
+    singers,
+  });
+}
 
 const ringFrame = (s, c) => Math.floor((((c % s.ring_samples) + s.ring_samples) % s.ring_samples) / FRAME);
 const occupied = (s, c) => {
@@ -407,7 +446,7 @@ function updateStats(s) {
     s.cleared_to === null ? 'never' : `${((s.server_clock - s.cleared_to) / RATE * 1000).toFixed(0)} ms behind now`,
   );
   const pct = (100 * s.occupancy.occupied_frames) / s.ring_frames;
-  setText('s-occupied', `${s.occupancy.occupied_frames} frames (${pct.toFixed(1)} %), ${s.occupancy.runs.length} runs`);
+  setText('s-occupied', `${s.occupancy.occupied_frames} frames (${pct.toFixed(1)} %), ${s.runCount} runs`);
   setText('s-song', songText(s));
   setText('s-singers', String(s.n_active_singers));
   setText('s-rps', s.requests_per_second.toFixed(1));
@@ -563,39 +602,39 @@ function setStatus(text, cls) {
   el.className = `pill ${cls}`;
 }
 
-/** With --private the state needs an operator's token: ?token=… on this page, or the tab's. */
-const operatorToken = new URLSearchParams(location.search).get('token') ||
-  sessionStorage.getItem('brigade.operatorToken') || sessionStorage.getItem('brigade.adminToken') || '';
-
-async function fetchState() {
-  const headers = operatorToken ? { 'X-Operator-Token': operatorToken } : {};
-  const r = await fetch(roomUrl('api/debug/state?compact=1'), { cache: 'no-store', headers });
-  if (r.status === 401 || r.status === 403) throw new Error(`HTTP ${r.status}: this server is private; open debug.html?token=OPERATOR_TOKEN`);
-  if (!r.ok) throw new Error(`HTTP ${r.status}`);
-  return decode(await r.json());
+/** Which source feeds the chart: discreet, beside the status pill. */
+function showSource() {
+  const el = $('source');
+  setText('source', source.kind === 'stream' ? 'live: stream' : 'live: polling');
+  el.dataset.kind = source.kind;
+  el.title = source.kind === 'stream'
+    ? 'The server pushes the state over a WebSocket (/api/debug/stream).'
+    : `The page polls /api/debug/state${source.why ? ` (${source.why})` : ''}.`;
 }
+
+/** With --private the state needs an operator's token: ?token=… on this page, or the tab's. */
+const params = new URLSearchParams(location.search);
+const source = new DebugSource({
+  stateUrl: roomUrl('api/debug/state'),
+  streamUrl: roomUrl('api/debug/stream'),
+  token: params.get('token') || sessionStorage.getItem('brigade.operatorToken') || sessionStorage.getItem('brigade.adminToken') || '',
+  mode: params.get('source') === 'poll' ? 'poll' : 'stream',
+  onState: (json) => {
+    // Both sources, one path. Every streamed state is decoded, even paused: deltas build on it.
+    const s = decode(json, latest);
+    if (!s) return;
+    latest = s;
+    if (!source.paused) accept(s);
+  },
+  onStatus: (cls, text) => {
+    setStatus(text, cls);
+    showSource();
+  },
+});
 
 function accept(s) {
   state = s;
-  lastOk = performance.now();
-  failures = 0;
   dirty = true;
-}
-
-async function poll() {
-  const started = performance.now();
-  if (!paused) {
-    try {
-      const s = await fetchState();
-      if (paused) return setTimeout(poll, POLL_MS); // paused while in flight: keep the frozen view
-      accept(s);
-      setStatus(`Live · ${(1000 / POLL_MS).toFixed(0)} Hz`, 'connected');
-    } catch (e) {
-      failures++;
-      setStatus(`Server unreachable (${e.message}); retrying`, 'error');
-    }
-  }
-  setTimeout(poll, Math.max(0, POLL_MS - (performance.now() - started)));
 }
 
 /** Everything drawn on a canvas: the lanes (with the minimap) and the ring. */
@@ -688,10 +727,9 @@ function bind() {
     }
   });
   $('pause').addEventListener('click', () => {
-    paused = !paused;
-    $('pause').textContent = paused ? 'Resume' : 'Pause';
-    $('pause').setAttribute('aria-pressed', String(paused));
-    if (paused) setStatus('Paused', 'connecting');
+    source.pause(!source.paused);
+    $('pause').textContent = source.paused ? 'Resume' : 'Pause';
+    $('pause').setAttribute('aria-pressed', String(source.paused));
   });
   for (const id of ['span', 'show-read', 'show-write', 'filter']) {
     $(id).addEventListener('input', () => {
@@ -744,11 +782,11 @@ window.brigadeDebug = {
     return { x: Math.floor(x * layout.dpr), y: Math.floor(y * layout.dpr) };
   },
   pause(on) {
-    paused = on;
+    source.pause(on);
   },
-  /** Shows a given state (as /api/debug/state sends it) instead of polling. */
+  /** Shows a given state (as /api/debug/state sends it) instead of the live ones. */
   load(json) {
-    paused = true;
+    source.pause(true);
     accept(decode(json));
     dirty = false;
     updateAll();
@@ -772,7 +810,7 @@ window.brigadeDebug = {
   },
   /** Fetches and draws one snapshot now, synchronously after the fetch. */
   async refresh() {
-    accept(await fetchState());
+    accept(decode(await source.fetchOnce()));
     dirty = false;
     updateAll();
     return state.server_clock;
@@ -780,5 +818,6 @@ window.brigadeDebug = {
 };
 
 bind();
-poll();
+showSource();
+source.start();
 requestAnimationFrame(render);

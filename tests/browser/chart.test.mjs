@@ -1,6 +1,6 @@
 // The operators' chart at 1,000 singers: a synthetic debug state (the compact form the server
-// sends, with four deliberately broken singers) is served to web/debug.html in place of the
-// live one. Measures the time to draw every canvas with performance.now() and reports it; the
+// sends, with four deliberately broken singers) is pushed to web/debug.html over its debug
+// stream in place of the live one. Measures the time to draw every canvas with performance.now() and reports it; the
 // problems list must name exactly the broken singers, and clicking one highlights its windows.
 // Saves build/artifacts/chart-1000.png and chart-1000-selected.png.
 
@@ -119,6 +119,7 @@ test('chart draws 1,000 singers, lists the broken ones, highlights the one click
   const server = await startServer();
   const state = syntheticState();
   const body = JSON.stringify(state);
+  const timers = [];
   let context;
   try {
     context = await chromium.launchPersistentContext(tmpDir('chart-profile'), {
@@ -131,10 +132,16 @@ test('chart draws 1,000 singers, lists the broken ones, highlights the one click
     const errors = [];
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
-    // The page fetches this state instead of the (empty) live room's.
-    await page.route('**/api/debug/state*', (route) => route.fulfill({ status: 200, contentType: 'application/json', body }));
+    // The page's debug stream pushes this state (every second) instead of the (empty) live room's.
+    await page.routeWebSocket('**/api/debug/stream*', (ws) => {
+      ws.send(body);
+      const timer = setInterval(() => ws.send(body), 1000);
+      timers.push(timer);
+      ws.onClose(() => clearInterval(timer));
+    });
     await page.goto(`${server.url}debug.html`);
     await page.waitForFunction((n) => window.brigadeDebug.state && window.brigadeDebug.state.singers.length === n, N);
+    assert.equal(await page.locator('#source').textContent(), 'live: stream');
     await page.evaluate(() => window.brigadeDebug.pause(true));
     console.log(`# synthetic state: ${N} singers, ${(body.length / 1024).toFixed(0)} KiB of JSON`);
 
@@ -200,6 +207,7 @@ test('chart draws 1,000 singers, lists the broken ones, highlights the one click
     await page.screenshot({ path: artifactPath('chart-1000-selected.png'), fullPage: false });
     assert.deepEqual(errors, [], 'no page errors');
   } finally {
+    for (const t of timers) clearInterval(t);
     if (context) await context.close();
     await server.stop();
   }

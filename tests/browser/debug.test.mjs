@@ -5,22 +5,18 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   missingPrerequisite,
   loadPlaywright,
   tmpDir,
   startServer,
+  startSimSingers,
   waitFor,
   artifactPath,
   CHROMIUM,
   CHROMIUM_ARGS,
 } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SIM = process.env.BRIGADE_SIM_SINGERS || path.resolve(here, '../../build/release/tests/browser/brigade-sim-singers');
 const SINGERS = 12;
 const RATE = 48000;
 const FRAME = 128;
@@ -29,36 +25,6 @@ const EDGE_FRAMES = 3;
 
 const missing = missingPrerequisite();
 if (missing) console.log(`BRIGADE-SKIP: browser tests skipped: ${missing}`);
-
-/** Starts the simulated choir; collects its `WROTE begin end` lines. */
-function startSim(port) {
-  const proc = spawn(SIM, ['--port', String(port), '--singers', String(SINGERS), '--seconds', '200'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const sim = { proc, writes: [], problems: [], log: '', ready: false };
-  let pending = '';
-  proc.stdout.on('data', (chunk) => {
-    pending += chunk.toString();
-    const lines = pending.split('\n');
-    pending = lines.pop();
-    for (const line of lines) {
-      const [tag, a, b] = line.split(' ');
-      if (tag === 'WROTE') sim.writes.push({ begin: Number(a), end: Number(b) });
-      else if (tag === 'READY') sim.ready = true;
-      else if (tag === 'FAIL' || tag === 'ERROR') sim.problems.push(line);
-    }
-  });
-  proc.stderr.on('data', (c) => {
-    sim.log += c.toString();
-  });
-  sim.stop = () =>
-    new Promise((resolve) => {
-      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-      proc.once('exit', resolve);
-      proc.kill('SIGTERM');
-    });
-  return sim;
-}
 
 /** The palette entry nearest to an RGB triple. */
 function classify(rgb, palette) {
@@ -78,7 +44,7 @@ function classify(rgb, palette) {
 test('debug chart colours the frames singers wrote, and only those', { skip: missing || false, timeout: 240000 }, async () => {
   const chromium = await loadPlaywright();
   const server = await startServer();
-  const sim = startSim(server.port);
+  const sim = startSimSingers(server.port, { singers: SINGERS });
   let context;
   try {
     context = await chromium.launchPersistentContext(tmpDir('debug-profile'), {

@@ -110,6 +110,42 @@ function stopProcess(proc) {
   });
 }
 
+/** brigade-sim-singers (tests/browser/sim_singers.cpp): singers uploading real Opus in 1.8 s stripes. */
+export const SIM_SINGERS = process.env.BRIGADE_SIM_SINGERS || path.join(repo, 'build/release/tests/browser/brigade-sim-singers');
+
+/**
+ * Starts the simulated choir against 127.0.0.1:`port`; collects its `WROTE begin end` lines in
+ * `writes`, FAIL/ERROR lines in `problems`; `ready` once it says READY. `stop()` ends it.
+ */
+export function startSimSingers(port, { singers = 12, seconds = 200 } = {}) {
+  const proc = spawn(SIM_SINGERS, ['--port', String(port), '--singers', String(singers), '--seconds', String(seconds)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const sim = { proc, writes: [], problems: [], log: '', ready: false };
+  let pending = '';
+  proc.stdout.on('data', (chunk) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop();
+    for (const line of lines) {
+      const [tag, a, b] = line.split(' ');
+      if (tag === 'WROTE') sim.writes.push({ begin: Number(a), end: Number(b) });
+      else if (tag === 'READY') sim.ready = true;
+      else if (tag === 'FAIL' || tag === 'ERROR') sim.problems.push(line);
+    }
+  });
+  proc.stderr.on('data', (c) => {
+    sim.log += c.toString();
+  });
+  sim.stop = () =>
+    new Promise((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      proc.once('exit', resolve);
+      proc.kill('SIGTERM');
+    });
+  return sim;
+}
+
 /** Flags every test's headless Chromium needs on a machine whose network is loopback only. */
 export const CHROMIUM_ARGS = [
   '--headless',

@@ -303,6 +303,67 @@ TEST_F(WebSocket, DebugStreamPushesTheStateAndSeesASingerWrite) {
   EXPECT_GE(states, 3);
 }
 
+TEST_F(WebSocket, DebugStreamDeltasCarryTheSingerThatJoins) {
+  client::WsClient stream("127.0.0.1", server_->port(),
+                          {.path = "/api/debug/stream?compact=1&delta=1"});
+  const auto first = stream.read(std::chrono::seconds(5));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(boost::json::parse(first->data).at("format").as_string(), "compact");
+  // The singer's row comes in a delta; the deltas after it carry no singer.
+  client::Singer s(*http_, 78, "Delta");
+  s.connect(3.0);
+  ASSERT_TRUE(s.exchange(kChunk).ok());
+  int deltas = 0;
+  int rows = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (std::chrono::steady_clock::now() < until) {
+    const auto m = stream.read(std::chrono::seconds(2));
+    ASSERT_TRUE(m.has_value());
+    const auto o = boost::json::parse(m->data).as_object();
+    ASSERT_EQ(o.at("format").as_string(), "delta");
+    ++deltas;
+    for (const auto& row : o.at("singers").as_array()) {
+      EXPECT_EQ(row.as_array()[1].as_string(), "Delta");
+      ++rows;
+    }
+    EXPECT_TRUE(o.at("gone").as_array().empty());
+  }
+  EXPECT_GE(deltas, 3);
+  // Its row came with its connecting exchange and its upload (each moves its windows), and not
+  // in the deltas after: nothing of it moved since (its since_last_s stays under a second).
+  EXPECT_GE(rows, 1);
+  EXPECT_LE(rows, 2);
+  EXPECT_GE(deltas - rows, 3);
+}
+
+TEST_F(WebSocket, DebugStreamViewersShareTheRoomsChainOfDeltas) {
+  // Two viewers: after its whole first state each gets the same links (the same server_clock,
+  // byte for byte the same delta), built once for both.
+  client::WsClient a("127.0.0.1", server_->port(), {.path = "/api/debug/stream?delta=1"});
+  client::WsClient b("127.0.0.1", server_->port(), {.path = "/api/debug/stream?delta=1"});
+  std::map<long long, std::string> seen_a;
+  std::map<long long, std::string> seen_b;
+  auto take = [](client::WsClient& ws, std::map<long long, std::string>& seen) {
+    const auto m = ws.read(std::chrono::seconds(2));
+    ASSERT_TRUE(m.has_value());
+    const auto o = boost::json::parse(m->data).as_object();
+    if (o.at("format").as_string() == "delta")
+      seen[o.at("server_clock").to_number<long long>()] = m->data;
+  };
+  for (int i = 0; i < 8; ++i) {
+    take(a, seen_a);
+    take(b, seen_b);
+  }
+  int shared = 0;
+  for (const auto& [clock, text] : seen_a) {
+    const auto it = seen_b.find(clock);
+    if (it == seen_b.end()) continue;
+    EXPECT_EQ(it->second, text);
+    ++shared;
+  }
+  EXPECT_GE(shared, 4) << seen_a.size() << " and " << seen_b.size() << " deltas";
+}
+
 TEST_F(WebSocket, DebugStreamIsGatedLikeTheDebugStateWhenPrivate) {
   http_.reset();
   server_->stop();
