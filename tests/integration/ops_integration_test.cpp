@@ -552,6 +552,28 @@ std::pair<std::string, int> promtool_check(const std::string& text) {
   return {output, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
 }
 
+/// One scrape of `/metrics`, linted by promtool, with lookups that fail the test on a missing
+/// series.
+class Scrape {
+ public:
+  explicit Scrape(client::HttpClient& http) {
+    const auto res = http.get("/metrics");
+    EXPECT_EQ(res.status, 200);
+    const auto [lint, lint_status] = promtool_check(res.body);
+    EXPECT_EQ(lint_status, 0) << lint;
+    EXPECT_EQ(lint, "") << "promtool check metrics:\n" << lint;
+    series_ = parse_metrics(res.body);
+  }
+  double operator()(const std::string& key) const {
+    const auto it = series_.find(key);
+    EXPECT_NE(it, series_.end()) << key << " missing";
+    return it == series_.end() ? -1.0 : it->second;
+  }
+
+ private:
+  std::map<std::string, double> series_;
+};
+
 TEST_F(Ops, MetricsPassPromtoolAndReportProcessSongRingAndErrors) {
   ASSERT_STRNE(BRIGADE_PROMTOOL, "") << "promtool not found: run scripts/install-deps";
   start();
@@ -561,18 +583,7 @@ TEST_F(Ops, MetricsPassPromtoolAndReportProcessSongRingAndErrors) {
   ASSERT_EQ(http_->get("/no-such-page").status, 404);
   ASSERT_EQ(http_->request("PUT", "/metrics", "").status, 405);
 
-  const auto res = http_->get("/metrics");
-  ASSERT_EQ(res.status, 200);
-  const auto [lint, lint_status] = promtool_check(res.body);
-  EXPECT_EQ(lint_status, 0) << lint;
-  EXPECT_EQ(lint, "") << "promtool check metrics:\n" << lint;
-
-  const auto m = parse_metrics(res.body);
-  auto value = [&](const std::string& key) {
-    const auto it = m.find(key);
-    EXPECT_NE(it, m.end()) << key << " missing";
-    return it == m.end() ? -1.0 : it->second;
-  };
+  const Scrape value(*http_);
   const std::string version(json::parse(http_->get("/healthz").body).at("version").as_string());
   EXPECT_EQ(value("brigade_build_info{version=\"" + version + "\"}"), 1.0);
   EXPECT_EQ(value("brigade_ready"), 1.0);
@@ -616,18 +627,7 @@ TEST_F(Ops, MetricsCountEveryRoomsExchangesUnderARoomLabel) {
   leader.start_song(kSongChunks);  // lead, start and kSongChunks exchanges
   ASSERT_EQ(http_->get("/r/alto/no-such-page").status, 404);
   ASSERT_EQ(http_->get("/r/Alto/api").status, 400);  // refused before any room: the default's
-  const auto res = http_->get("/metrics");
-  ASSERT_EQ(res.status, 200);
-  const auto [lint, lint_status] = promtool_check(res.body);
-  EXPECT_EQ(lint_status, 0) << lint;
-  EXPECT_EQ(lint, "") << "promtool check metrics:\n" << lint;
-
-  const auto m = parse_metrics(res.body);
-  auto value = [&](const std::string& key) {
-    const auto it = m.find(key);
-    EXPECT_NE(it, m.end()) << key << " missing";
-    return it == m.end() ? -1.0 : it->second;
-  };
+  const Scrape value(*http_);
   // connect's clock read and the exchanges, all in the room; none in the default room.
   const double exchanges = 1 + 2 + kSongChunks;
   EXPECT_GE(value(R"(brigade_http_requests_total{room="alto",code="200"})"), exchanges);
