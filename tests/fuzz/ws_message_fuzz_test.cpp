@@ -71,5 +71,13 @@ TEST(WsMessageFuzz, MutatedValidMessages) {
   EXPECT_GT(outcomes[static_cast<int>(fuzz::Outcome::kRefused)], 0);
 }
 
+// Found by libFuzzer: a userid with a leading zero is the number both the push scan and the
+// exchange's query parser read ("035" is 35), not a mismatch.
+TEST(WsMessageFuzz, AUseridWithLeadingZerosIsAccepted) {
+  const std::string m = server::encode_ws_request(
+      "userid=035&read_clock=86399999971200&n_samples=28800&reset_user_state=true", "");
+  EXPECT_EQ(check(Bytes(m.begin(), m.end())), fuzz::Outcome::kAccepted);
+}
+
 }  // namespace
 }  // namespace brigade

@@ -1,11 +1,14 @@
 // brigade fuzzing: the WebSocket message framing (server/ws_message.hpp): a request message
 // split into query and body, and a reply message read back by the client library's parser.
 // Also the raw-query scans of the pushes (server/ws_push.hpp): the opt-in and the userid.
+#include <charconv>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "client/ws_client.hpp"
 #include "fuzz_target.hpp"
+#include "query.hpp"
 #include "ws_message.hpp"
 #include "ws_push.hpp"
 
@@ -61,9 +64,18 @@ Outcome ws_message_input(Input data) {
                      data.size());
   BRIGADE_FUZZ_CHECK(server::encode_ws_request(req.query, req.body) == message);
   BRIGADE_FUZZ_CHECK(client::ws_request_message(req.query, req.body) == message);
-  // The userid a pushing socket learns from an accepted request's query is the one it names.
+  // The userid a pushing socket learns from an accepted request's query is the one the
+  // exchange's own query parser reads there (leading zeros and all: "035" is 35 for both).
   if (const auto id = server::ws_query_userid(req.query)) {
-    BRIGADE_FUZZ_CHECK(req.query.find("userid=" + std::to_string(*id)) != std::string_view::npos);
+    server::Query query;
+    if (!query.parse(req.query)) {
+      const auto field = query.get("userid");
+      BRIGADE_FUZZ_CHECK(field.has_value());
+      std::uint64_t parsed = 0;
+      const auto [end, ec] = std::from_chars(field->data(), field->data() + field->size(), parsed);
+      BRIGADE_FUZZ_CHECK(ec == std::errc() && end == field->data() + field->size());
+      BRIGADE_FUZZ_CHECK(parsed == *id);
+    }
   }
   return Outcome::kAccepted;
 }
