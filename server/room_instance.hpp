@@ -16,6 +16,7 @@
 #include "recorder.hpp"
 #include "router.hpp"
 #include "stem_queue.hpp"
+#include "ws_push.hpp"
 
 namespace brigade::server {
 
@@ -45,6 +46,8 @@ class RoomInstance {
   const std::string& name() const { return name_; }
   Room& room() { return room_; }
   Router& router() { return *router_; }
+  /// The summary push shared by the room's pushing WebSockets.
+  SummaryPushCache& summary_push() { return summary_push_; }
   /// Singers active now (heard from within kUserActiveSamples).
   int singers() { return room_.status().n_connected_users; }
 
@@ -65,6 +68,7 @@ class RoomInstance {
   std::unique_ptr<Router> router_;
   std::unique_ptr<Recorder> recorder_;
   std::atomic<std::chrono::steady_clock::rep> last_used_ns_{0};
+  SummaryPushCache summary_push_;
 };
 
 }  // namespace brigade::server

@@ -71,6 +71,19 @@ void encode_summary_push(std::span<const SummaryEntry> users, std::uint64_t vers
   w.end_array().end_object();
 }
 
+std::shared_ptr<const std::string> SummaryPushCache::encoded(
+    const std::shared_ptr<const SummaryListing>& listing, std::uint64_t version) {
+  std::lock_guard lock(mutex_);
+  if (!bytes_ || listing_ != listing || version_ != version) {
+    auto bytes = std::make_shared<std::string>();
+    encode_summary_push(*listing, version, *bytes);
+    bytes_ = std::move(bytes);
+    listing_ = listing;
+    version_ = version;
+  }
+  return bytes_;
+}
+
 void encode_chats_push(std::span<const std::pair<std::string, std::string>> chats,
                        std::string& out) {
   out.clear();

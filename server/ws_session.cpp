@@ -174,7 +174,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     if (stopped_ || closing_) return;
     if (const auto room = room_.lock()) {
       push_chats(room->room(), room->router().metrics());
-      push_summary(room->room(), room->router().metrics());
+      push_summary(*room, room->router().metrics());
     }
     push_timer_.expires_after(kWsPushPeriod);
     push_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -200,14 +200,13 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     enqueue(std::move(out), OutKind::kChats);
   }
 
-  void push_summary(Room& room, Metrics& metrics) {
+  void push_summary(RoomInstance& room, Metrics& metrics) {
     const auto now = std::chrono::steady_clock::now();
     if (!pacer_.may_be_due(now)) return;  // most ticks: no lock taken
-    Room::SummarySnapshot snap = room.summary_snapshot();
+    Room::SummarySnapshot snap = room.room().summary_snapshot();
     if (!pacer_.due(snap.listing, snap.version, now)) return;
     Outgoing* waiting = unsent(OutKind::kSummary);  // a newer summary replaces it
-    std::string out;
-    encode_summary_push(*snap.listing, snap.version, out);
+    std::string out = *room.summary_push().encoded(snap.listing, snap.version);
     pacer_.pushed(std::move(snap.listing), snap.version, out.size(), now);
     metrics.add_ws_push(true, out.size());
     if (waiting) {

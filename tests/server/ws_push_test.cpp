@@ -61,6 +61,30 @@ TEST(WsPushWire, SummaryPushListsTheUsersAsDocumented) {
   EXPECT_NE(out.find(R"(["7","Bo",0.7,0.0123,0,0])"), std::string::npos) << out;
 }
 
+TEST(WsPushWire, TheCacheEncodesEachListingOnceForEverySocket) {
+  SummaryPushCache cache;
+  auto first = std::make_shared<const SummaryListing>(
+      SummaryListing{{.user_id = 7, .name = "Bo", .mic_volume = 1.0f, .rms = 0.5f}});
+  const auto a = cache.encoded(first, 3);
+  std::string expected;
+  encode_summary_push(*first, 3, expected);
+  EXPECT_EQ(*a, expected);
+  // A second socket asking for the same listing gets the same bytes, not a new encoding.
+  EXPECT_EQ(cache.encoded(first, 3).get(), a.get());
+  // A new listing (new levels) or a new version is encoded afresh; the old bytes stay valid
+  // for a socket still holding them.
+  auto second = std::make_shared<const SummaryListing>(
+      SummaryListing{{.user_id = 7, .name = "Bo", .mic_volume = 1.0f, .rms = 0.25f}});
+  const auto b = cache.encoded(second, 3);
+  EXPECT_NE(b.get(), a.get());
+  encode_summary_push(*second, 3, expected);
+  EXPECT_EQ(*b, expected);
+  const auto c = cache.encoded(second, 4);
+  EXPECT_NE(c.get(), b.get());
+  EXPECT_NE(c->find(R"("user_summary_version":4)"), std::string::npos) << *c;
+  EXPECT_NE(a->find("0.5"), std::string::npos) << *a;
+}
+
 TEST(WsPushWire, ChatsPushNamesEachSender) {
   std::vector<std::pair<std::string, std::string>> chats{{"Ada", "hi"}, {"Bo", "ü\n"}};
   std::string out;
