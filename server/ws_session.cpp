@@ -66,6 +66,9 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "brigade"); }));
     ws_.read_message_max(kMaxWsMessageBytes);
+    // One frame per message: Beast would otherwise split anything over its 4 KiB write buffer
+    // into frames of their own, one sendmsg each (a 600 ms reply is ~5 KB).
+    ws_.auto_fragment(false);
     ws_.binary(kind_ == WsKind::kExchange);
     ws_.async_accept(request_,
                      beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
