@@ -82,6 +82,25 @@ void render(const ExchangeResult& result, std::span<const float> upload,
   }
 }
 
+/// What the reply does with the summary the room handed out (null: not asked, or unchanged).
+/// A changed listing goes to a client that echoes its version only when this singer's pace
+/// allows; a client that never echoes one (the original) gets every summary it asks for.
+SummaryReply summary_reply(const ExchangeRequest& req, const ExchangeResult& result,
+                           const SummaryPace& pace) {
+  if (!result.summary) return SummaryReply::kUnchanged;
+  const bool versioned = req.known_summary_version.has_value();
+  return versioned && !pace.due(pace_time(result.server_clock)) ? SummaryReply::kDeferred
+                                                                : SummaryReply::kSent;
+}
+
+/// Leaves a deferred summary out exactly as an unchanged one, reporting the version the client
+/// holds: it keeps its listing and asks again with the same version.
+void defer_summary(ExchangeResult& result, std::uint64_t known_version) {
+  result.summary = nullptr;
+  result.summary_unchanged = true;
+  result.summary_version = known_version;
+}
+
 }  // namespace
 
 wire::ExchangeReply ExchangeService::handle(std::string_view query, std::string_view body,
@@ -191,6 +210,8 @@ MaybeError ExchangeService::mix(const wire::DecodedRequest& in, Scratch& s) {
 MaybeError ExchangeService::encode(const wire::DecodedRequest& in, SingerSession& singer,
                                    Scratch& s, wire::ExchangeReply& reply) {
   const ExchangeRequest& req = in.exchange;
+  const SummaryReply kind = summary_reply(req, s.result, singer.summary_pace);
+  if (kind == SummaryReply::kDeferred) defer_summary(s.result, *req.known_summary_version);
   const ExchangeResult& result = s.result;
   std::string& out = reply.body;
   const std::shared_ptr<const std::string> summary =
@@ -200,10 +221,11 @@ MaybeError ExchangeService::encode(const wire::DecodedRequest& in, SingerSession
   wire::append_metadata(out, result, in.adjusted, bind_session(singer, in));
   reply.metadata_len = out.size();
   wire::append_summary(out, summary.get());
-  if (metrics_ && req.user_summary) metrics_->add_summary(result.summary != nullptr, summary_bytes);
+  if (metrics_ && req.user_summary) metrics_->add_summary(kind, summary_bytes);
   const auto start = std::chrono::steady_clock::now();
   if (auto e = encode_audio(req, result, singer, s.buffers(req.n_samples).audio, out)) return e;
   if (metrics_) metrics_->add_encode(std::chrono::steady_clock::now() - start);
+  if (summary) singer.summary_pace.sent(summary_bytes, pace_time(result.server_clock));
   return std::nullopt;
 }
 

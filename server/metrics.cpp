@@ -160,12 +160,14 @@ std::string Metrics::prometheus(const Gauges& g) const {
   line(out, "brigade_shared_frames_total", "kind=\"unshared\"",
        static_cast<double>(g.unshared_frames));
   header(out, "brigade_user_summaries_total", "counter",
-         "Replies to requests with user_summary: the summary sent, or left out because the "
-         "client's user_summary_version was current.");
-  line(out, "brigade_user_summaries_total", "kind=\"sent\"",
-       static_cast<double>(summaries_sent_.load()));
-  line(out, "brigade_user_summaries_total", "kind=\"unchanged\"",
-       static_cast<double>(summaries_unchanged_.load()));
+         "Replies to requests with user_summary: the summary sent, left out because the "
+         "client's user_summary_version was current, or left out because the listing changed "
+         "sooner than the singer's summary budget allows.");
+  constexpr std::array<std::string_view, 3> kinds{"kind=\"sent\"", "kind=\"unchanged\"",
+                                                  "kind=\"deferred\""};
+  for (std::size_t k = 0; k < kinds.size(); ++k) {
+    line(out, "brigade_user_summaries_total", kinds[k], static_cast<double>(summaries_[k].load()));
+  }
   header(out, "brigade_user_summaries_bytes_total", "counter", "User-summary bytes sent.");
   line(out, "brigade_user_summaries_bytes_total", "", static_cast<double>(summary_bytes_.load()));
   header(out, "brigade_ws_pushes_total", "counter",

@@ -12,6 +12,7 @@
 #include "brigade/engine/song_phase.hpp"
 #include "error_reason.hpp"
 #include "process_stats.hpp"
+#include "summary_pace.hpp"
 
 namespace brigade::server {
 
@@ -33,15 +34,15 @@ class Metrics {
   std::uint64_t errors(ErrorReason reason) const {
     return errors_[static_cast<std::size_t>(reason)].load(std::memory_order_relaxed);
   }
-  /// One reply to a request that asked for the user summary: sent in full, or left out because
-  /// the client already held its version.
   /// One WebSocket push queued (?push=1): a summary or chat lines, and its bytes.
   void add_ws_push(bool summary, std::size_t bytes) {
     (summary ? ws_summary_pushes_ : ws_chat_pushes_).fetch_add(1, std::memory_order_relaxed);
     ws_push_bytes_.fetch_add(bytes, std::memory_order_relaxed);
   }
-  void add_summary(bool sent, std::size_t bytes) {
-    (sent ? summaries_sent_ : summaries_unchanged_).fetch_add(1, std::memory_order_relaxed);
+  /// One reply to a request that asked for the user summary: sent in full, or left out
+  /// (the client holds its version, or its pace holds a changed listing back), and its bytes.
+  void add_summary(SummaryReply kind, std::size_t bytes) {
+    summaries_[static_cast<std::size_t>(kind)].fetch_add(1, std::memory_order_relaxed);
     summary_bytes_.fetch_add(bytes, std::memory_order_relaxed);
   }
 
@@ -83,8 +84,7 @@ class Metrics {
   std::atomic<std::uint64_t> encode_ns_{0};
   /// Indexed by ErrorReason (kNone included, never exported).
   std::array<std::atomic<std::uint64_t>, kErrorReasons.size() + 1> errors_{};
-  std::atomic<std::uint64_t> summaries_sent_{0};
-  std::atomic<std::uint64_t> summaries_unchanged_{0};
+  std::array<std::atomic<std::uint64_t>, 3> summaries_{};  ///< by SummaryReply
   std::atomic<std::uint64_t> summary_bytes_{0};
   std::atomic<std::uint64_t> ws_summary_pushes_{0};
   std::atomic<std::uint64_t> ws_chat_pushes_{0};

@@ -1,7 +1,7 @@
 // brigade: what the server keeps for one singer beside its room state: its codecs, session
-// token and rate budgets. It is the attachment of the singer's one roster record (Room owns
-// it: see brigade/engine/roster.hpp for the one eviction policy), fetched per request with
-// room.attachment<SingerSession>(id).
+// token, rate budgets and summary pace. It is the attachment of the singer's one roster record
+// (Room owns it: see brigade/engine/roster.hpp for the one eviction policy), fetched per request
+// with room.attachment<SingerSession>(id).
 //
 // The codecs are stateful and must be used by one thread at a time: hold `mutex` for the whole
 // decode → room → encode of one request. Different singers run in parallel. Lock order: take
@@ -17,6 +17,7 @@
 #include "brigade/codec/opus_codec.hpp"
 #include "brigade/engine/singer.hpp"
 #include "rate_budget.hpp"
+#include "summary_pace.hpp"
 
 namespace brigade::server {
 
@@ -35,6 +36,9 @@ struct SingerSession final : SingerAttachment {
   bool session_bound = false;
   /// Requests, events and chat lines this id may still send (guarded by `mutex`).
   RateBudget requests, events, chats;
+  /// When this singer's next changed listing may be sent (a reply to a request echoing its
+  /// user_summary_version leaves it out until then). Survives reset(), as the budgets do.
+  SummaryPace summary_pace;
   /// Times reset() ran (reset_user_state or an error): the chart's codec-reset detector.
   std::uint32_t codec_resets = 0;
 

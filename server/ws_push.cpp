@@ -25,9 +25,10 @@ std::optional<std::string_view> raw_param(std::string_view query, std::string_vi
   return std::nullopt;
 }
 
-std::chrono::nanoseconds seconds_for(std::size_t bytes, double bytes_per_second) {
-  return std::chrono::nanoseconds(
-      static_cast<std::int64_t>(static_cast<double>(bytes) / bytes_per_second * 1e9));
+/// New levels alone after a push of `bytes`: the page's level-refresh cadence.
+std::chrono::nanoseconds levels_wait(std::size_t bytes) {
+  return std::max<std::chrono::nanoseconds>(kWsLevelsMinInterval,
+                                            summary_wait(bytes, kWsLevelsBytesPerSecond));
 }
 
 /// Four decimals: meters and sliders need no more, and a widened float's 17 digits would
@@ -97,19 +98,13 @@ bool SummaryPushPacer::due(const std::shared_ptr<const SummaryListing>& listing,
                            std::uint64_t version, Clock::time_point now) const {
   if (!at_) return true;
   const auto since = now - *at_;
-  if (version != version_) {
-    return since >= std::max<std::chrono::nanoseconds>(
-                        kWsSummaryMinInterval, seconds_for(bytes_, kWsSummaryChangeBytesPerSecond));
-  }
-  return listing != listing_ &&
-         since >= std::max<std::chrono::nanoseconds>(kWsLevelsMinInterval,
-                                                     seconds_for(bytes_, kWsLevelsBytesPerSecond));
+  if (version != version_) return since >= summary_wait(bytes_);
+  return listing != listing_ && since >= levels_wait(bytes_);
 }
 
 bool SummaryPushPacer::may_be_due(Clock::time_point now) const {
-  return !at_ || now - *at_ >= std::max<std::chrono::nanoseconds>(
-                                   kWsSummaryMinInterval,
-                                   seconds_for(bytes_, kWsSummaryChangeBytesPerSecond));
+  return !at_ || now - *at_ >=
+                     std::min<std::chrono::nanoseconds>(summary_wait(bytes_), levels_wait(bytes_));
 }
 
 void SummaryPushPacer::pushed(std::shared_ptr<const SummaryListing> listing, std::uint64_t version,

@@ -23,19 +23,18 @@
 #include <utility>
 
 #include "brigade/engine/user_summary.hpp"
+#include "summary_pace.hpp"
 
 namespace brigade::server {
 
 /// How often a pushing socket looks for a new summary or chat lines (at most 10 pushes of each
 /// kind a second).
 inline constexpr std::chrono::milliseconds kWsPushPeriod{100};
-/// A changed listing is pushed no sooner than this after the previous summary push (what an
-/// HTTP page asking in every 600 ms exchange sees), and no faster than
-/// kWsSummaryChangeBytesPerSecond on average (a 1,000-singer summary: every ~2 s).
-inline constexpr std::chrono::milliseconds kWsSummaryMinInterval{600};
-inline constexpr double kWsSummaryChangeBytesPerSecond = 20'000.0;
+/// A changed listing is pushed within the budget HTTP replies keep (summary_pace.hpp): no
+/// sooner than max(kSummaryMinInterval, size of the previous push / kSummaryChangeBytesPerSecond)
+/// after the previous summary push (a 1,000-singer push: every ~25 s).
 /// An unchanged listing with new levels (rms) is pushed every max(600 ms, size / 2,000 B/s):
-/// the page's level-refresh cadence over HTTP.
+/// the page's level-refresh cadence over HTTP (the same figures as a changed listing's).
 inline constexpr std::chrono::milliseconds kWsLevelsMinInterval{600};
 inline constexpr double kWsLevelsBytesPerSecond = 2'000.0;
 /// A pushing socket takes its singer's chat lines at least this often even when no new line

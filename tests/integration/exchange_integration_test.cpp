@@ -1,5 +1,9 @@
 // Integration: the audio exchange against the real server: reply layout, clock continuity,
 // and refusal of bad requests with a clear error while the server keeps serving.
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "client/api_wire.hpp"
 #include "client/singer.hpp"
 #include "client/tone.hpp"
@@ -101,12 +105,15 @@ TEST_F(Exchange, SummaryIsLeftOutWhileTheClientHoldsItsVersion) {
   EXPECT_EQ(r.reply.metadata.at("user_summary_version").as_int64(), version);
   EXPECT_EQ(r.reply.packets.size(), static_cast<std::size_t>(kChunk / 2880));
 
-  // A stale version (someone joined since) gets the whole summary again.
+  // A stale version (someone joined since) gets the whole summary again, once Ann's summary
+  // budget allows (600 ms after her last one: see the next test); till then she keeps hers.
   client::Singer bob(*http_, 22, "Bob");
   bob.connect(3.0);
   ASSERT_TRUE(bob.exchange(kChunk).ok());
-  r = ann.exchange(kChunk, nullptr, p);
-  ASSERT_TRUE(r.ok()) << r.problem;
+  for (int i = 0; i < 10 && r.reply.summary.size() != 2u; ++i) {
+    r = ann.exchange(kChunk, nullptr, p);
+    ASSERT_TRUE(r.ok()) << r.problem;
+  }
   EXPECT_EQ(r.reply.summary.size(), 2u);
   EXPECT_GT(r.reply.metadata.at("user_summary_version").as_int64(), version);
 
@@ -120,6 +127,90 @@ TEST_F(Exchange, SummaryIsLeftOutWhileTheClientHoldsItsVersion) {
   p.extra = {{"user_summary_version", "-1"}};
   const auto bad = ann.exchange(kChunk, nullptr, p);
   EXPECT_EQ(bad.http.status, 400);
+}
+
+/// The count of brigade_user_summaries_total{…,kind="<kind>"} in a /metrics text (-1: absent).
+double summaries_counted(const std::string& text, const std::string& kind) {
+  std::size_t at = 0;
+  while ((at = text.find("brigade_user_summaries_total{", at)) != std::string::npos) {
+    const std::size_t end = text.find('\n', at);
+    const std::string line = text.substr(at, end - at);
+    at = end;
+    if (line.find("kind=\"" + kind + "\"}") == std::string::npos) continue;
+    return std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return -1.0;
+}
+
+std::int64_t summary_version(const client::SingerReply& r) {
+  return r.reply.metadata.at("user_summary_version").as_int64();
+}
+
+TEST_F(Exchange, AChangedListingWaitsForTheSingersSummaryBudget) {
+  // 60 ms batches in real time: many exchanges within one 600 ms window of the budget.
+  constexpr Clock kBatch = 2880;
+  // A listing of a few singers is far below 1,200 B, so the wait is the minimum, 600 ms, on the
+  // server clock that each reply reports (the clock the server paces by).
+  constexpr Clock kWindow = 28'800;
+  client::Singer ann(*http_, 41, "Ann");
+  ann.connect(0.5);
+  ExchangeParams asks;
+  asks.user_summary = true;
+  auto r = ann.exchange(kBatch, nullptr, asks);
+  ASSERT_TRUE(r.ok()) << r.problem;
+  ASSERT_EQ(r.reply.summary.size(), 1u);
+  std::int64_t held = summary_version(r);
+  Clock sent_at = r.reply.server_clock;
+  std::size_t listed = 1;
+  int deferred = 0;
+  std::vector<std::unique_ptr<client::Singer>> joiners;
+  // Round by round singers join; Ann, echoing the version she holds, is left without the new
+  // listing (an empty block, "unchanged", her old version) until 600 ms after her last summary,
+  // then gets it. Bob, who never sends a version, gets the whole summary every time. Rounds
+  // repeat only if a busy machine let 600 ms pass before Ann's first ask (nothing to check).
+  for (int round = 0; round < 3 && deferred == 0; ++round) {
+    for (int k = 0; k < (round == 0 ? 2 : 1); ++k) {
+      const auto id = 42 + joiners.size();
+      joiners.push_back(std::make_unique<client::Singer>(*http_, id, "J" + std::to_string(id)));
+      joiners.back()->connect(3.0);
+      ASSERT_TRUE(joiners.back()->exchange(kBatch).ok());
+      ++listed;
+    }
+    client::Singer& bob = *joiners.front();
+    const std::int64_t stale = held;
+    bool delivered = false;
+    for (int i = 0; i < 40 && !delivered; ++i) {
+      ExchangeParams holds = asks;
+      holds.extra = {{"user_summary_version", std::to_string(held)}};
+      r = ann.exchange(kBatch, nullptr, holds);
+      ASSERT_TRUE(r.ok()) << r.problem;
+      if (r.reply.server_clock - sent_at < kWindow) {
+        EXPECT_TRUE(r.reply.summary.empty()) << "round " << round << ", exchange " << i;
+        EXPECT_TRUE(r.reply.metadata.at("user_summary_unchanged").as_bool());
+        EXPECT_EQ(summary_version(r), held);
+        ++deferred;
+      } else {
+        EXPECT_EQ(r.reply.summary.size(), listed) << "round " << round << ", exchange " << i;
+        EXPECT_GT(summary_version(r), held);
+        EXPECT_FALSE(r.reply.metadata.contains("user_summary_unchanged"));
+        held = summary_version(r);
+        sent_at = r.reply.server_clock;
+        delivered = true;
+      }
+      // Meanwhile the changed listing is there for anyone who asks without a version.
+      const auto b = bob.exchange(kBatch, nullptr, asks);
+      ASSERT_TRUE(b.ok()) << b.problem;
+      EXPECT_EQ(b.reply.summary.size(), listed);
+      EXPECT_GT(summary_version(b), stale);
+    }
+    ASSERT_TRUE(delivered) << "round " << round << ": no summary within 40 exchanges";
+  }
+  EXPECT_GE(deferred, 1) << "every ask came 600 ms after the previous summary";
+  // /metrics counts each deferred summary as left out, apart from the unchanged ones.
+  const auto metrics = http_->get("/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_EQ(summaries_counted(metrics.body, "deferred"), deferred) << metrics.body;
+  EXPECT_GE(summaries_counted(metrics.body, "sent"), 2.0);
 }
 
 TEST_F(Exchange, ContinuousExchangesWithUploadsSucceed) {

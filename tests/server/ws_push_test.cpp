@@ -102,15 +102,18 @@ TEST(WsPushWire, AChangedListingWaitsTheMinimumIntervalAndItsBytes) {
   EXPECT_TRUE(pacer.due(a, 1, t0));  // nothing pushed yet
   EXPECT_TRUE(pacer.may_be_due(t0));
   pacer.pushed(a, 1, 1'000, t0);
-  EXPECT_FALSE(pacer.may_be_due(t0 + kWsSummaryMinInterval - 1ms));
-  EXPECT_TRUE(pacer.may_be_due(t0 + kWsSummaryMinInterval));
+  EXPECT_FALSE(pacer.may_be_due(t0 + kSummaryMinInterval - 1ms));
+  EXPECT_TRUE(pacer.may_be_due(t0 + kSummaryMinInterval));
   EXPECT_FALSE(pacer.due(a, 1, t0 + 10s));  // the same listing is never pushed again
-  EXPECT_FALSE(pacer.due(b, 2, t0 + kWsSummaryMinInterval - 1ms));
-  EXPECT_TRUE(pacer.due(b, 2, t0 + kWsSummaryMinInterval));
-  // A 1,000-singer-sized push (60 KB) waits for its bytes at the change budget: 3 s.
+  EXPECT_FALSE(pacer.due(b, 2, t0 + kSummaryMinInterval - 1ms));
+  EXPECT_TRUE(pacer.due(b, 2, t0 + kSummaryMinInterval));
+  // A 1,000-singer-sized push (60 KB) waits for its bytes at the change budget (2,000 B/s, as
+  // HTTP replies): 30 s, for a changed listing as for new levels.
   pacer.pushed(b, 2, 60'000, t0);
-  EXPECT_FALSE(pacer.due(a, 3, t0 + 2900ms));
-  EXPECT_TRUE(pacer.due(a, 3, t0 + 3s));
+  EXPECT_FALSE(pacer.may_be_due(t0 + 29900ms));
+  EXPECT_FALSE(pacer.due(a, 3, t0 + 29900ms));
+  EXPECT_TRUE(pacer.due(a, 3, t0 + 30s));
+  EXPECT_TRUE(pacer.may_be_due(t0 + 30s));
 }
 
 TEST(WsPushWire, NewLevelsAloneWaitTheLevelsCadence) {
