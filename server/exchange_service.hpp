@@ -5,7 +5,8 @@
 //   decode                 Opus → PCM, outside the room lock
 //   mix                    the room: clear, apply, mix, read (one lock)  (brigade/engine)
 //   render                 the reply PCM from the copies
-//   encode                 metadata + summary (wire/), Opus container (shared_encoder)
+//   encode                 metadata + summary (wire/; a changed listing within the singer's
+//                          budget, summary_pace), Opus container (shared_encoder)
 //
 // Any transport calls handle() with plain strings and sends the typed reply it gets back.
 #pragma once

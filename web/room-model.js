@@ -6,7 +6,10 @@ import { ADMIN_PARAMS, SUMMARY_RECORD_BYTES, bucketOf, roundsSeconds } from './p
 
 /** Level meters refresh at most this often... */
 const LEVELS_MIN_MS = 600;
-/** ...and no more often than keeps full summaries (51 bytes per singer) near this rate. */
+/**
+ * ...and no more often than keeps full summaries (51 bytes per singer) near this rate: the
+ * server's budget for a changed listing is the same figure (server/summary_pace.hpp).
+ */
 const SUMMARY_BYTES_PER_SECOND = 2000;
 /** Chat lines kept. */
 const MAX_CHATS = 200;
