@@ -115,7 +115,8 @@ export function decodeUserSummary(bytes, offset) {
  * Parses a 200 reply of the audio exchange.
  * `metadataHeader` is the X-Audio-Metadata header text, `body` the reply bytes.
  * Returns {metadata, users, packets}; `users` is null when the server left the summary out
- * because the client's user_summary_version is current.
+ * (user_summary_unchanged: the version the page sent is current, or the server's budget holds
+ * a changed listing back and reports that same version).
  */
 export function parseAudioReply(metadataHeader, body) {
   if (!metadataHeader) throw new Error('reply lacks X-Audio-Metadata');

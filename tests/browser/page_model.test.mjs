@@ -134,6 +134,17 @@ test('the full summary is asked for again at the level meters’ cadence', () =>
   assert.equal(room.summaryVersionToSend(1700), null, 'after 600 ms the levels are refreshed');
 });
 
+test('a summary the server holds back keeps the listing and the version the page holds', () => {
+  // The server's budget for a changed listing answers as for an unchanged one: an empty block
+  // (parsed as null), "user_summary_unchanged" and the version the page sent.
+  const room = new RoomModel('1');
+  const users = [{ id: '1', name: 'Al', micVolume: 1, rms: 0.1, delaySeconds: 3, muted: false, soloed: false }];
+  room.apply({ user_summary_version: 5 }, users, 1000);
+  room.apply({ user_summary_version: 5, user_summary_unchanged: true }, null, 1300);
+  assert.deepEqual(room.users.map((u) => u.name), ['Al']);
+  assert.equal(room.summaryVersionToSend(1400), 5, 'the page asks again with its version');
+});
+
 test('pushed summaries and chat lines (WebSocket) update the room as replies do', () => {
   const room = new RoomModel('42');
   room.apply({ first_bucket: 3 }, [], 1000);
