@@ -100,10 +100,10 @@ WsClient::WsClient(std::string host, std::uint16_t port, WsClientOptions options
   }
   impl_->ws.binary(true);
   impl_->ws.read_message_max(64u << 20);
-  // As a browser sends: each message one frame, masked in one pass (Beast's defaults split a
-  // message into 4 KiB frames, each its own write).
-  impl_->ws.auto_fragment(false);
-  impl_->ws.write_buffer_bytes(kMaskBufferBytes);
+  // By default as a browser sends: each message one frame, masked in one pass (Beast's
+  // defaults split a message into 4 KiB frames, each its own write).
+  impl_->ws.auto_fragment(options.frame_bytes > 0);
+  impl_->ws.write_buffer_bytes(options.frame_bytes > 0 ? options.frame_bytes : kMaskBufferBytes);
 }
 
 WsClient::~WsClient() {

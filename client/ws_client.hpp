@@ -33,6 +33,9 @@ struct WsClientOptions {
   std::string path = "/api/ws";
   std::chrono::milliseconds timeout{10'000};  ///< handshake, each write and each read
   int receive_buffer_bytes = 0;               ///< SO_RCVBUF before connecting; 0 = default
+  /// Splits each message into frames of at most this many bytes; 0 (the default) sends each
+  /// message as one frame, as browsers do.
+  std::size_t frame_bytes = 0;
 };
 
 class WsClient {
