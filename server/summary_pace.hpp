@@ -22,7 +22,8 @@ inline constexpr double kSummaryChangeBytesPerSecond = 2'000.0;
 /// And no two summaries closer than this (a page's exchange period, 600 ms).
 inline constexpr std::chrono::milliseconds kSummaryMinInterval{600};
 
-/// The time between summaries a singer is sent: in microseconds, on any clock the caller keeps.
+/// A pace's times and waits: microseconds on whichever one clock its owner keeps (the exchange:
+/// the server's sample clock, see pace_time; the WebSocket pusher: steady_clock).
 using PaceTime = std::chrono::microseconds;
 
 /// The wait after a summary of `bytes` before a changed listing may follow:
