@@ -24,6 +24,10 @@ struct ExchangeService::Scratch {
   std::vector<float> backing = std::vector<float>(static_cast<std::size_t>(kMaxExchangeSamples));
   std::vector<WriterCount> writers =
       std::vector<WriterCount>(static_cast<std::size_t>(kMaxExchangeSamples));
+  /// The reply's packets taken from the shared encoder before the room (see kMixEncoded).
+  std::string encoded_mix =
+      reserved(kMaxExchangeSamples / kOpusFrameSamples *
+               static_cast<Clock>(codec::kMaxReplyPacketBytes + kPacketLengthBytes));
 
   /// The request's interval in each buffer (n_samples long).
   std::span<const float> upload_block(Clock n) const { return std::span(upload).first(size(n)); }
@@ -32,6 +36,11 @@ struct ExchangeService::Scratch {
             std::span(writers).first(size(n))};
   }
   static std::size_t size(Clock n) { return static_cast<std::size_t>(n); }
+  static std::string reserved(Clock bytes) {
+    std::string out;
+    out.reserve(size(bytes) + kContainerCountBytes);
+    return out;
+  }
 };
 
 namespace {
@@ -70,6 +79,7 @@ void render(const ExchangeResult& result, std::span<const float> upload,
     case ReplySource::kMix:
       render_reply(buffers.audio, buffers.backing, buffers.writers, result.levels);
       break;
+    case ReplySource::kMixEncoded:  // its packets are taken already: no PCM needed
     case ReplySource::kSolo:
       break;
     case ReplySource::kLoopback:
@@ -119,11 +129,15 @@ wire::ExchangeReply ExchangeService::exchange(wire::DecodedRequest& in, Scratch&
   select_track(req, in.adjusted);
   const std::shared_ptr<SingerSession> singer = room_.attachment<SingerSession>(req.user_id);
   std::lock_guard singer_lock(singer->mutex);
-  if (auto e = admit(*singer, in, room_.now())) return wire::ExchangeReply::failed(std::move(*e));
+  const Clock now = room_.now();
+  if (auto e = admit(*singer, in, now)) return wire::ExchangeReply::failed(std::move(*e));
   if (req.reset_user_state) singer->reset();
   wire::ExchangeReply reply;
   MaybeError e = decode(*singer, in, s);
-  if (!e) e = mix(in, s);
+  if (!e) {
+    fetch_encoded_mix(*singer, req, now, s);
+    e = mix(in, s);
+  }
   if (!e) {
     if (config_.health) {
       config_.health->record(observation(in, s.result, s.upload_block(req.n_samples), *singer));
@@ -194,6 +208,23 @@ MaybeError ExchangeService::decode(SingerSession& singer, const wire::DecodedReq
   return error;
 }
 
+void ExchangeService::fetch_encoded_mix(const SingerSession& singer, ExchangeRequest& req,
+                                        Clock now, Scratch& s) {
+  s.encoded_mix.clear();
+  req.mix_encoded_at_backing.reset();
+  // The key this singer's last shareable reply used: the room confirms the backing level.
+  if (!config_.share_encoders || req.loopback || !singer.share_delay_seconds ||
+      !singer.share_backing || req.read_clock % kOpusFrameSamples != 0) {
+    return;
+  }
+  const ShareKey key{*singer.share_delay_seconds, *singer.share_backing};
+  const std::int64_t first_frame = (req.read_clock - req.n_samples) / kOpusFrameSamples;
+  const auto frames = static_cast<std::size_t>(req.n_samples / kOpusFrameSamples);
+  if (shared_.append_cached(key, first_frame, frames, s.encoded_mix, now / kSampleRate)) {
+    req.mix_encoded_at_backing = key.user_backing;
+  }
+}
+
 MaybeError ExchangeService::mix(const wire::DecodedRequest& in, Scratch& s) {
   const ExchangeRequest& req = in.exchange;
   ExchangeResult& result = s.result;
@@ -223,7 +254,10 @@ MaybeError ExchangeService::encode(const wire::DecodedRequest& in, SingerSession
   wire::append_summary(out, summary.get());
   if (metrics_ && req.user_summary) metrics_->add_summary(kind, summary_bytes);
   const auto start = std::chrono::steady_clock::now();
-  if (auto e = encode_audio(req, result, singer, s.buffers(req.n_samples).audio, out)) return e;
+  if (auto e =
+          encode_audio(req, result, singer, s.buffers(req.n_samples).audio, s.encoded_mix, out)) {
+    return e;
+  }
   if (metrics_) metrics_->add_encode(std::chrono::steady_clock::now() - start);
   if (summary) singer.summary_pace.sent(summary_bytes, pace_time(result.server_clock));
   return std::nullopt;
@@ -306,9 +340,14 @@ ApiError ExchangeService::refused(const ExchangeRequest& req, const ExchangeOutc
 
 MaybeError ExchangeService::encode_audio(const ExchangeRequest& req, const ExchangeResult& result,
                                          SingerSession& singer, std::span<const float> audio,
-                                         std::string& out) {
+                                         std::string_view encoded_mix, std::string& out) {
   auto failed = [] { return ApiError::of_status(500, "Opus encoder failed"); };  // kEncoder
   const std::size_t packets = audio.size() / kOpusFrameSamples;
+  if (result.source == ReplySource::kMixEncoded) {
+    out.append(encoded_mix);
+    shared_.count_whole_reply(packets);
+    return std::nullopt;
+  }
   const bool shareable =
       config_.share_encoders && req.read_clock % kOpusFrameSamples == 0 &&
       (result.source == ReplySource::kMix || result.source == ReplySource::kSilence);
@@ -317,6 +356,7 @@ MaybeError ExchangeService::encode_audio(const ExchangeRequest& req, const Excha
       singer.share_delay_seconds =
           (result.server_clock - req.read_clock + kSampleRate / 2) / kSampleRate;
     }
+    singer.share_backing = result.levels.user_backing;
     const ShareKey key{*singer.share_delay_seconds, result.levels.user_backing};
     const std::int64_t first_frame = (req.read_clock - req.n_samples) / kOpusFrameSamples;
     if (!shared_.append_packets(key, first_frame, audio, singer.own_encoder, out,

@@ -102,6 +102,9 @@ class ExchangeService {
   wire::ExchangeReply exchange(wire::DecodedRequest& in, Scratch& s);
   MaybeError admit(SingerSession& singer, const wire::DecodedRequest& in, Clock now) const;
   MaybeError decode(SingerSession& singer, const wire::DecodedRequest& in, Scratch& s);
+  /// Takes this reply's packets from the shared encoder when they are all cached already, and
+  /// tells the room so (req.mix_encoded_at_backing): it then leaves the mix in the ring.
+  void fetch_encoded_mix(const SingerSession& singer, ExchangeRequest& req, Clock now, Scratch& s);
   MaybeError mix(const wire::DecodedRequest& in, Scratch& s);
   MaybeError encode(const wire::DecodedRequest& in, SingerSession& singer, Scratch& s,
                     wire::ExchangeReply& reply);
@@ -120,7 +123,8 @@ class ExchangeService {
   ApiError refused(const ExchangeRequest& req, const ExchangeOutcome& outcome);
   /// Appends the reply's Opus container (shared stream or the singer's own encoder).
   MaybeError encode_audio(const ExchangeRequest& req, const ExchangeResult& result,
-                          SingerSession& singer, std::span<const float> audio, std::string& out);
+                          SingerSession& singer, std::span<const float> audio,
+                          std::string_view encoded_mix, std::string& out);
 
   Room& room_;
   const ExchangeConfig config_;

@@ -159,6 +159,10 @@ std::string Metrics::prometheus(const Gauges& g) const {
        static_cast<double>(g.shared_frames_missed));
   line(out, "brigade_shared_frames_total", "kind=\"unshared\"",
        static_cast<double>(g.unshared_frames));
+  header(out, "brigade_shared_whole_replies_total", "counter",
+         "Replies whose every frame a group had encoded before the room ran: their mix was left "
+         "in the ring, neither copied out nor rendered (their frames count as reused).");
+  line(out, "brigade_shared_whole_replies_total", "", static_cast<double>(g.shared_whole_replies));
   header(out, "brigade_user_summaries_total", "counter",
          "Replies to requests with user_summary: the summary sent, left out because the "
          "client's user_summary_version was current, or left out because the listing changed "

@@ -61,6 +61,7 @@ class Metrics {
     bool draining = false;  ///< shutting down, refusing new singers
     ProcessStats process;
     std::uint64_t unshared_frames = 0;
+    std::uint64_t shared_whole_replies = 0;
   };
   /// The Prometheus text exposition (format 0.0.4).
   std::string prometheus(const Gauges& gauges) const;

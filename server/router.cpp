@@ -364,6 +364,7 @@ ApiResponse Router::telemetry() {
         {"frames_encoded", shared.encoded},
         {"frames_reused", shared.reused},
         {"frames_missed", shared.missed},
+        {"whole_replies", shared.whole_replies},
         {"groups", exchanges_.shared_encoder_groups()},
         {"groups_refused", shared.refused}}},
       {"admin_token_required", !config_.exchange.admin_token.empty()},
@@ -424,6 +425,7 @@ std::string Router::exposition(bool process_families) {
       .draining = readiness_.draining(),
       .process = process_families ? read_process_stats() : ProcessStats{},
       .unshared_frames = shared.unshared,
+      .shared_whole_replies = shared.whole_replies,
   });
   if (config_.exchange.stems) append_stem_metrics(out, *config_.exchange.stems);
   std::vector<SingerAssessment> health;

@@ -35,6 +35,35 @@ std::shared_ptr<SharedEncoders::Group> SharedEncoders::group(const ShareKey& key
   return it->second;
 }
 
+std::shared_ptr<SharedEncoders::Group> SharedEncoders::existing_group(const ShareKey& key,
+                                                                      std::int64_t now_seconds) {
+  std::lock_guard lock(mutex_);
+  const auto it = groups_.find(key);
+  if (it == groups_.end()) return nullptr;
+  it->second->last_used = now_seconds;
+  return it->second;
+}
+
+bool SharedEncoders::append_cached(const ShareKey& key, std::int64_t first_frame,
+                                   std::size_t frames, std::string& out, std::int64_t now_seconds) {
+  const std::shared_ptr<Group> shared = existing_group(key, now_seconds);
+  if (!shared || frames == 0 || frames > kCachedFrames) return false;
+  Group& g = *shared;
+  std::lock_guard lock(g.mutex);
+  const auto slot = [&](std::size_t i) -> const Slot& {
+    const std::int64_t frame = first_frame + static_cast<std::int64_t>(i);
+    return g.slots[static_cast<std::size_t>(frame) % kCachedFrames];
+  };
+  for (std::size_t i = 0; i < frames; ++i) {
+    if (slot(i).frame != first_frame + static_cast<std::int64_t>(i)) return false;
+  }
+  begin_container(out, frames);
+  for (std::size_t i = 0; i < frames; ++i) {
+    append_packet(out, std::span(slot(i).bytes).first(slot(i).size));
+  }
+  return true;
+}
+
 bool SharedEncoders::append_packets(const ShareKey& key, std::int64_t first_frame,
                                     std::span<const float> pcm, std::optional<codec::Encoder>& own,
                                     std::string& out, std::int64_t now_seconds) {
@@ -86,9 +115,10 @@ bool SharedEncoders::encode_own(std::span<const float> pcm, std::optional<codec:
 }
 
 SharedEncoderStats SharedEncoders::stats() const {
-  return {encoded_.load(std::memory_order_relaxed), reused_.load(std::memory_order_relaxed),
-          missed_.load(std::memory_order_relaxed), refused_.load(std::memory_order_relaxed),
-          unshared_.load(std::memory_order_relaxed)};
+  return {
+      encoded_.load(std::memory_order_relaxed),  reused_.load(std::memory_order_relaxed),
+      missed_.load(std::memory_order_relaxed),   refused_.load(std::memory_order_relaxed),
+      unshared_.load(std::memory_order_relaxed), whole_replies_.load(std::memory_order_relaxed)};
 }
 
 std::size_t SharedEncoders::group_count() {

@@ -35,6 +35,9 @@ struct SharedEncoderStats {
   std::uint64_t missed = 0;    ///< frames the singer's own encoder had to make
   std::uint64_t refused = 0;   ///< requests that found kMaxGroups groups and no room for theirs
   std::uint64_t unshared = 0;  ///< frames of replies that cannot share (see count_unshared)
+  /// Replies served whole from a group's cache before the room ran (see append_cached): their
+  /// mix was never copied out of the ring nor rendered. Their frames count as reused.
+  std::uint64_t whole_replies = 0;
 };
 
 class SharedEncoders {
@@ -54,6 +57,17 @@ class SharedEncoders {
   bool append_packets(const ShareKey& key, std::int64_t first_frame, std::span<const float> pcm,
                       std::optional<codec::Encoder>& own, std::string& out,
                       std::int64_t now_seconds);
+
+  /// Appends to `out`, in the API's container framing, the packets `key`'s group holds for the
+  /// `frames` frames from `first_frame`, when it holds every one of them (else appends nothing
+  /// and returns false). Such a reply needs no PCM: the room need not copy its mix out.
+  bool append_cached(const ShareKey& key, std::int64_t first_frame, std::size_t frames,
+                     std::string& out, std::int64_t now_seconds);
+  /// Counts a reply of `frames` frames served whole from a group's cache (see append_cached).
+  void count_whole_reply(std::size_t frames) {
+    reused_.fetch_add(frames, std::memory_order_relaxed);
+    whole_replies_.fetch_add(1, std::memory_order_relaxed);
+  }
 
   /// Counts `frames` encoded by a singer's own encoder because the reply was not shareable.
   void count_unshared(std::size_t frames) {
@@ -83,6 +97,8 @@ class SharedEncoders {
   /// Shared ownership: a concurrent sweep may drop the map's entry while a request uses it.
   /// Null when kMaxGroups groups exist and none is `key`'s.
   std::shared_ptr<Group> group(const ShareKey& key, std::int64_t now_seconds);
+  /// `key`'s group if it exists (marked used), else null: a lookup makes no group.
+  std::shared_ptr<Group> existing_group(const ShareKey& key, std::int64_t now_seconds);
   /// Encodes every 60 ms frame of `pcm` with the singer's own encoder, appending packets.
   static bool encode_own(std::span<const float> pcm, std::optional<codec::Encoder>& own,
                          std::string& out);
@@ -90,7 +106,8 @@ class SharedEncoders {
   std::mutex mutex_;
   std::unordered_map<ShareKey, std::shared_ptr<Group>, KeyHash> groups_;
   std::int64_t last_sweep_ = 0;
-  std::atomic<std::uint64_t> encoded_{0}, reused_{0}, missed_{0}, refused_{0}, unshared_{0};
+  std::atomic<std::uint64_t> encoded_{0}, reused_{0}, missed_{0}, refused_{0}, unshared_{0},
+      whole_replies_{0};
 };
 
 }  // namespace brigade::server

@@ -30,6 +30,9 @@ struct SingerSession final : SingerAttachment {
   /// This connection's delay in whole seconds, fixed at its first request: the group whose
   /// encoder stream it shares (see SharedEncoders).
   std::optional<std::int64_t> share_delay_seconds;
+  /// The own-backing level of its last shared reply: with the delay, the group whose cached
+  /// packets a reply may take before the room (ExchangeService::fetch_encoded_mix).
+  std::optional<float> share_backing;
   /// The session credential handed out on reset_user_state; empty = none issued yet.
   std::string session_token;
   /// Once bound, every request for this id must carry session_token (see ExchangeService).
@@ -54,6 +57,7 @@ struct SingerSession final : SingerAttachment {
     decoder.reset();
     if (own_encoder) own_encoder->reset();
     share_delay_seconds.reset();
+    share_backing.reset();
     ++codec_resets;
   }
 };

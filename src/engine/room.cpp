@@ -514,9 +514,14 @@ void Room::read(const ExchangeRequest& req, Singer& singer, ExchangeBuffers buff
     result.source = ReplySource::kSolo;
     result.n_people_heard = -1;
   } else if (song_.timeline.audible(iv)) {
-    mixer_.read_mix(iv, buffers);
-    result.source = ReplySource::kMix;
-    result.n_people_heard = buffers.writers.empty() ? 0 : buffers.writers[0];
+    if (req.mix_encoded_at_backing == result.levels.user_backing) {
+      result.source = ReplySource::kMixEncoded;
+      result.n_people_heard = iv.empty() ? 0 : mixer_.writers_at(iv.begin);
+    } else {
+      mixer_.read_mix(iv, buffers);
+      result.source = ReplySource::kMix;
+      result.n_people_heard = buffers.writers.empty() ? 0 : buffers.writers[0];
+    }
   } else {
     result.source = ReplySource::kSilence;
     result.n_people_heard = 0;

@@ -1,6 +1,7 @@
 // Integration: a two-singer song over real HTTP and real Opus. The leader sings a 440 Hz tone
 // at write clocks equal to its read clocks (3 s behind the server); a follower reads 6 s behind
 // (the next bucket) and must hear the tone from the song's start clock on, and silence before.
+#include <boost/json.hpp>
 #include <map>
 
 #include "client/singer.hpp"
@@ -92,6 +93,52 @@ TEST_F(Song, FollowerHearsTheLeaderOnlyOnceTheSongHasStarted) {
   // The follower covered seconds of both regions.
   EXPECT_GE(silent, 20);
   EXPECT_GE(toned, 40);
+}
+
+TEST_F(Song, TwinListenersGetOneStreamAndTheSecondNeverCopiesTheMix) {
+  // Two listeners one bucket behind the leader read the same frames, A first: B's replies are
+  // A's packets byte for byte, taken from the group's cache before the room (whole replies).
+  client::HttpClient a_http("127.0.0.1", server_->port()), b_http("127.0.0.1", server_->port());
+  client::Singer leader(*http_, 1111, "Leader"), a(a_http, 2222, "A"), b(b_http, 3333, "B");
+  const Clock now = client::local_clock_now();
+  const Clock lead_at = now - 3 * 48'000 - (now - 3 * 48'000) % kFrame;
+  leader.start_at(lead_at);
+  a.start_at(lead_at - 3 * 48'000);
+  b.start_at(lead_at - 3 * 48'000);
+  auto sing = [&](ExchangeParams p = {}) {
+    const Clock begin = leader.next_read_clock(kChunk) - kChunk;
+    const auto tone = client::sine(kToneHz, kToneAmplitude, kChunk, begin);
+    EXPECT_TRUE(leader.exchange(kChunk, &tone, p).ok());
+  };
+  sing();
+  ExchangeParams lead, start;
+  lead.request_lead = true;
+  start.mark_start_singing = true;
+  sing(lead);
+  sing(start);
+  for (int i = 0; i < 5; ++i) sing();
+  const Clock tone_end = leader.next_read_clock(kChunk) - kChunk;
+  int same = 0, toned = 0;
+  while (a.next_read_clock(kChunk) <= tone_end) {
+    const auto first = a.exchange(kChunk);
+    const auto second = b.exchange(kChunk);
+    ASSERT_TRUE(first.ok() && second.ok()) << first.problem << second.problem;
+    ASSERT_EQ(first.reply.client_read_clock, second.reply.client_read_clock);
+    EXPECT_EQ(second.reply.packets, first.reply.packets);
+    same += second.reply.packets == first.reply.packets ? 1 : 0;
+    for (Clock at = 0; at + kFrame <= kChunk; at += kFrame) {
+      const auto block =
+          std::span<const float>(second.pcm).subspan(static_cast<std::size_t>(at), kFrame);
+      toned += client::goertzel_power(block, kToneHz) > 1e-4 ? 1 : 0;
+    }
+  }
+  EXPECT_GE(same, 10);
+  EXPECT_GE(toned, 30);  // B heard the song: the cached packets are the mix, not silence
+  const auto telemetry = boost::json::parse(http_->get("/api/telemetry").body);
+  const auto& shared = telemetry.at("server").at("shared_encoding");
+  // Every reply of B inside the song after its first could come whole from the cache.
+  EXPECT_GE(shared.at("whole_replies").to_number<int>(), 8) << shared;
+  EXPECT_EQ(shared.at("frames_missed").to_number<int>(), 0) << shared;
 }
 
 }  // namespace

@@ -41,6 +41,28 @@ TEST(SharedEncoders, TheSecondListenerOfAFrameReusesTheFirstListenersPacket) {
   EXPECT_FALSE(own_b.has_value());
 }
 
+TEST(SharedEncoders, AWholeReplyComesFromTheCacheOnlyWhenEveryFrameIsThere) {
+  SharedEncoders shared;
+  std::optional<codec::Encoder> own;
+  const ShareKey key{6, 1.0f};
+  std::string none;
+  EXPECT_FALSE(shared.append_cached(key, 100, kFrames, none, kNow));
+  EXPECT_EQ(shared.group_count(), 0u);  // a lookup makes no group
+  std::string first;
+  ASSERT_TRUE(shared.append_packets(key, 100, tone(100), own, first, kNow));
+  std::string cached;
+  ASSERT_TRUE(shared.append_cached(key, 100, kFrames, cached, kNow));
+  EXPECT_EQ(cached, first);  // byte for byte the group's stream, in the container framing
+  // One frame past what the group encoded, or another key: nothing appended.
+  std::string partial;
+  EXPECT_FALSE(shared.append_cached(key, 101, kFrames, partial, kNow));
+  EXPECT_FALSE(shared.append_cached({6, 0.5f}, 100, kFrames, partial, kNow));
+  EXPECT_TRUE(partial.empty());
+  shared.count_whole_reply(kFrames);
+  EXPECT_EQ(shared.stats().whole_replies, 1u);
+  EXPECT_EQ(shared.stats().reused, kFrames);
+}
+
 TEST(SharedEncoders, AnotherDelayOrBackingLevelIsAnotherStream) {
   SharedEncoders shared;
   std::optional<codec::Encoder> own;

@@ -394,6 +394,37 @@ TEST_F(RoomTest, LeadersSongIsHeardByALaterReaderWithAutoGainAndGlobalVolume) {
   }
 }
 
+TEST_F(RoomTest, AMixTheCallerHoldsEncodedIsLeftInTheRing) {
+  const Clock kLeader = 3 * kSecond, kListener = 6 * kSecond;
+  start_song(1);
+  for (int i = 0; i < 8; ++i) {
+    tick();
+    ok(upload_request(1, kLeader), tone(440, 0.25f));
+  }
+  ok(request(2, kListener));
+  ASSERT_EQ(result.source, ReplySource::kMix);
+  ASSERT_EQ(result.n_people_heard, 1);
+  const std::vector<float> heard = audio;
+  const float level = result.levels.user_backing;
+
+  // A second listener of the same interval whose reply the caller holds encoded at this
+  // level: the room copies nothing (the poison stays) but still says who is heard.
+  ExchangeRequest twin = request(3, kListener);
+  twin.mix_encoded_at_backing = level;
+  ok(twin);
+  EXPECT_EQ(result.source, ReplySource::kMixEncoded);
+  EXPECT_EQ(result.n_people_heard, 1);
+  EXPECT_TRUE(std::all_of(audio.begin(), audio.end(), [](float x) { return x == -9.0f; }));
+  EXPECT_TRUE(std::all_of(writers.begin(), writers.end(), [](WriterCount w) { return w == -9; }));
+
+  // Encoded at another level, it is not this reply: the mix is copied as usual.
+  twin = request(4, kListener);
+  twin.mix_encoded_at_backing = level + 0.5f;
+  ok(twin);
+  EXPECT_EQ(result.source, ReplySource::kMix);
+  EXPECT_EQ(audio, heard);
+}
+
 TEST_F(RoomTest, DisabledAutoGainLeavesTheMixUnscaled) {
   ExchangeRequest lead = request(1, 3 * kSecond);
   lead.controls.request_lead = true;

@@ -11,6 +11,9 @@ namespace brigade {
 
 /// At most 255 packets fit the count byte.
 inline constexpr std::size_t kMaxContainerPackets = 255;
+/// The count byte, and each packet's length prefix.
+inline constexpr std::size_t kContainerCountBytes = 1;
+inline constexpr std::size_t kPacketLengthBytes = 2;
 
 /// Why a container did not parse.
 enum class ContainerError { kNone, kEmpty, kTruncated, kTrailingBytes, kEmptyPacket };

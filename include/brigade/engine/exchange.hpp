@@ -82,6 +82,10 @@ struct ExchangeRequest {
   bool hear_monitor = false;
   bool loopback = false;
   std::optional<double> user_backing_volume;  ///< friendly
+  /// The caller holds this reply's mix encoded already, as heard at this own-backing level
+  /// (ReplyLevels::user_backing; the server's shared encoder): when the reply is that mix, the
+  /// room leaves it in the ring (kMixEncoded) instead of copying ~260 KB out under its lock.
+  std::optional<float> mix_encoded_at_backing;
   /// May use room-wide controls (volume, backing volume, auto-gain, track, halting someone
   /// else's song, clearing events). The server sets it from the admin token, if one is set.
   bool admin = true;
@@ -113,8 +117,9 @@ struct PendingKeys {
   bool any_key() const;
 };
 
-/// What the reply audio is made of.
-enum class ReplySource { kSilence, kMix, kSolo, kLoopback };
+/// What the reply audio is made of. kMixEncoded is the mix too, left in the ring: the caller
+/// holds it encoded already (ExchangeRequest::mix_encoded_at_backing), so the buffers are unset.
+enum class ReplySource { kSilence, kMix, kMixEncoded, kSolo, kLoopback };
 
 /// Caller-owned buffers the room copies the read interval into (each n_samples long).
 struct ExchangeBuffers {

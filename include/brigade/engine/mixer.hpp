@@ -26,6 +26,12 @@ class Mixer {
            const RoundsConfig& rounds, Clock now);
   /// Copies the mix at `iv` (audio, backing, writer counts) into `buffers`.
   void read_mix(Interval iv, ExchangeBuffers buffers) const;
+  /// How many singers wrote the sample at `at` (who is heard at the start of a reply).
+  WriterCount writers_at(Clock at) const {
+    WriterCount n = 0;
+    rings_.read_writers({at, at + 1}, std::span(&n, 1));
+    return n;
+  }
   void read_solo(Interval iv, std::span<float> out) const { rings_.read_solo(iv, out); }
   /// Silences every ring (a new song starts from silence).
   void wipe() { rings_.wipe(); }
