@@ -99,8 +99,9 @@ SummaryReply summary_reply(const ExchangeRequest& req, const ExchangeResult& res
                            const SummaryPace& pace) {
   if (!result.summary) return SummaryReply::kUnchanged;
   const bool versioned = req.known_summary_version.has_value();
-  return versioned && !pace.due(pace_time(result.server_clock)) ? SummaryReply::kDeferred
-                                                                : SummaryReply::kSent;
+  const std::size_t bytes = wire::summary_block_bytes(result.summary->size());
+  return versioned && !pace.due(pace_time(result.server_clock), bytes) ? SummaryReply::kDeferred
+                                                                       : SummaryReply::kSent;
 }
 
 /// Leaves a deferred summary out exactly as an unchanged one, reporting the version the client

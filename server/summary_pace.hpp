@@ -52,10 +52,13 @@ enum class SummaryReply {
 /// Not thread-safe: its owner's lock guards it.
 class SummaryPace {
  public:
-  /// A changed listing may be sent at `now`: none sent yet, its wait is over, or the clock went
-  /// back (a wall clock set back must not hold the listing off for as long).
-  constexpr bool due(PaceTime now) const {
-    return !sent_at_ || now < *sent_at_ || now - *sent_at_ >= summary_wait(sent_bytes_);
+  /// A changed listing of `next_bytes` may be sent at `now`: none sent yet, the wait of the
+  /// larger of it and the previous one is over, or the clock went back (a wall clock set back
+  /// must not hold the listing off for as long). Waiting for the larger one keeps a room that
+  /// fills from sending a small listing and, soon after, the full one.
+  constexpr bool due(PaceTime now, std::size_t next_bytes = 0) const {
+    return !sent_at_ || now < *sent_at_ ||
+           now - *sent_at_ >= summary_wait(std::max(sent_bytes_, next_bytes));
   }
   /// A summary of `bytes` was sent at `now` (whether its listing changed or not).
   constexpr void sent(std::size_t bytes, PaceTime now) {

@@ -95,10 +95,11 @@ void encode_chats_push(std::span<const std::pair<std::string, std::string>> chat
 }
 
 bool SummaryPushPacer::due(const std::shared_ptr<const SummaryListing>& listing,
-                           std::uint64_t version, Clock::time_point now) const {
+                           std::uint64_t version, Clock::time_point now,
+                           std::size_t next_bytes) const {
   if (!at_) return true;
   const auto since = now - *at_;
-  if (version != version_) return since >= summary_wait(bytes_);
+  if (version != version_) return since >= summary_wait(std::max(bytes_, next_bytes));
   return listing != listing_ && since >= levels_wait(bytes_);
 }
 

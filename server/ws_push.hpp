@@ -81,8 +81,10 @@ class SummaryPushPacer {
   using Clock = std::chrono::steady_clock;
 
   /// A push of `listing` (version `version`) is due at `now`.
+  /// (`next_bytes`: the push's size; a changed listing waits for the larger of it and the
+  /// previous push, as SummaryPace::due.)
   bool due(const std::shared_ptr<const SummaryListing>& listing, std::uint64_t version,
-           Clock::time_point now) const;
+           Clock::time_point now, std::size_t next_bytes = 0) const;
   /// A push could be due at `now` (false: none is, whatever the listing; no need to look).
   bool may_be_due(Clock::time_point now) const;
   /// A push of `bytes` was queued at `now`.

@@ -207,9 +207,11 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     const auto now = std::chrono::steady_clock::now();
     if (!pacer_.may_be_due(now)) return;  // most ticks: no lock taken
     Room::SummarySnapshot snap = room.room().summary_snapshot();
-    if (!pacer_.due(snap.listing, snap.version, now)) return;
+    // Encoded once per listing for the whole room: its size paces this socket's push.
+    const auto encoded = room.summary_push().encoded(snap.listing, snap.version);
+    if (!pacer_.due(snap.listing, snap.version, now, encoded->size())) return;
     Outgoing* waiting = unsent(OutKind::kSummary);  // a newer summary replaces it
-    std::string out = *room.summary_push().encoded(snap.listing, snap.version);
+    std::string out = *encoded;
     pacer_.pushed(std::move(snap.listing), snap.version, out.size(), now);
     metrics.add_ws_push(true, out.size());
     if (waiting) {

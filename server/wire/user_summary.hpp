@@ -13,6 +13,11 @@
 namespace brigade::server::wire {
 
 inline constexpr std::size_t kSummaryRecordBytes = 51;
+inline constexpr std::size_t kSummaryCountBytes = 2;
+/// The size of a block of `records` records.
+constexpr std::size_t summary_block_bytes(std::size_t records) {
+  return kSummaryCountBytes + records * kSummaryRecordBytes;
+}
 inline constexpr std::size_t kSummaryNameBytes = kListedNameBytes;
 /// Byte offset of the rms field inside a record (it changes with every upload).
 inline constexpr std::size_t kSummaryRmsOffset = 44;

@@ -41,6 +41,16 @@ TEST(SummaryPace, BytesScaleTheWaitAtTheBudget) {
   EXPECT_TRUE(pace.due(kT0 + 601ms));
 }
 
+TEST(SummaryPace, ALargerListingWaitsForItsOwnSize) {
+  // A room filling up: a 100-singer summary, then the 1,000-singer one waits its own 25.5 s.
+  SummaryPace pace;
+  pace.sent(5'102, kT0);
+  EXPECT_TRUE(pace.due(kT0 + 2'551ms, 5'102));
+  EXPECT_FALSE(pace.due(kT0 + 2'551ms, 51'002));
+  EXPECT_FALSE(pace.due(kT0 + 25'500ms, 51'002));
+  EXPECT_TRUE(pace.due(kT0 + 25'501ms, 51'002));
+}
+
 TEST(SummaryPace, TheWaitIsMaxOfTheMinimumAndBytesOverTheBudget) {
   EXPECT_EQ(summary_wait(0), kSummaryMinInterval);
   EXPECT_EQ(summary_wait(1'200), kSummaryMinInterval);
