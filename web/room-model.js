@@ -4,8 +4,11 @@
 
 import { ADMIN_PARAMS, SUMMARY_RECORD_BYTES, bucketOf, roundsSeconds } from './protocol.js';
 
-/** Level meters refresh at most this often... */
-const LEVELS_MIN_MS = 600;
+/**
+ * Level meters refresh at most this often (two exchanges: the second reply's n_connected_users
+ * tells a page that joined a filling room the size of the listing a refresh would bring)...
+ */
+const LEVELS_MIN_MS = 1200;
 /**
  * ...and no more often than keeps full summaries (51 bytes per singer) near this rate: the
  * server's budget for a changed listing is the same figure (server/summary_pace.hpp).
@@ -38,6 +41,8 @@ export class RoomModel {
     this.rawUsers = [];
     this.summaryVersion = null;
     this.summaryAt = 0;
+    /** Singers connected, as the last reply said: the size of the listing the next summary brings. */
+    this.connectedUsers = 0;
     /** {name, text, own}, oldest first. */
     this.chats = [];
     /** Outbox: one-shot parameters, chat lines, mic volumes and the JSON prefix (lyrics). */
@@ -129,7 +134,10 @@ export class RoomModel {
   /** The summary version to echo: null when the page wants the whole summary (levels too). */
   summaryVersionToSend(nowMs) {
     if (this.summaryVersion === null) return null;
-    const everyMs = Math.max(LEVELS_MIN_MS, (this.rawUsers.length * SUMMARY_RECORD_BYTES * 1000) / SUMMARY_BYTES_PER_SECOND);
+    // Paced by the larger of the listing held and the one the next summary brings, as the server
+    // paces a changed listing: a page that joined a filling room waits for the full one's size.
+    const listed = Math.max(this.rawUsers.length, this.connectedUsers);
+    const everyMs = Math.max(LEVELS_MIN_MS, (listed * SUMMARY_RECORD_BYTES * 1000) / SUMMARY_BYTES_PER_SECOND);
     return nowMs - this.summaryAt < everyMs ? this.summaryVersion : null;
   }
 
@@ -177,6 +185,7 @@ export class RoomModel {
    * delay (seconds) the server asks this singer to move to, or null.
    */
   apply(m, users, nowMs) {
+    if (Number.isInteger(m.n_connected_users)) this.connectedUsers = m.n_connected_users;
     if (Number.isInteger(m.first_bucket)) this.firstBucket = m.first_bucket;
     for (const key of ['bpm', 'repeats', 'bpr']) if (Number.isInteger(m[key])) this[key] = m[key];
     if (Array.isArray(m.tracks)) this.tracks = m.tracks.map(String);
@@ -237,10 +246,5 @@ export class RoomModel {
   myDelaySeconds() {
     const me = this.users.find((u) => u.id === this.userid);
     return me ? me.delaySeconds : null;
-  }
-
-  /** A new connection asks for the whole summary. */
-  forgetSummary() {
-    this.summaryVersion = null;
   }
 }

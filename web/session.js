@@ -9,7 +9,9 @@
 //   (about 1.1 s plus the latency after the first reply). From then on every exchange carries
 //   exactly 10 packets.
 // - Over HTTP the user summary is asked for on every exchange with the version the page holds
-//   (user_summary_version); see room-model.js for the cadence of full summaries. Over a
+//   (user_summary_version), also on a new connection's first exchange (a move to another bucket
+//   keeps the listing: the server's budget paces what changed); see room-model.js for the
+//   cadence of full summaries. Over a
 //   WebSocket the server pushes it (and chat lines) and exchanges leave user_summary out.
 
 import { SAMPLE_RATE, FRAME_SAMPLES, BATCH_SAMPLES, MAX_PACKETS_PER_REQUEST, audioQuery, parseAudioReply, exchangeBody, bucketOf } from './protocol.js';
@@ -304,7 +306,6 @@ export class Session {
     };
     this.conn.pipeline.muted = this.muted;
     if (this.userBackingVolume !== null) this.room.setParams({ user_backing_volume: this.userBackingVolume });
-    this.room.forgetSummary();
     Object.assign(this.stats, { offsetSeconds: this.offsetSeconds, readClock: null, writeClock: null, uploading: false });
   }
 

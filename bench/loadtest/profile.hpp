@@ -47,9 +47,9 @@ inline constexpr auto kLeadIn = std::chrono::milliseconds(500);
 /// Opus lookahead (6.5 ms) at 48 kHz; the page's first write clock is the first read clock
 /// minus two of them (web/session.js CODEC_DELAY).
 inline constexpr Clock kCodecDelay = codec::kCodecDelaySamples;
-/// The page's level refresh: at most every 600 ms, and no more often than keeps full
-/// summaries near 2,000 bytes per second (web/session.js LEVELS_MIN_MS, SUMMARY_BYTES_PER_SECOND).
-inline constexpr auto kLevelsMin = std::chrono::milliseconds(600);
+/// The page's level refresh: at most every 1.2 s, and no more often than keeps full summaries
+/// near 2,000 bytes per second (web/room-model.js LEVELS_MIN_MS, SUMMARY_BYTES_PER_SECOND).
+inline constexpr auto kLevelsMin = std::chrono::milliseconds(1200);
 inline constexpr double kSummaryBytesPerSecond = 2'000.0;
 /// The page's reconnect back-off: the first wait, its cap, and the wait after a connection
 /// that had exchanged successfully (web/session.js BACKOFF_*).

@@ -149,7 +149,6 @@ void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
   write_end_.reset();
   first_reply_.reset();
   connection_ok_ = 0;
-  summary_version_.reset();
   k_ = 0;
   base_ = steady_ref_;
   if (encoder_) encoder_->reset();
@@ -246,11 +245,18 @@ std::optional<Clock> Singer::next_write_clock(Clock read_clock) const {
 
 std::optional<std::uint64_t> Singer::summary_version_to_send() const {
   if (!spec(ctx_.profile).summary_version || !summary_version_) return std::nullopt;
-  if (SteadyClock::now() - summary_at_ >= summary_refresh_interval(listed_)) return std::nullopt;
+  // As the page: paced by the larger of the listing held and the one the next summary brings.
+  const std::size_t listed = std::max(listed_, connected_);
+  if (SteadyClock::now() - summary_at_ >= summary_refresh_interval(listed)) return std::nullopt;
   return summary_version_;
 }
 
 void Singer::note_summary(const boost::json::object& meta, std::size_t records, bool present) {
+  std::int64_t connected = 0;
+  if (meta.contains("n_connected_users") &&
+      client::get_int(meta, "n_connected_users", connected).ok() && connected >= 0) {
+    connected_ = static_cast<std::size_t>(connected);
+  }
   std::int64_t version = 0;
   if (meta.contains("user_summary_version") &&
       client::get_int(meta, "user_summary_version", version).ok() && version >= 0) {

@@ -153,10 +153,12 @@ class Singer {
   std::optional<SteadyClock::time_point> first_reply_;  ///< of this connection
   std::uint64_t connection_ok_ = 0;                     ///< good exchanges on this connection
   SteadyClock::duration backoff_ = kBackoffFirst;       ///< the page's next reconnect wait
-  std::optional<std::uint64_t> summary_version_;        ///< the listing's version held
-  SteadyClock::time_point summary_at_{};                ///< when the last whole summary came
-  std::size_t listed_ = 0;                              ///< singers in that summary
-  std::size_t summary_block_ = 2;                       ///< bytes of the last reply's summary block
+  std::optional<std::uint64_t>
+      summary_version_;  ///< the listing's version held (kept across connections, as the page does)
+  SteadyClock::time_point summary_at_{};  ///< when the last whole summary came
+  std::size_t listed_ = 0;                ///< singers in that summary
+  std::size_t connected_ = 0;      ///< n_connected_users of the last reply: the next summary's size
+  std::size_t summary_block_ = 2;  ///< bytes of the last reply's summary block
   std::size_t reply_audio_offset_ = 0;  ///< where the last reply's Opus container starts
 
   std::uint64_t exchanges_ok_ = 0;

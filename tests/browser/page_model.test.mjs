@@ -131,7 +131,19 @@ test('the full summary is asked for again at the level meters’ cadence', () =>
   assert.equal(room.summaryVersionToSend(0), null);
   room.apply({ user_summary_version: 5 }, [], 1000);
   assert.equal(room.summaryVersionToSend(1100), 5);
-  assert.equal(room.summaryVersionToSend(1700), null, 'after 600 ms the levels are refreshed');
+  assert.equal(room.summaryVersionToSend(2100), 5, 'two exchanges before the first refresh');
+  assert.equal(room.summaryVersionToSend(2200), null, 'after 1.2 s the levels are refreshed');
+});
+
+test('a page that joined a filling room waits for the full listing\'s size before asking again', () => {
+  const room = new RoomModel('1');
+  const users = [{ id: '1', name: 'Al', micVolume: 1, rms: 0.1, delaySeconds: 3, muted: false, soloed: false }];
+  room.apply({ user_summary_version: 5, n_connected_users: 1 }, users, 1000);
+  assert.equal(room.summaryVersionToSend(2200), null, 'one singer listed: the levels after 1.2 s');
+  room.apply({ user_summary_version: 5, n_connected_users: 1000 }, null, 1800);
+  // 1,000 singers × 51 B at 2,000 B/s: 25.5 s after the summary the page holds.
+  assert.equal(room.summaryVersionToSend(26_400), 5);
+  assert.equal(room.summaryVersionToSend(26_500), null);
 });
 
 test('a summary the server holds back keeps the listing and the version the page holds', () => {
