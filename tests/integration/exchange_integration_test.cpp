@@ -135,15 +135,7 @@ TEST_F(Exchange, SummaryIsLeftOutWhileTheClientHoldsItsVersion) {
 
 /// The count of brigade_user_summaries_total{…,kind="<kind>"} in a /metrics text (-1: absent).
 double summaries_counted(const std::string& text, const std::string& kind) {
-  std::size_t at = 0;
-  while ((at = text.find("brigade_user_summaries_total{", at)) != std::string::npos) {
-    const std::size_t end = text.find('\n', at);
-    const std::string line = text.substr(at, end - at);
-    at = end;
-    if (line.find("kind=\"" + kind + "\"}") == std::string::npos) continue;
-    return std::stod(line.substr(line.rfind(' ') + 1));
-  }
-  return -1.0;
+  return metric_of_kind(text, "brigade_user_summaries_total", kind);
 }
 
 std::int64_t summary_version(const client::SingerReply& r) {

@@ -67,4 +67,18 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<client::HttpClient> http_;
 };
 
+/// The value of `family`{…,kind="<kind>"} in a /metrics text (-1 when absent).
+inline double metric_of_kind(const std::string& text, const std::string& family,
+                             const std::string& kind) {
+  std::size_t at = 0;
+  while ((at = text.find(family + "{", at)) != std::string::npos) {
+    const std::size_t end = text.find('\n', at);
+    const std::string line = text.substr(at, end - at);
+    at = end;
+    if (line.find("kind=\"" + kind + "\"}") == std::string::npos) continue;
+    return std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return -1.0;
+}
+
 }  // namespace brigade::integration

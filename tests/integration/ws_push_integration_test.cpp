@@ -51,15 +51,7 @@ std::function<bool(const boost::json::object&)> lists(std::string name) {
 
 /// The value of brigade_ws_pushes_total for `kind` in a /metrics text (-1 when absent).
 double pushes_counted(const std::string& text, const std::string& kind) {
-  std::size_t at = 0;
-  while ((at = text.find("brigade_ws_pushes_total{", at)) != std::string::npos) {
-    const std::size_t end = text.find('\n', at);
-    const std::string line = text.substr(at, end - at);
-    at = end;
-    if (line.find("kind=\"" + kind + "\"}") == std::string::npos) continue;
-    return std::stod(line.substr(line.rfind(' ') + 1));
-  }
-  return -1.0;
+  return metric_of_kind(text, "brigade_ws_pushes_total", kind);
 }
 
 TEST_F(WsPush, TheOtherSingerIsPushedJoinsRenamesAndChatsWithoutAsking) {
