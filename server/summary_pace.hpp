@@ -1,6 +1,7 @@
 // brigade: the byte budget for a changed user listing, one per singer, on both transports
 // (README, "User-summary version"). A summary of B bytes sent to a singer is followed by at
-// least max(600 ms, B / 2,000 B/s) before the next changed listing goes to that singer: over
+// least max(600 ms, max(B, N) / 2,000 B/s) before the next changed listing, of N bytes, goes to
+// that singer: over
 // HTTP the reply leaves it out meanwhile (as for an unchanged listing), over a pushing WebSocket
 // the push waits. While a room fills, every join changes the listing; without a budget each
 // singer was sent the whole summary (51 B per singer) in almost every 600 ms reply.

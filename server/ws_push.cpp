@@ -25,7 +25,7 @@ std::optional<std::string_view> raw_param(std::string_view query, std::string_vi
   return std::nullopt;
 }
 
-/// New levels alone after a push of `bytes`: the page's level-refresh cadence.
+/// New levels alone after a push of `bytes` (kWsLevelsMinInterval, kWsLevelsBytesPerSecond).
 std::chrono::nanoseconds levels_wait(std::size_t bytes) {
   return std::max<std::chrono::nanoseconds>(kWsLevelsMinInterval,
                                             summary_wait(bytes, kWsLevelsBytesPerSecond));

@@ -32,10 +32,11 @@ namespace brigade::server {
 /// singers cost the WebSocket a capacity step against HTTP.
 inline constexpr std::chrono::milliseconds kWsPushPeriod{250};
 /// A changed listing is pushed within the budget HTTP replies keep (summary_pace.hpp): no
-/// sooner than max(kSummaryMinInterval, size of the previous push / kSummaryChangeBytesPerSecond)
-/// after the previous summary push (a 1,000-singer push: every ~25 s).
+/// sooner than max(kSummaryMinInterval, larger of this push and the previous one /
+/// kSummaryChangeBytesPerSecond) after the previous summary push (1,000 singers: every ~25 s).
 /// An unchanged listing with new levels (rms) is pushed every max(600 ms, size / 2,000 B/s):
-/// the page's level-refresh cadence over HTTP (the same figures as a changed listing's).
+/// the server knows the room's size, so unlike the page over HTTP (1.2 s) it needs no second
+/// reply to learn it.
 inline constexpr std::chrono::milliseconds kWsLevelsMinInterval{600};
 inline constexpr double kWsLevelsBytesPerSecond = 2'000.0;
 /// A pushing socket takes its singer's chat lines at least this often even when no new line
