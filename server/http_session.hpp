@@ -8,6 +8,7 @@
 #include "connection_limits.hpp"
 #include "room_dispatcher.hpp"
 #include "upload_gate.hpp"
+#include "ws_push_ticker.hpp"
 
 namespace brigade::server {
 
@@ -27,6 +28,7 @@ struct SessionShared {
   RoomDispatcher& router;
   UploadGate& uploads;
   boost::asio::thread_pool& upload_worker;
+  WsPushTicker& ws_pushes;  ///< the pushing WebSockets' one timer
 };
 
 /// Starts serving an accepted socket (on its own strand); the session owns itself and the

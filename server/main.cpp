@@ -26,6 +26,7 @@
 #include "room_directory.hpp"
 #include "room_dispatcher.hpp"
 #include "router.hpp"
+#include "ws_push_ticker.hpp"
 
 #ifndef BRIGADE_VERSION
 #define BRIGADE_VERSION "unknown"
@@ -184,7 +185,8 @@ int main(int argc, char** argv) {
     // Decoding uploads yields the CPU to the singers' I/O threads (per-thread nice on Linux).
     setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kUploadWorkerNice);
   });
-  server::SessionShared shared{dispatcher, uploads, upload_worker};
+  server::WsPushTicker ws_pushes(ioc.get_executor());
+  server::SessionShared shared{dispatcher, uploads, upload_worker, ws_pushes};
   server::ConnectionLimits connection_limits(
       {.max_total = options->max_connections,
        .max_per_address = options->max_connections_per_address});

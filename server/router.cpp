@@ -205,8 +205,10 @@ ApiResponse Router::api(std::string_view method, std::string_view path, std::str
     return upload(body);
   }
   // Everything else POSTed here is the exchange (or action=status): the transport-free core.
-  return http_response(exchanges_.handle(
-      raw_query, body, {.admin_token = extras.admin_token, .session_token = extras.session_token}));
+  return http_response(exchanges_.handle(raw_query, body,
+                                         {.admin_token = extras.admin_token,
+                                          .session_token = extras.session_token,
+                                          .chats_pushed = extras.chats_pushed}));
 }
 
 ApiResponse Router::clock() {

@@ -46,6 +46,8 @@ struct RequestExtras {
   bool api_at_root = false;
   /// The debug stream's viewer (ws_session): with ?delta=1, its place in the room's chain.
   DebugStreamCursor* debug_stream = nullptr;
+  /// The exchange came over a WebSocket that pushes this singer's chat lines (wire::Credentials).
+  bool chats_pushed = false;
 };
 
 class Router {

@@ -6,7 +6,7 @@
 namespace brigade::server {
 
 ApiResponse ws_exchange(RoomDispatcher& rooms, std::string_view room_prefix, std::string_view query,
-                        std::string_view body, WsCredentials credentials) {
+                        std::string_view body, WsCredentials credentials, bool chats_pushed) {
   // Per thread: the target's capacity is kept, so a steady stream of exchanges allocates nothing.
   thread_local std::string target;
   target.assign(room_prefix).append("/api");
@@ -16,7 +16,10 @@ ApiResponse ws_exchange(RoomDispatcher& rooms, std::string_view room_prefix, std
                                     .operator_token = {},
                                     .authorization = {},
                                     .accept = {},
-                                    .session_token = credentials.session_token});
+                                    .session_token = credentials.session_token,
+                                    .api_at_root = false,
+                                    .debug_stream = nullptr,
+                                    .chats_pushed = chats_pushed});
 }
 
 }  // namespace brigade::server

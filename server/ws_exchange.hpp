@@ -19,8 +19,9 @@ struct WsCredentials {
 
 /// Answers one request message's query and body as POST ROOM/api?QUERY would be answered (an
 /// empty query as GET ROOM/api: the clock). `room_prefix`: "" for the default room, "/r/NAME"
-/// for a named one (the path the WebSocket was opened on, without "/api/ws").
+/// for a named one (the path the WebSocket was opened on, without "/api/ws"). `chats_pushed`:
+/// the socket pushes this singer's chat lines, so the reply leaves them (wire::Credentials).
 ApiResponse ws_exchange(RoomDispatcher& rooms, std::string_view room_prefix, std::string_view query,
-                        std::string_view body, WsCredentials credentials);
+                        std::string_view body, WsCredentials credentials, bool chats_pushed);
 
 }  // namespace brigade::server

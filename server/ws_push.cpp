@@ -103,9 +103,9 @@ bool SummaryPushPacer::due(const std::shared_ptr<const SummaryListing>& listing,
   return listing != listing_ && since >= levels_wait(bytes_);
 }
 
-bool SummaryPushPacer::may_be_due(Clock::time_point now) const {
-  return !at_ || now - *at_ >=
-                     std::min<std::chrono::nanoseconds>(summary_wait(bytes_), levels_wait(bytes_));
+SummaryPushPacer::Clock::time_point SummaryPushPacer::first_possible() const {
+  if (!at_) return {};
+  return *at_ + std::min<std::chrono::nanoseconds>(summary_wait(bytes_), levels_wait(bytes_));
 }
 
 void SummaryPushPacer::pushed(std::shared_ptr<const SummaryListing> listing, std::uint64_t version,

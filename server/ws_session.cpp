@@ -1,6 +1,7 @@
 // brigade: WebSocket sessions on Boost.Beast: the exchange over /api/ws and the debug stream.
 #include "ws_session.hpp"
 
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -17,6 +18,7 @@
 #include "ws_exchange.hpp"
 #include "ws_message.hpp"
 #include "ws_push.hpp"
+#include "ws_push_ticker.hpp"
 
 namespace brigade::server {
 namespace beast = boost::beast;
@@ -36,18 +38,40 @@ struct Outgoing {
   OutKind kind = OutKind::kReply;
 };
 
-class WsSession : public std::enable_shared_from_this<WsSession> {
+using Clock = std::chrono::steady_clock;
+
+/// chats_seen_ before the first take: the singer's queue may hold lines from before the socket.
+constexpr std::uint64_t kChatsNeverTaken = ~std::uint64_t{0};
+
+class WsSession : public std::enable_shared_from_this<WsSession>, public WsPushTicker::Subscriber {
  public:
   WsSession(tcp::socket&& socket, http::request<http::string_body>&& request, SessionShared& shared,
             std::unique_ptr<ConnectionLimits::Ticket> ticket, WsKind kind)
       : ws_(std::move(socket)),
         request_(std::move(request)),
         router_(shared.router),
+        pushes_(shared.ws_pushes),
         ticket_(std::move(ticket)),
         kind_(kind),
-        write_timer_(ws_.get_executor()),
-        push_timer_(ws_.get_executor()),
-        rate_(kWsMessageBurst, kWsMessagesPerSecond, std::chrono::steady_clock::now()) {}
+        watchdog_(ws_.get_executor()),
+        debug_timer_(ws_.get_executor()),
+        rate_(kWsMessageBurst, kWsMessagesPerSecond, Clock::now()) {}
+
+  /// The push ticker's look (its thread; atomics and the room's chat counter only).
+  bool push_may_be_due(Clock::time_point now) const override {
+    if (wake_pending_.load(std::memory_order_relaxed)) return false;
+    if (now.time_since_epoch().count() >= summary_look_at_.load(std::memory_order_relaxed)) {
+      return true;
+    }
+    if (!has_userid_.load(std::memory_order_relaxed)) return false;
+    const auto room = room_.lock();
+    return room && room->room().chat_generation() != chats_seen_.load(std::memory_order_relaxed);
+  }
+
+  void wake() override {
+    if (wake_pending_.exchange(true, std::memory_order_relaxed)) return;
+    net::post(ws_.get_executor(), [self = shared_from_this()] { self->push_now(); });
+  }
 
   void run() {
     net::dispatch(ws_.get_executor(),
@@ -93,7 +117,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     } else if (ws_push_requested(q == std::string_view::npos ? "" : target.substr(q + 1))) {
       push_ = true;
       room_ = router_.room_at(room_prefix_);
-      push_tick();
+      push_now();  // the summary at once; then the server's push ticker wakes this socket
+      pushes_.add(std::static_pointer_cast<WsPushTicker::Subscriber>(shared_from_this()));
     }
     do_read();
   }
@@ -117,11 +142,17 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
       if (const char* e = decode_ws_request(message, kMaxRequestBodyBytes, req)) {
         refuse(400, e);
       } else {
-        const ApiResponse r = ws_exchange(router_, room_prefix_, req.query, req.body, credentials_);
         // Chats are pushed to the singer this socket exchanges for (once its request passed
-        // every check, its session token included). No allocation: a scan of the query.
-        if (push_ && r.status == 200) {
-          if (const auto id = ws_query_userid(req.query)) userid_ = id;
+        // every check, its session token included): its replies leave them to the pushes.
+        // No allocation: a scan of the query.
+        const auto id = push_ ? ws_query_userid(req.query) : std::nullopt;
+        const bool chats_pushed = id && (!userid_ || *id == *userid_);
+        const ApiResponse r =
+            ws_exchange(router_, room_prefix_, req.query, req.body, credentials_, chats_pushed);
+        if (id && r.status == 200 && id != userid_) {
+          userid_ = id;
+          chats_seen_.store(kChatsNeverTaken, std::memory_order_relaxed);
+          has_userid_.store(true, std::memory_order_relaxed);
         }
         enqueue_reply(r);
       }
@@ -171,30 +202,26 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     return nullptr;
   }
 
-  /// Pushes (?push=1): every kWsPushPeriod, this singer's new chat lines and, when the pacer
-  /// says so, the summary. Off the exchange path: the room lock covers pointer copies only.
-  void push_tick() {
+  /// Pushes (?push=1), when the ticker says one may be due: this singer's new chat lines and,
+  /// when the pacer says so, the summary. Off the exchange path: the room lock covers pointer
+  /// copies only.
+  void push_now() {
+    wake_pending_.store(false, std::memory_order_relaxed);
     if (stopped_ || closing_) return;
     if (const auto room = room_.lock()) {
       push_chats(room->room(), room->router().metrics());
       push_summary(*room, room->router().metrics());
     }
-    push_timer_.expires_after(kWsPushPeriod);
-    push_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec) self->push_tick();
-    });
   }
 
   void push_chats(Room& room, Metrics& metrics) {
-    // While a chat push waits unsent, new lines stay queued in the room (a reply delivers
-    // them if it comes first): every line arrives once, by one path or the other.
+    // While a chat push waits unsent, new lines stay queued in the room (the replies over this
+    // socket leave them; one over HTTP would take them): every line arrives once.
     if (!userid_ || unsent(OutKind::kChats)) return;
-    // The lock only when a line may be waiting, or to renew the hold on the replies.
+    // The lock only when a line may be waiting (the room's counter moved since the last take).
     const std::uint64_t generation = room.chat_generation();
-    const auto now = std::chrono::steady_clock::now();
-    if (generation == chat_generation_ && now - chats_taken_at_ < kWsChatTakePeriod) return;
-    chat_generation_ = generation;
-    chats_taken_at_ = now;
+    if (generation == chats_seen_.load(std::memory_order_relaxed)) return;
+    chats_seen_.store(generation, std::memory_order_relaxed);
     room.take_chats(*userid_, chats_);
     if (chats_.empty()) return;
     std::string out;
@@ -204,16 +231,19 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   }
 
   void push_summary(RoomInstance& room, Metrics& metrics) {
-    const auto now = std::chrono::steady_clock::now();
-    if (!pacer_.may_be_due(now)) return;  // most ticks: no lock taken
+    const auto now = Clock::now();
+    if (!pacer_.may_be_due(now)) return look_for_summary_at(pacer_.first_possible());
     Room::SummarySnapshot snap = room.room().summary_snapshot();
     // Encoded once per listing for the whole room: its size paces this socket's push.
     const auto encoded = room.summary_push().encoded(snap.listing, snap.version);
-    if (!pacer_.due(snap.listing, snap.version, now, encoded->size())) return;
+    if (!pacer_.due(snap.listing, snap.version, now, encoded->size())) {
+      return look_for_summary_at(now + kWsPushPeriod);
+    }
     Outgoing* waiting = unsent(OutKind::kSummary);  // a newer summary replaces it
     std::string out = *encoded;
     pacer_.pushed(std::move(snap.listing), snap.version, out.size(), now);
     metrics.add_ws_push(true, out.size());
+    look_for_summary_at(pacer_.first_possible());
     if (waiting) {
       waiting->data = std::move(out);
     } else {
@@ -221,22 +251,35 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     }
   }
 
+  void look_for_summary_at(Clock::time_point at) {
+    summary_look_at_.store(at.time_since_epoch().count(), std::memory_order_relaxed);
+  }
+
   void do_write() {
-    const std::uint64_t seq = ++write_seq_;
     writing_ = true;
-    write_timer_.expires_after(kWsWriteTimeout);
-    write_timer_.async_wait([self = shared_from_this(), seq](beast::error_code ec) {
-      // A wait that expired as its write completed is not a slow reader.
-      if (!ec && self->writing_ && self->write_seq_ == seq) self->drop_slow_reader();
-    });
+    write_started_ = Clock::now();
+    // One timer wait per kWsWriteTimeout, not one per message: it checks the write then
+    // under way (a wait set and cancelled per reply cost two timer-queue operations each).
+    if (!watchdog_armed_) watch_write(kWsWriteTimeout);
     ws_.binary(queue_.front().kind == OutKind::kReply);
     ws_.async_write(net::buffer(queue_.front().data),
                     beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
   }
 
+  void watch_write(Clock::duration after) {
+    watchdog_armed_ = true;
+    watchdog_.expires_after(after);
+    watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      self->watchdog_armed_ = false;
+      if (ec || self->stopped_ || !self->writing_) return;  // idle: the next write re-arms it
+      const auto waited = Clock::now() - self->write_started_;
+      if (waited >= kWsWriteTimeout) return self->drop_slow_reader();
+      self->watch_write(kWsWriteTimeout - waited);  // a later write: watch it to its own end
+    });
+  }
+
   void on_write(beast::error_code ec, std::size_t) {
     writing_ = false;
-    write_timer_.cancel();
     if (ec) return stop();
     if (queue_.front().kind == OutKind::kReply) {
       --replies_queued_;
@@ -261,7 +304,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void send_close() {
     if (stopped_) return;
     stopped_ = true;
-    push_timer_.cancel();
+    debug_timer_.cancel();
     ws_.async_close(websocket::close_reason(static_cast<std::uint16_t>(close_code_)),
                     [self = shared_from_this()](beast::error_code) {});
   }
@@ -276,8 +319,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   /// Cuts the connection at once (no close handshake: the peer is not reading).
   void stop() {
     stopped_ = true;
-    push_timer_.cancel();
-    write_timer_.cancel();
+    debug_timer_.cancel();
+    watchdog_.cancel();
     beast::error_code ec;
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
     beast::get_lowest_layer(ws_).close();
@@ -299,8 +342,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
         enqueue(std::move(r.body), OutKind::kDebugState);
       }
     }
-    push_timer_.expires_after(kDebugStreamPeriod);
-    push_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    debug_timer_.expires_after(kDebugStreamPeriod);
+    debug_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (!ec) self->push_debug_state();
     });
   }
@@ -322,6 +365,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   websocket::stream<beast::tcp_stream> ws_;
   http::request<http::string_body> request_;
   RoomDispatcher& router_;
+  WsPushTicker& pushes_;
   /// "" for the default room, "/r/NAME" for a named room: where the WebSocket was opened.
   std::string room_prefix_;
   std::unique_ptr<ConnectionLimits::Ticket> ticket_;
@@ -333,22 +377,27 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   /// Buffers of written messages, kept for the next replies.
   static constexpr std::size_t kSpareBuffers = 2;
   std::vector<std::string> spare_;
-  net::steady_timer write_timer_;
-  net::steady_timer push_timer_;
+  /// Watches the write under way (kWsWriteTimeout); armed while writes come.
+  net::steady_timer watchdog_;
+  bool watchdog_armed_ = false;
+  Clock::time_point write_started_;
+  net::steady_timer debug_timer_;
   TokenBucket rate_;
   std::string debug_target_;
   std::string last_state_;
-  /// Pushes (?push=1): the room (not kept alive by the socket), the singer, the pacing.
+  /// Pushes (?push=1): the room (not kept alive by the socket; set before the ticker knows the
+  /// socket, then only read), the singer, the pacing. The atomics are what the ticker reads.
   bool push_ = false;
   std::weak_ptr<RoomInstance> room_;
   std::optional<std::uint64_t> userid_;
+  std::atomic<bool> has_userid_{false};
+  std::atomic<std::uint64_t> chats_seen_{kChatsNeverTaken};  ///< the room's chat counter then
+  std::atomic<Clock::rep> summary_look_at_{0};               ///< steady_clock ticks
+  std::atomic<bool> wake_pending_{false};
   std::vector<std::pair<std::string, std::string>> chats_;
-  std::uint64_t chat_generation_ = 0;
-  std::chrono::steady_clock::time_point chats_taken_at_{};
   SummaryPushPacer pacer_;
   /// The debug stream's place in the room's chain of states (used with ?delta=1).
   std::unique_ptr<DebugStreamCursor> cursor_;
-  std::uint64_t write_seq_ = 0;
   bool writing_ = false;
   bool read_paused_ = false;
   bool closing_ = false;

@@ -388,6 +388,7 @@ MaybeError decode_request(std::string_view raw_query, std::string_view body,
   req.holds_admin_token = req.admin && !admin_token.open();
   out.session_token = q.get("session_token");
   if (!credentials.session_token.empty()) out.session_token = credentials.session_token;
+  req.chats_pushed = credentials.chats_pushed;
   return std::nullopt;
 }
 

@@ -47,11 +47,13 @@ using Adjustments = std::vector<Adjustment>;
 
 namespace wire {
 
-/// The credentials a request may carry outside its query, as plain strings from whatever
-/// transport (HTTP headers X-Admin-Token and X-Session-Token); empty = absent.
+/// What a request carries outside its query, from whatever transport: the credentials as plain
+/// strings (HTTP headers X-Admin-Token and X-Session-Token; empty = absent), and whether the
+/// transport pushes the singer's chat lines (a WebSocket opened with push=1).
 struct Credentials {
   std::string_view admin_token;
   std::string_view session_token;
+  bool chats_pushed = false;
 };
 
 /// What a POST /api asks for.

@@ -224,9 +224,7 @@ void Room::fill_result(const ExchangeRequest& req, Singer& singer, Clock now,
   result.leader = song_.leader;
   std::swap(result.delivered, singer.pending);
   singer.pending.clear();
-  if (singer.chats_pushed_at && now - *singer.chats_pushed_at < kChatPushHoldSamples) {
-    std::swap(singer.pending.chats, result.delivered.chats);  // the pushes deliver them
-  }
+  if (req.chats_pushed) std::swap(singer.pending.chats, result.delivered.chats);
   result.events = events_;
   result.tracks = result.delivered.tracks ? tracks_ : nullptr;
   refresh_summary(now, false);
@@ -612,10 +610,7 @@ Room::SummarySnapshot Room::summary_snapshot() {
 void Room::take_chats(UserId id, std::vector<std::pair<std::string, std::string>>& out) {
   out.clear();
   std::lock_guard lock(mutex_);
-  if (Singer* s = roster_.find(id)) {
-    std::swap(out, s->pending.chats);
-    s->chats_pushed_at = clock_.now();
-  }
+  if (Singer* s = roster_.find(id)) std::swap(out, s->pending.chats);
 }
 
 void Room::snapshot_occupancy(OccupancySnapshot& out) {

@@ -1,7 +1,8 @@
 // Integration: the WebSocket pushes (GET /api/ws?push=1) against the real server: two singers
 // on pushing sockets; when one joins, changes its name or sends a chat line, the other receives
 // a push with the change without asking; the replies of a pushing page carry no summary, and
-// chat lines arrive once; summaries are paced; a socket that does not opt in gets no push.
+// chat lines arrive once (a line queued before the socket is pushed; once it is gone, the next
+// HTTP reply carries the lines); summaries are paced; a socket that does not opt in gets no push.
 #include <boost/json.hpp>
 #include <chrono>
 #include <functional>
@@ -156,6 +157,43 @@ TEST_F(WsPush, ASocketThatDoesNotOptInGetsRepliesOnly) {
   EXPECT_EQ(r.reply.summary.size(), 2u);
   EXPECT_EQ(r.reply.metadata.at("chats").as_array().size(), 1u);
   EXPECT_TRUE(plain.take_pushes().empty());
+}
+
+TEST_F(WsPush, ALineWaitingBeforeTheSocketIsPushedAndOneAfterItGoesByTheNextHttpReply) {
+  client::WsClient bass_ws("127.0.0.1", server_->port());
+  client::Singer bass(bass_ws, 2002, "Bass");
+  bass.connect(4.0);
+  ASSERT_TRUE(bass.exchange(kChunk).ok());
+  client::Singer alto_http(*http_, 1001, "Alto");
+  alto_http.connect(3.0);
+  ASSERT_TRUE(alto_http.exchange(kChunk).ok());
+  ExchangeParams chat;
+  chat.chat_json = R"(["before the socket"])";
+  ASSERT_TRUE(bass.exchange(kChunk, nullptr, chat).ok());
+  auto only_line = [](const boost::json::array& chats) {
+    return chats.size() == 1 ? std::string(chats.at(0).as_array().at(1).as_string()) : "";
+  };
+  {
+    // The alto moves to a pushing socket: its replies there leave the queued line to the push.
+    client::WsClient alto_ws("127.0.0.1", server_->port(), {.path = "/api/ws?push=1"});
+    client::Singer alto(alto_ws, 1001, "Alto");
+    alto.connect(3.0);
+    const auto r = alto.exchange(kChunk);
+    ASSERT_TRUE(r.ok()) << r.problem;
+    EXPECT_TRUE(r.reply.metadata.at("chats").as_array().empty());
+    const auto pushed =
+        wait_push(alto_ws, [](const boost::json::object& p) { return p.at("push") == "chats"; });
+    ASSERT_FALSE(pushed.empty()) << "the line queued before the socket was not pushed";
+    EXPECT_EQ(only_line(pushed.at("chats").as_array()), "before the socket");
+  }
+  // The socket went away: a line sent now reaches the alto in its next HTTP reply, at once.
+  chat.chat_json = R"(["after the socket"])";
+  ASSERT_TRUE(bass.exchange(kChunk, nullptr, chat).ok());
+  client::Singer alto_again(*http_, 1001, "Alto");
+  alto_again.connect(3.0);
+  const auto r = alto_again.exchange(kChunk);
+  ASSERT_TRUE(r.ok()) << r.problem;
+  EXPECT_EQ(only_line(r.reply.metadata.at("chats").as_array()), "after the socket");
 }
 
 }  // namespace

@@ -101,7 +101,9 @@ TEST(WsPushWire, AChangedListingWaitsTheMinimumIntervalAndItsBytes) {
   auto b = std::make_shared<const SummaryListing>();
   EXPECT_TRUE(pacer.due(a, 1, t0));  // nothing pushed yet
   EXPECT_TRUE(pacer.may_be_due(t0));
+  EXPECT_EQ(pacer.first_possible(), Clock::time_point{});  // at once
   pacer.pushed(a, 1, 1'000, t0);
+  EXPECT_EQ(pacer.first_possible(), t0 + kSummaryMinInterval);  // the ticker wakes it then
   EXPECT_FALSE(pacer.may_be_due(t0 + kSummaryMinInterval - 1ms));
   EXPECT_TRUE(pacer.may_be_due(t0 + kSummaryMinInterval));
   EXPECT_FALSE(pacer.due(a, 1, t0 + 10s));  // the same listing is never pushed again
@@ -111,6 +113,7 @@ TEST(WsPushWire, AChangedListingWaitsTheMinimumIntervalAndItsBytes) {
   // HTTP replies): 30 s, for a changed listing as for new levels.
   pacer.pushed(b, 2, 60'000, t0);
   EXPECT_FALSE(pacer.may_be_due(t0 + 29900ms));
+  EXPECT_EQ(pacer.first_possible(), t0 + 30s);
   EXPECT_FALSE(pacer.due(a, 3, t0 + 29900ms));
   EXPECT_TRUE(pacer.due(a, 3, t0 + 30s));
   EXPECT_TRUE(pacer.may_be_due(t0 + 30s));

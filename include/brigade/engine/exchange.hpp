@@ -98,6 +98,9 @@ struct ExchangeRequest {
   /// False while the server drains for shutdown: a singer not active in the room is refused
   /// (kDraining); singers already singing go on.
   bool admit_new_singers = true;
+  /// The transport pushes this singer's chat lines (Room::take_chats): the reply leaves them
+  /// queued for the push instead of carrying them.
+  bool chats_pushed = false;
   RoomControls controls;
 };
 

@@ -103,10 +103,6 @@ struct RoomSnapshot {
   std::vector<SingerView> singers;  ///< active singers
 };
 
-/// How long after a server last took a singer's chat lines for a push its replies leave them
-/// to the pushes (1 s: ten of the server's 100 ms push periods).
-inline constexpr Clock kChatPushHoldSamples = kSampleRate;
-
 class Room {
  public:
   Room(const SampleClock& clock, RoomConfig config);
@@ -169,9 +165,9 @@ class Room {
   };
   SummarySnapshot summary_snapshot();
   /// Moves the chat lines queued for singer `id` into `out` (cleared first; its capacity goes to
-  /// the singer's queue), for a server that pushes them. For kChatPushHoldSamples after each
-  /// call the singer's replies carry no chat lines, so every line goes by the pushes; once they
-  /// stop (the socket went away), replies deliver them again.
+  /// the singer's queue), for a server that pushes them. The replies to that singer's exchanges
+  /// over the pushing transport leave the lines queued (ExchangeRequest::chats_pushed), so
+  /// each line goes once, by the pushes; any other reply (after a fallback to HTTP) takes them.
   void take_chats(UserId id, std::vector<std::pair<std::string, std::string>>& out);
   /// Counts requests that queued chat lines: a pusher whose count did not move has nothing
   /// new to take (no lock taken to learn it).

@@ -46,9 +46,6 @@ struct Singer {
   bool headphones = true;
   bool present = false;  ///< joined and not yet reported as left
   PendingKeys pending;
-  /// When a server last took this singer's chat lines to push them (Room::take_chats): until
-  /// kChatPushHoldSamples after it, replies leave chat lines to the pushes.
-  std::optional<Clock> chats_pushed_at;
   /// The server's per-singer state, made on the first request (see Room::attachment).
   std::shared_ptr<SingerAttachment> attachment;
 };
