@@ -1,6 +1,10 @@
 // brigade: song recorder.
 #include "recorder.hpp"
 
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "brigade/engine/volume.hpp"
@@ -64,6 +68,9 @@ void Recorder::start() {
 }
 
 void Recorder::run() {
+  pthread_setname_np(pthread_self(), kThreadName);
+  // Lowering one's own priority needs no privilege; should it fail, recording goes on as is.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kThreadNice);
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     lock.unlock();

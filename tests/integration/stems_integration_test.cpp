@@ -15,6 +15,8 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <optional>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -22,6 +24,7 @@
 #include "brigade/storage/wav.hpp"
 #include "client/singer.hpp"
 #include "client/tone.hpp"
+#include "server/recorder.hpp"
 #include "server_fixture.hpp"
 #include "support/ogg_opus_file.hpp"
 #include "support/temp_dir.hpp"
@@ -379,6 +382,37 @@ TEST_F(Stems, HostileNamesAndHugeUploadsLeaveTheRecorderWorking) {
       "opusinfo '" + (recordings_.path() / stems_folder(song) / name).string() + "'", info);
   EXPECT_NE(info.find("ARTIST=../../etc/<script>"), std::string::npos) << info;
   expect_serving();
+}
+
+/// The niceness of the server's thread named `name` (from /proc/PID/task/TID/stat), or
+/// nullopt when it has no such thread.
+std::optional<int> thread_nice(pid_t pid, std::string_view name) {
+  for (const auto& task :
+       fs::directory_iterator(fs::path("/proc") / std::to_string(pid) / "task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string thread_name;
+    std::getline(comm, thread_name);
+    if (thread_name != name) continue;
+    std::ifstream stat_file(task.path() / "stat");
+    std::string stat;
+    std::getline(stat_file, stat);
+    // Fields after the name's closing parenthesis: state is field 3, nice field 19.
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i < 19; ++i) fields >> field;
+    int nice = 0;
+    fields >> nice;
+    return nice;
+  }
+  return std::nullopt;
+}
+
+TEST_F(Stems, TheRecorderThreadYieldsTheCoreToTheSingers) {
+  // Its file writes must not hold exchanges off a busy core (server/recorder.hpp).
+  const auto nice = thread_nice(server_->pid(), server::Recorder::kThreadName);
+  ASSERT_TRUE(nice) << "no thread named " << server::Recorder::kThreadName;
+  EXPECT_EQ(*nice, server::Recorder::kThreadNice);
+  EXPECT_GT(*nice, 0);
 }
 
 }  // namespace
