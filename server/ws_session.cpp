@@ -118,7 +118,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public WsPushT
       push_ = true;
       room_ = router_.room_at(room_prefix_);
       push_now();  // the summary at once; then the server's push ticker wakes this socket
-      pushes_.add(std::static_pointer_cast<WsPushTicker::Subscriber>(shared_from_this()));
+      pushes_.add(shared_from_this());
     }
     do_read();
   }

@@ -11,8 +11,8 @@
 // - Over HTTP the user summary is asked for on every exchange with the version the page holds
 //   (user_summary_version), also on a new connection's first exchange (a move to another bucket
 //   keeps the listing: the server's budget paces what changed); see room-model.js for the
-//   cadence of full summaries. Over a
-//   WebSocket the server pushes it (and chat lines) and exchanges leave user_summary out.
+//   cadence of full summaries. Over a WebSocket the server pushes it (and chat lines) and
+//   exchanges leave user_summary out.
 
 import { SAMPLE_RATE, FRAME_SAMPLES, BATCH_SAMPLES, MAX_PACKETS_PER_REQUEST, audioQuery, parseAudioReply, exchangeBody, bucketOf } from './protocol.js';
 import { TransportError } from './transport.js';

@@ -21,8 +21,8 @@ void encode_summary(std::span<SummaryEntry> entries, std::string& out) {
 void encode_sorted_summary(std::span<const SummaryEntry> entries, std::string& out) {
   const std::size_t n = std::min<std::size_t>(entries.size(), 65535);
   out.clear();
-  out.reserve(2 + n * kSummaryRecordBytes);
-  put_be(out, n, 2);
+  out.reserve(summary_block_bytes(n));
+  put_be(out, n, kSummaryCountBytes);
   for (std::size_t i = 0; i < n; ++i) {
     const auto& e = entries[i];
     put_be(out, e.user_id, 8);
