@@ -49,6 +49,20 @@ export class ConnectionClock {
     this.captureFrom = null;
   }
 
+  /**
+   * The connection of a clock reply (`serverClock`, `rttMs`) that came at local `nowFrame`, whose
+   * first exchange goes `spread` samples later: its reads are offset behind the server clock of
+   * that moment, not of the reply's.
+   */
+  static fromClockReply({ serverClock, rttMs, nowFrame, spread, offsetSeconds, latencySamples }) {
+    return new ConnectionClock({
+      serverNow: serverNowOf(serverClock, rttMs) + spread,
+      offsetSeconds,
+      sendFrame: nowFrame + spread,
+      latencySamples,
+    });
+  }
+
   /** read_clock of the next exchange of `n` samples. */
   nextReadClock(n) {
     return this.readEnd === null ? this.firstReadEnd : this.readEnd + n;

@@ -4,7 +4,8 @@
 // its state and problems are data (`stats`, `notices`) that the UI puts into words.
 //
 // - One exchange per 600 ms batch (n_samples = 28800 = 10 Opus packets of 60 ms), due in real
-//   time. The first exchange of a connection reads only (reset_user_state, no write_clock, empty
+//   time from a connection's first, which goes a random part of a batch after the clock reply
+//   (reconnect.js says why). The first exchange of a connection reads only (reset_user_state, no write_clock, empty
 //   body); exchanges stay read-only until the encoder holds a whole batch of microphone audio
 //   (about 1.1 s plus the latency after the first reply). From then on every exchange carries
 //   exactly 10 packets.
@@ -16,15 +17,13 @@
 
 import { SAMPLE_RATE, FRAME_SAMPLES, BATCH_SAMPLES, MAX_PACKETS_PER_REQUEST, audioQuery, parseAudioReply, exchangeBody, bucketOf } from './protocol.js';
 import { TransportError } from './transport.js';
-import { ConnectionClock, serverNowOf } from './clock.js';
+import { ConnectionClock } from './clock.js';
 import { AudioPipeline } from './pipeline.js';
 import { RoomModel } from './room-model.js';
 import { DriftWatch } from './clock-drift.js';
 import { Observers } from './observers.js';
+import { BACKOFF_FIRST_MS, BACKOFF_MAX_MS, connectSpreadSamples, failureWaitMs } from './reconnect.js';
 
-/** Reconnect back-off after failures: doubles from the first to the last value. */
-const BACKOFF_FIRST_MS = 1000;
-const BACKOFF_MAX_MS = 10000;
 /** Packets per exchange: one 600 ms batch (the server's container holds up to 255). */
 const BATCH_PACKETS = Math.min(BATCH_SAMPLES / FRAME_SAMPLES, MAX_PACKETS_PER_REQUEST);
 /** A read-only exchange's packets. */
@@ -173,7 +172,7 @@ export class Session {
         const problem = SessionError.from(err);
         this.stats.errors++;
         this.stats.lastProblem = problem;
-        const wait = backoff;
+        const wait = failureWaitMs(backoff);
         backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
         if (this.conn && this.conn.clock.accepted > 0) backoff = BACKOFF_FIRST_MS * 2;
         this.closeConnection();
@@ -293,10 +292,12 @@ export class Session {
     this.engine.flush();
     const upload = !this.listenOnly;
     this.conn = {
-      clock: new ConnectionClock({
-        serverNow: serverNowOf(serverClock, rttMs),
+      clock: ConnectionClock.fromClockReply({
+        serverClock,
+        rttMs,
+        nowFrame: this.engine.nowFrame(),
+        spread: connectSpreadSamples(), // see reconnect.js
         offsetSeconds: this.offsetSeconds,
-        sendFrame: this.engine.nowFrame(),
         latencySamples: this.latencySamples,
       }),
       pipeline: new AudioPipeline(this.engine, { upload, received: this.received }),

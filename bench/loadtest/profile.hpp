@@ -31,10 +31,12 @@ enum class Profile { kPage, kOriginal };
 /// The constants of one profile.
 struct ProfileSpec {
   std::string_view name;
-  int upload_bitrate = 64'000;     ///< bits per second of the uploaded Opus
-  bool summary_on_first = true;    ///< user_summary on a connection's first exchange
-  bool summary_version = true;     ///< echo user_summary_version (the page's cadence)
-  bool backoff = true;             ///< the page's reconnect back-off after errors
+  int upload_bitrate = 64'000;   ///< bits per second of the uploaded Opus
+  bool summary_on_first = true;  ///< user_summary on a connection's first exchange
+  bool summary_version = true;   ///< echo user_summary_version (the page's cadence)
+  /// The page's random waits (web/reconnect.js): back-off after errors, and a connection's
+  /// first exchange a random part of a batch after its clock reply.
+  bool backoff = true;
   int default_timeout_ms = 8'000;  ///< how long the client waits for an exchange
 };
 
@@ -52,7 +54,8 @@ inline constexpr Clock kCodecDelay = codec::kCodecDelaySamples;
 inline constexpr auto kLevelsMin = std::chrono::milliseconds(1200);
 inline constexpr double kSummaryBytesPerSecond = 2'000.0;
 /// The page's reconnect back-off: the first wait, its cap, and the wait after a connection
-/// that had exchanged successfully (web/session.js BACKOFF_*).
+/// that had exchanged successfully (web/reconnect.js BACKOFF_*, web/session.js); each wait is
+/// drawn between half of it and all of it.
 inline constexpr auto kBackoffFirst = std::chrono::milliseconds(1'000);
 inline constexpr auto kBackoffMax = std::chrono::milliseconds(10'000);
 inline constexpr auto kBackoffAfterOk = std::chrono::milliseconds(2'000);

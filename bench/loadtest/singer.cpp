@@ -88,10 +88,7 @@ void Singer::start(SteadyClock::duration delay) {
     offset_s_ = song.first_bucket + 3.0 * slot;
     bucket_ = static_cast<int>(offset_s_);
   }
-  timer_.expires_after(delay);
-  timer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec && running_) connect();
-  });
+  connect_after(delay);
 }
 
 void Singer::stop() {
@@ -141,8 +138,17 @@ void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
   const Clock half_rtt = micros * kSampleRate / 2'000'000;
   server_ref_ = clock.server_clock + half_rtt;
   steady_ref_ = SteadyClock::now();
-  // The page's firstReadClock: offset behind the clock, down to the 60 ms grid.
-  const Clock start = server_ref_ - static_cast<Clock>(offset_s_ * kSampleRate);
+  // As the page (web/reconnect.js): the first exchange goes a random part of a batch after the
+  // clock reply, so that connections started by one burst of replies do not send together.
+  const auto spread = spec(ctx_.profile).backoff
+                          ? random_between(SteadyClock::duration::zero(), ctx_.batch)
+                          : SteadyClock::duration::zero();
+  const Clock spread_samples =
+      std::chrono::duration_cast<std::chrono::microseconds>(spread).count() * kSampleRate /
+      1'000'000;
+  // The page's firstReadClock: offset behind the clock at the first exchange, down to the
+  // 60 ms grid.
+  const Clock start = server_ref_ + spread_samples - static_cast<Clock>(offset_s_ * kSampleRate);
   first_read_end_ = start - start % kOpusFrameSamples;
   read_end_ = first_read_end_ - ctx_.n_samples;
   reset_next_ = true;
@@ -150,7 +156,7 @@ void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
   first_reply_.reset();
   connection_ok_ = 0;
   k_ = 0;
-  base_ = steady_ref_;
+  base_ = steady_ref_ + spread;
   if (encoder_) encoder_->reset();
   if (decoder_) decoder_->reset();
   drift_.reset();
@@ -502,15 +508,25 @@ void Singer::fail(const std::string& kind, std::int64_t micros, const std::strin
   ++reconnects_;
   if (spec(ctx_.profile).backoff) {
     // The page waits before it reconnects, doubling the wait while failures go on.
-    retry_after = backoff_;
+    retry_after = random_between(backoff_ / 2, backoff_);
     backoff_ = std::min<SteadyClock::duration>(kBackoffMax, backoff_ * 2);
     if (connection_ok_ > 0) backoff_ = kBackoffAfterOk;
   }
   connection_ok_ = 0;
-  timer_.expires_after(retry_after);
+  connect_after(retry_after);
+}
+
+void Singer::connect_after(SteadyClock::duration wait) {
+  timer_.expires_after(wait);
   timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec && running_) connect();
   });
+}
+
+SteadyClock::duration Singer::random_between(SteadyClock::duration from, SteadyClock::duration to) {
+  if (to <= from) return from;
+  std::uniform_int_distribution<SteadyClock::rep> pick(from.count(), to.count() - 1);
+  return SteadyClock::duration(pick(rng_));
 }
 
 }  // namespace brigade::loadtest

@@ -121,6 +121,9 @@ class Singer {
   void trace(const HttpRequest& req) const;
   bool check_reply(const HttpResult& r, Clock read_clock, std::string& problem,
                    std::optional<int>& delay_seconds);
+  void connect_after(SteadyClock::duration wait);
+  /// A uniformly random duration in [from, to).
+  SteadyClock::duration random_between(SteadyClock::duration from, SteadyClock::duration to);
 
   net::io_context& io_;
   RunContext& ctx_;

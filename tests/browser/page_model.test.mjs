@@ -10,6 +10,7 @@ import { RoomModel } from '../../web/room-model.js';
 import { statusText, noticeText, problemText, uploadProblemText } from '../../web/wording.js';
 import { Observers } from '../../web/observers.js';
 import { SessionError } from '../../web/session.js';
+import { connectSpreadSamples, failureWaitMs } from '../../web/reconnect.js';
 import { TransportError } from '../../web/transport.js';
 
 const R = 48000;
@@ -41,6 +42,31 @@ test('exchanges advance read and write clocks by one batch and are due in real t
   assert.equal(c.nextWriteClock(BATCH), w1 + BATCH);
   assert.equal(c.nextReadClock(BATCH), c.firstReadEnd + 2 * BATCH);
   assert.equal(c.schedule(99999, BATCH), c.playStart + BATCH, 'decoded audio plays back to back');
+});
+
+test('a connection starts a random part of a batch after its clock reply, reading from then', () => {
+  // Connections begun by one burst of replies must not send together ever after (reconnect.js).
+  const spreads = Array.from({ length: 10 }, (_, i) => connectSpreadSamples(() => i / 10));
+  assert.deepEqual(spreads, Array.from({ length: 10 }, (_, i) => (i * BATCH) / 10));
+  assert.equal(connectSpreadSamples(() => 0.999999), BATCH - 1, 'never a whole batch');
+  const drawn = Array.from({ length: 50 }, () => connectSpreadSamples());
+  assert.ok(Math.max(...drawn) - Math.min(...drawn) > BATCH / 2, `50 draws spread: ${drawn}`);
+
+  const reply = { serverClock: 1e9, rttMs: 40, offsetSeconds: 6, latencySamples: 7200 };
+  const now = new ConnectionClock({ ...reply, serverNow: serverNowOf(1e9, 40), sendFrame: 500 });
+  const later = ConnectionClock.fromClockReply({ ...reply, nowFrame: 500, spread: 12345 });
+  assert.equal(later.dueFrame(BATCH), 500 + 12345, 'the first exchange waits for the spread');
+  assert.equal(later.firstReadEnd % FRAME, 0);
+  const behind = serverNowOf(1e9, 40) + 12345 - 6 * R;
+  assert.ok(later.firstReadEnd <= behind && later.firstReadEnd > behind - FRAME, 'offset behind the server at the first exchange');
+  assert.ok(later.firstReadEnd > now.firstReadEnd, 'later than a connection that starts at once');
+  assert.equal(ConnectionClock.fromClockReply({ ...reply, nowFrame: 500, spread: 0 }).firstReadEnd, now.firstReadEnd);
+});
+
+test('the back-off after a failure waits between half of it and all of it', () => {
+  assert.equal(failureWaitMs(1000, () => 0), 500);
+  assert.equal(failureWaitMs(4000, () => 0.5), 3000);
+  assert.ok(failureWaitMs(1000, () => 0.999999) < 1000);
 });
 
 test('what a singer sings lands where they heard it (latency and both codec delays compensated)', () => {

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -153,6 +154,43 @@ TEST(LoadtestEndToEnd, HundredSingersTenSecondsWithoutErrors) {
   // The page profile's bytes were counted: replies carry audio.
   EXPECT_GT(run.json.at("bytes").as_object().at("audio_out_per_singer_second").to_number<double>(),
             0.0);
+}
+
+TEST(LoadtestEndToEnd, ConnectionsStartARandomPartOfABatchAfterTheirClockReply) {
+  // As the page (web/reconnect.js): singers whose clock replies came in one burst must not
+  // send together every 600 ms ever after, so a connection's first exchange waits a random
+  // part of a batch. 40 singers, each connecting twice (join, then the assigned bucket).
+  ServerProcess server(server_options());
+  const auto trace = std::filesystem::temp_directory_path() /
+                     ("brigade-loadtest-spread-" + std::to_string(getpid()) + ".jsonl");
+  const LoadtestRun run =
+      run_loadtest(server, "--singers 40 --duration 6 --trace " + trace.string(), "spread");
+  SCOPED_TRACE(run.output);
+  EXPECT_EQ(run.exit_status, 0);
+  std::ifstream in(trace);
+  std::map<int, double> get_at;  // per singer: when its last clock GET went
+  std::vector<double> gaps;      // clock GET to the connection's first exchange, seconds
+  for (std::string line; std::getline(in, line);) {
+    const auto r = boost::json::parse(line).as_object();
+    const int singer = r.at("singer").to_number<int>();
+    const double t = r.at("t").to_number<double>();
+    if (r.at("method").as_string() == "GET") {
+      get_at[singer] = t;
+    } else if (const auto g = get_at.find(singer); g != get_at.end()) {
+      gaps.push_back(t - g->second);
+      get_at.erase(g);
+    }
+  }
+  std::filesystem::remove(trace);
+  ASSERT_GE(gaps.size(), 60u);
+  std::size_t late = 0;  // in the second half of the batch
+  for (const double gap : gaps) {
+    EXPECT_LT(gap, 0.6 + 0.5) << "beyond a batch and a slow round trip";
+    late += gap > 0.3 ? 1 : 0;
+  }
+  // Uniform over 600 ms: half of them; at once, none.
+  EXPECT_GT(late, gaps.size() / 5);
+  EXPECT_LT(late, gaps.size() * 4 / 5);
 }
 
 TEST(LoadtestWebSocket, VerifyTwelveSingersOverWebSocketsHearExactlyTheEarlierBuckets) {

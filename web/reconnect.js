@@ -1,0 +1,25 @@
+// brigade singer page: when a connection starts, and when to try again after a failure.
+//
+// Both are random. Replies that leave the server in one burst (after a stall, or while hundreds
+// of singers join or move at once) would otherwise start many connections at the same instant,
+// and since a connection's exchanges are due every 600 ms from its first one, those singers
+// would go on sending together, in bursts the server must queue, for as long as they stay.
+
+import { BATCH_SAMPLES } from './protocol.js';
+
+/** Back-off after failures: doubles from the first to the last value (before the jitter). */
+export const BACKOFF_FIRST_MS = 1000;
+export const BACKOFF_MAX_MS = 10000;
+
+/**
+ * Samples from a connection's clock reply to its first exchange: uniform over one batch, so
+ * that a new connection may take any phase of the 600 ms. `random` is in [0, 1).
+ */
+export function connectSpreadSamples(random = Math.random) {
+  return Math.floor(random() * BATCH_SAMPLES);
+}
+
+/** The wait after a failure with back-off `backoffMs`: between half of it and all of it. */
+export function failureWaitMs(backoffMs, random = Math.random) {
+  return backoffMs * (0.5 + random() / 2);
+}
