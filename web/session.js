@@ -130,6 +130,8 @@ export class Session {
     if ('onPush' in transport) transport.onPush = (p) => this.onPush(p);
     this.conn = null;
     this.reconnectNow = null;
+    /** The next connection re-anchors (clock-drift.js): it starts without a spread. */
+    this.reanchoring = false;
     this.offMic = engine.mic.add((frame, buf) => this.conn?.pipeline.capture(frame, buf));
   }
 
@@ -287,6 +289,9 @@ export class Session {
 
   async connect() {
     this.setState(this.stats.ok > 0 ? 'reconnecting' : 'connecting');
+    // A re-anchor continues at once: a later start would leave a gap after its last read.
+    const spread = this.reanchoring ? 0 : connectSpreadSamples(); // see reconnect.js
+    this.reanchoring = false;
     const { serverClock, sampleRate, rttMs } = await this.transport.clock();
     if (!Number.isInteger(serverClock) || sampleRate !== SAMPLE_RATE) throw new SessionError('bad-clock');
     this.engine.flush();
@@ -296,7 +301,7 @@ export class Session {
         serverClock,
         rttMs,
         nowFrame: this.engine.nowFrame(),
-        spread: connectSpreadSamples(), // see reconnect.js
+        spread,
         offsetSeconds: this.offsetSeconds,
         latencySamples: this.latencySamples,
       }),
@@ -415,6 +420,7 @@ export class Session {
     if (Number.isInteger(m.server_clock) && c.drift.observe(m.server_clock - readClock) && this.newOffset === null) {
       // The device clock drifted half a frame from the server's: rejoin at exactly our delay.
       s.reanchors++;
+      this.reanchoring = true;
       this.requestReconnect();
     }
     s.driftMs = c.drift.drift === null ? null : (c.drift.drift * 1000) / SAMPLE_RATE;

@@ -140,9 +140,11 @@ void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
   steady_ref_ = SteadyClock::now();
   // As the page (web/reconnect.js): the first exchange goes a random part of a batch after the
   // clock reply, so that connections started by one burst of replies do not send together.
-  const auto spread = spec(ctx_.profile).backoff
+  // A re-anchor continues at once (web/session.js).
+  const auto spread = spec(ctx_.profile).backoff && !reanchoring_
                           ? random_between(SteadyClock::duration::zero(), ctx_.batch)
                           : SteadyClock::duration::zero();
+  reanchoring_ = false;
   const Clock spread_samples =
       std::chrono::duration_cast<std::chrono::microseconds>(spread).count() * kSampleRate /
       1'000'000;
@@ -370,6 +372,7 @@ void Singer::on_exchange(const HttpResult& r, SteadyClock::time_point sent, Cloc
         // The server's clock is the reference: rejoin at exactly this bucket's delay.
         ++reanchors_;
         ++reconnects_;
+        reanchoring_ = true;  // as the page: no spread, or its reads would leave a gap
         return connect();
       }
     }
@@ -506,6 +509,7 @@ void Singer::fail(const std::string& kind, std::int64_t micros, const std::strin
   ctx_.stats->error(kind, micros, name_ + ": " + detail, has_latency);
   if (!running_) return;
   ++reconnects_;
+  reanchoring_ = false;  // as the page: a retry is a plain connection
   if (spec(ctx_.profile).backoff) {
     // The page waits before it reconnects, doubling the wait while failures go on.
     retry_after = random_between(backoff_ / 2, backoff_);

@@ -146,6 +146,7 @@ class Singer {
   SteadyClock::time_point steady_ref_;
   SteadyClock::time_point base_;     ///< when exchange 0 of this connection was due
   std::uint64_t k_ = 0;              ///< exchanges sent on this connection
+  bool reanchoring_ = false;         ///< the next connection re-anchors (no spread)
   std::size_t pool_pos_ = 0;         ///< next packet of the shared pool (load mode)
   bool leader_reconnected_ = false;  ///< the leader reconnected after taking the lead
   Clock first_read_end_ = 0;         ///< the connection's first read clock
