@@ -5,8 +5,8 @@
 //
 // - One exchange per 600 ms batch (n_samples = 28800 = 10 Opus packets of 60 ms), due in real
 //   time from a connection's first, which goes a random part of a batch after the clock reply
-//   (reconnect.js says why). The first exchange of a connection reads only (reset_user_state, no write_clock, empty
-//   body); exchanges stay read-only until the encoder holds a whole batch of microphone audio
+//   (reconnect.js says why; a re-anchor goes at once). The first exchange of a connection reads
+//   only (reset_user_state, no write_clock, empty body); exchanges stay read-only until the encoder holds a whole batch of microphone audio
 //   (about 1.1 s plus the latency after the first reply). From then on every exchange carries
 //   exactly 10 packets.
 // - Over HTTP the user summary is asked for on every exchange with the version the page holds

@@ -12,7 +12,7 @@ constexpr ProfileSpec kPage{
     .upload_bitrate = 64'000,  // web/codec.js ENCODER_CONFIG
     .summary_on_first = true,
     .summary_version = true,
-    .backoff = true,
+    .page_reconnects = true,
     .default_timeout_ms = 8'000,  // web/session.js EXCHANGE_TIMEOUT_MS
 };
 constexpr ProfileSpec kOriginal{
@@ -20,7 +20,7 @@ constexpr ProfileSpec kOriginal{
     .upload_bitrate = 256'000,
     .summary_on_first = false,
     .summary_version = false,
-    .backoff = false,
+    .page_reconnects = false,
     .default_timeout_ms = 8'000,
 };
 

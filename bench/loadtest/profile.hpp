@@ -34,9 +34,9 @@ struct ProfileSpec {
   int upload_bitrate = 64'000;   ///< bits per second of the uploaded Opus
   bool summary_on_first = true;  ///< user_summary on a connection's first exchange
   bool summary_version = true;   ///< echo user_summary_version (the page's cadence)
-  /// The page's random waits (web/reconnect.js): back-off after errors, and a connection's
-  /// first exchange a random part of a batch after its clock reply.
-  bool backoff = true;
+  /// The page's reconnects (web/reconnect.js): a jittered back-off after errors, and a
+  /// connection's first exchange a random part of a batch after its clock reply.
+  bool page_reconnects = true;
   int default_timeout_ms = 8'000;  ///< how long the client waits for an exchange
 };
 

@@ -141,7 +141,7 @@ void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
   // As the page (web/reconnect.js): the first exchange goes a random part of a batch after the
   // clock reply, so that connections started by one burst of replies do not send together.
   // A re-anchor continues at once (web/session.js).
-  const auto spread = spec(ctx_.profile).backoff && !reanchoring_
+  const auto spread = spec(ctx_.profile).page_reconnects && !reanchoring_
                           ? random_between(SteadyClock::duration::zero(), ctx_.batch)
                           : SteadyClock::duration::zero();
   reanchoring_ = false;
@@ -510,7 +510,7 @@ void Singer::fail(const std::string& kind, std::int64_t micros, const std::strin
   if (!running_) return;
   ++reconnects_;
   reanchoring_ = false;  // as the page: a retry is a plain connection
-  if (spec(ctx_.profile).backoff) {
+  if (spec(ctx_.profile).page_reconnects) {
     // The page waits before it reconnects, doubling the wait while failures go on.
     retry_after = random_between(backoff_ / 2, backoff_);
     backoff_ = std::min<SteadyClock::duration>(kBackoffMax, backoff_ * 2);
