@@ -5,10 +5,11 @@
 //
 // - One exchange per 600 ms batch (n_samples = 28800 = 10 Opus packets of 60 ms), due in real
 //   time from a connection's first, which goes a random part of a batch after the clock reply
-//   (reconnect.js says why; a re-anchor goes at once). The first exchange of a connection reads
-//   only (reset_user_state, no write_clock, empty body); exchanges stay read-only until the encoder holds a whole batch of microphone audio
-//   (about 1.1 s plus the latency after the first reply). From then on every exchange carries
-//   exactly 10 packets.
+//   (reconnect.js says why; a re-anchor's goes when its old connection's next one was due). The
+//   first exchange of a connection reads only (reset_user_state, no write_clock, empty body);
+//   exchanges stay read-only until the encoder holds a whole batch of microphone audio (about
+//   1.1 s plus the latency after the first reply). From then on every exchange carries exactly
+//   10 packets.
 // - Over HTTP the user summary is asked for on every exchange with the version the page holds
 //   (user_summary_version), also on a new connection's first exchange (a move to another bucket
 //   keeps the listing: the server's budget paces what changed); see room-model.js for the
@@ -22,7 +23,7 @@ import { AudioPipeline } from './pipeline.js';
 import { RoomModel } from './room-model.js';
 import { DriftWatch } from './clock-drift.js';
 import { Observers } from './observers.js';
-import { BACKOFF_FIRST_MS, BACKOFF_MAX_MS, connectSpreadSamples, failureWaitMs } from './reconnect.js';
+import { BACKOFF_FIRST_MS, BACKOFF_MAX_MS, connectSpreadSamples, failureWaitMs, reanchorSpreadSamples } from './reconnect.js';
 
 /** Packets per exchange: one 600 ms batch (the server's container holds up to 255). */
 const BATCH_PACKETS = Math.min(BATCH_SAMPLES / FRAME_SAMPLES, MAX_PACKETS_PER_REQUEST);
@@ -130,8 +131,8 @@ export class Session {
     if ('onPush' in transport) transport.onPush = (p) => this.onPush(p);
     this.conn = null;
     this.reconnectNow = null;
-    /** The next connection re-anchors (clock-drift.js): it starts without a spread. */
-    this.reanchoring = false;
+    /** The next connection re-anchors (clock-drift.js): the local frame its old one was due. */
+    this.reanchorDue = null;
     this.offMic = engine.mic.add((frame, buf) => this.conn?.pipeline.capture(frame, buf));
   }
 
@@ -289,18 +290,20 @@ export class Session {
 
   async connect() {
     this.setState(this.stats.ok > 0 ? 'reconnecting' : 'connecting');
-    // A re-anchor continues at once: a later start would leave a gap after its last read.
-    const spread = this.reanchoring ? 0 : connectSpreadSamples(); // see reconnect.js
-    this.reanchoring = false;
+    const reanchorDue = this.reanchorDue;
+    this.reanchorDue = null;
     const { serverClock, sampleRate, rttMs } = await this.transport.clock();
     if (!Number.isInteger(serverClock) || sampleRate !== SAMPLE_RATE) throw new SessionError('bad-clock');
     this.engine.flush();
+    const nowFrame = this.engine.nowFrame();
+    // When the first exchange goes: see reconnect.js.
+    const spread = reanchorDue === null ? connectSpreadSamples() : reanchorSpreadSamples(reanchorDue, nowFrame);
     const upload = !this.listenOnly;
     this.conn = {
       clock: ConnectionClock.fromClockReply({
         serverClock,
         rttMs,
-        nowFrame: this.engine.nowFrame(),
+        nowFrame,
         spread,
         offsetSeconds: this.offsetSeconds,
         latencySamples: this.latencySamples,
@@ -420,7 +423,7 @@ export class Session {
     if (Number.isInteger(m.server_clock) && c.drift.observe(m.server_clock - readClock) && this.newOffset === null) {
       // The device clock drifted half a frame from the server's: rejoin at exactly our delay.
       s.reanchors++;
-      this.reanchoring = true;
+      this.reanchorDue = c.clock.dueFrame(BATCH_SAMPLES);
       this.requestReconnect();
     }
     s.driftMs = c.drift.drift === null ? null : (c.drift.drift * 1000) / SAMPLE_RATE;

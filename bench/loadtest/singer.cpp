@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 #include "brigade/codec/packet_container.hpp"
 #include "client/api_wire.hpp"
@@ -138,13 +139,7 @@ void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
   const Clock half_rtt = micros * kSampleRate / 2'000'000;
   server_ref_ = clock.server_clock + half_rtt;
   steady_ref_ = SteadyClock::now();
-  // As the page (web/reconnect.js): the first exchange goes a random part of a batch after the
-  // clock reply, so that connections started by one burst of replies do not send together.
-  // A re-anchor continues at once (web/session.js).
-  const auto spread = spec(ctx_.profile).page_reconnects && !reanchoring_
-                          ? random_between(SteadyClock::duration::zero(), ctx_.batch)
-                          : SteadyClock::duration::zero();
-  reanchoring_ = false;
+  const auto spread = first_exchange_wait();
   const Clock spread_samples =
       std::chrono::duration_cast<std::chrono::microseconds>(spread).count() * kSampleRate /
       1'000'000;
@@ -167,9 +162,7 @@ void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
 
 void Singer::schedule_exchange() {
   if (!running_) return;
-  // A singer whose clock runs fast (--clock-drift-ppm) sends each batch early in real time.
-  auto due = base_ + std::chrono::duration_cast<SteadyClock::duration>(
-                         static_cast<double>(k_) * ctx_.batch / ctx_.clock_rate);
+  auto due = due_time(k_);
   // --faulty late: every third request leaves late (the next ones are on time again).
   // Only once it uploads, so its first write (and so its write offset) is a calibrated one's.
   if (fault_ == Fault::kLate && write_end_ && k_ % 3 == 2) {
@@ -372,7 +365,7 @@ void Singer::on_exchange(const HttpResult& r, SteadyClock::time_point sent, Cloc
         // The server's clock is the reference: rejoin at exactly this bucket's delay.
         ++reanchors_;
         ++reconnects_;
-        reanchoring_ = true;  // as the page: no spread, or its reads would leave a gap
+        reanchor_due_ = due_time(k_);  // k_ was sent: the next one is due then
         return connect();
       }
     }
@@ -509,7 +502,7 @@ void Singer::fail(const std::string& kind, std::int64_t micros, const std::strin
   ctx_.stats->error(kind, micros, name_ + ": " + detail, has_latency);
   if (!running_) return;
   ++reconnects_;
-  reanchoring_ = false;  // as the page: a retry is a plain connection
+  reanchor_due_.reset();  // as the page: a retry is a plain connection
   if (spec(ctx_.profile).page_reconnects) {
     // The page waits before it reconnects, doubling the wait while failures go on.
     retry_after = random_between(backoff_ / 2, backoff_);
@@ -525,6 +518,25 @@ void Singer::connect_after(SteadyClock::duration wait) {
   timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec && running_) connect();
   });
+}
+
+SteadyClock::time_point Singer::due_time(std::uint64_t k) const {
+  // A singer whose clock runs fast (--clock-drift-ppm) sends each batch early in real time.
+  return base_ + std::chrono::duration_cast<SteadyClock::duration>(static_cast<double>(k) *
+                                                                   ctx_.batch / ctx_.clock_rate);
+}
+
+SteadyClock::duration Singer::first_exchange_wait() {
+  // As the page (web/reconnect.js). A new connection waits a random part of a batch, so that
+  // connections started by one burst of replies do not send together. A re-anchor goes when
+  // its old connection's next exchange was due: its reads go on without a gap, and singers
+  // that re-anchor at the same instant (late replies near capacity look like drift) keep
+  // their own phases.
+  constexpr auto zero = SteadyClock::duration::zero();
+  const auto due = std::exchange(reanchor_due_, std::nullopt);
+  if (!spec(ctx_.profile).page_reconnects) return zero;
+  if (due) return std::clamp(*due - steady_ref_, zero, ctx_.batch);
+  return random_between(zero, ctx_.batch);
 }
 
 SteadyClock::duration Singer::random_between(SteadyClock::duration from, SteadyClock::duration to) {

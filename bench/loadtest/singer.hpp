@@ -124,6 +124,8 @@ class Singer {
   void connect_after(SteadyClock::duration wait);
   /// A uniformly random duration in [from, to).
   SteadyClock::duration random_between(SteadyClock::duration from, SteadyClock::duration to);
+  SteadyClock::time_point due_time(std::uint64_t k) const;
+  SteadyClock::duration first_exchange_wait();
 
   net::io_context& io_;
   RunContext& ctx_;
@@ -144,9 +146,10 @@ class Singer {
   std::string session_token_ = "new";
   Clock server_ref_ = 0;  ///< estimated server clock at steady_ref_
   SteadyClock::time_point steady_ref_;
-  SteadyClock::time_point base_;     ///< when exchange 0 of this connection was due
-  std::uint64_t k_ = 0;              ///< exchanges sent on this connection
-  bool reanchoring_ = false;         ///< the next connection re-anchors (no spread)
+  SteadyClock::time_point base_;  ///< when exchange 0 of this connection was due
+  std::uint64_t k_ = 0;           ///< exchanges sent on this connection
+  /// A re-anchor: when the old connection's next exchange was due (the new one's first).
+  std::optional<SteadyClock::time_point> reanchor_due_;
   std::size_t pool_pos_ = 0;         ///< next packet of the shared pool (load mode)
   bool leader_reconnected_ = false;  ///< the leader reconnected after taking the lead
   Clock first_read_end_ = 0;         ///< the connection's first read clock

@@ -10,7 +10,7 @@ import { RoomModel } from '../../web/room-model.js';
 import { statusText, noticeText, problemText, uploadProblemText } from '../../web/wording.js';
 import { Observers } from '../../web/observers.js';
 import { SessionError } from '../../web/session.js';
-import { connectSpreadSamples, failureWaitMs } from '../../web/reconnect.js';
+import { connectSpreadSamples, failureWaitMs, reanchorSpreadSamples } from '../../web/reconnect.js';
 import { TransportError } from '../../web/transport.js';
 
 const R = 48000;
@@ -61,6 +61,25 @@ test('a connection starts a random part of a batch after its clock reply, readin
   assert.ok(later.firstReadEnd <= behind && later.firstReadEnd > behind - FRAME, 'offset behind the server at the first exchange');
   assert.ok(later.firstReadEnd > now.firstReadEnd, 'later than a connection that starts at once');
   assert.equal(ConnectionClock.fromClockReply({ ...reply, nowFrame: 500, spread: 0 }).firstReadEnd, now.firstReadEnd);
+});
+
+test('a re-anchor keeps its old connection\'s phase, and its reads go on without a gap', () => {
+  // Near capacity, late replies look like drift to many singers at once: they must not start
+  // together again (reconnect.js). Old connection: clock reply at frame 500, three exchanges.
+  const reply = { rttMs: 40, offsetSeconds: 6, latencySamples: 7200 };
+  const old = ConnectionClock.fromClockReply({ ...reply, serverClock: 1e9, nowFrame: 500, spread: 0 });
+  for (let i = 0; i < 3; i++) old.accept(old.nextReadClock(BATCH), null, BATCH);
+  const due = old.dueFrame(BATCH);
+  assert.equal(due, 500 + 3 * BATCH);
+  // Its clock reply came 10000 samples before that; this device's clock kept time.
+  const now = due - 10000;
+  const spread = reanchorSpreadSamples(due, now);
+  assert.equal(spread, 10000);
+  const next = ConnectionClock.fromClockReply({ ...reply, serverClock: 1e9 + now - 500, nowFrame: now, spread });
+  assert.equal(next.dueFrame(BATCH), due, 'the first exchange goes when the old one was due');
+  assert.equal(next.nextReadClock(BATCH), old.nextReadClock(BATCH), 'the first read follows the last one');
+  assert.equal(reanchorSpreadSamples(due, due + 5), 0, 'at once when that moment has passed');
+  assert.equal(reanchorSpreadSamples(due, due - 3 * BATCH), BATCH, 'never more than a batch');
 });
 
 test('the back-off after a failure waits between half of it and all of it', () => {

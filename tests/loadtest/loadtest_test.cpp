@@ -396,6 +396,49 @@ TEST(LoadtestTiming, ReanchoredEchoSingersKeepTheVolumeFormula) {
   }
 }
 
+// A re-anchor keeps its singer's phase (web/reconnect.js): its first exchange goes when the old
+// connection's next one was due, one batch after the last. Singers that re-anchor at the same
+// instant (near capacity, late replies look like drift) would otherwise start together and go
+// on sending together. Started at once, as before, these gaps were a round trip or two (ms).
+TEST(LoadtestDrift, AReanchorSendsWhenItsOldConnectionWasDue) {
+  ServerProcess server(server_options());
+  const auto trace = std::filesystem::temp_directory_path() /
+                     ("brigade-loadtest-reanchor-" + std::to_string(getpid()) + ".jsonl");
+  const LoadtestRun run = run_loadtest(
+      server, "--singers 8 --duration 20 --clock-drift-ppm 8000 --trace " + trace.string(),
+      "reanchor-phase");
+  SCOPED_TRACE(run.output);
+  EXPECT_EQ(run.exit_status, 0);
+  EXPECT_EQ(at_int(run.json, "requests", "errors"), 0);
+  std::ifstream in(trace);
+  std::map<int, int> gets;          // per singer: clock GETs so far
+  std::map<int, double> last_post;  // per singer: when its last exchange went
+  std::map<int, double> reanchor;   // per singer: the last POST before a re-anchor's GET
+  std::vector<double> gaps;         // that POST to the new connection's first, seconds
+  for (std::string line; std::getline(in, line);) {
+    const auto r = boost::json::parse(line).as_object();
+    const int singer = r.at("singer").to_number<int>();
+    const double t = r.at("t").to_number<double>();
+    if (r.at("method").as_string() == "GET") {
+      // The first two are the join and the assigned bucket; the rest re-anchor (no errors).
+      if (++gets[singer] > 2) reanchor[singer] = last_post.at(singer);
+      continue;
+    }
+    if (const auto a = reanchor.find(singer); a != reanchor.end()) {
+      gaps.push_back(t - a->second);
+      reanchor.erase(a);
+    }
+    last_post[singer] = t;
+  }
+  std::filesystem::remove(trace);
+  ASSERT_GE(gaps.size(), 8u);
+  const double batch_s = 0.6 / 1.008;  // the singers' clocks run 8000 ppm fast
+  for (const double gap : gaps) {
+    EXPECT_GT(gap, batch_s - 0.15);
+    EXPECT_LT(gap, batch_s + 0.15);
+  }
+}
+
 // Clock drift (CI variant of the 10-minute, 100 ppm case in the README: the same 60 ms of
 // drift in 20 s at 3000 ppm). Without re-anchoring the singers' reads drift past one Opus
 // frame against the server's clock; with it they stay within one frame.
