@@ -513,8 +513,9 @@ TEST_F(Ops, AFloodOfOneEventIsRateLimitedAndTheSuppressedLinesAreCounted) {
     }
   } while (written.size() + suppressed < kFlood && std::chrono::steady_clock::now() < deadline);
   EXPECT_EQ(written.size() + suppressed, static_cast<std::uint64_t>(kFlood)) << server_->output();
+  // Counted on the next written line or on the once-a-second log_suppressed line: usually both,
+  // but a flood can end on a written line before any tick (CI, ASan, 2026-11-29), so not both.
   EXPECT_GT(suppressed, 0u);
-  EXPECT_FALSE(events("log_suppressed").empty());
   ASSERT_GE(written.size(), static_cast<std::size_t>(kLogBurst));
   EXPECT_LE(written.size(), static_cast<std::size_t>(kLogBurst + kLogPerSecond * (seconds + 1)));
   EXPECT_EQ(written[0].at("reason").as_string(), "room-wide controls need the admin token");
