@@ -10,8 +10,10 @@
 // - A microphone sample taken at local frame f was sung along with what played at f − latency,
 //   so it is written at the server position of that audio. The server decodes the upload, which
 //   again delays it by the codec delay: the write clock is moved earlier by two codec delays.
+// - A re-anchor's connection goes on from the old one (continueFrom): its audio plays right after
+//   the old one's and its uploads go on from the old one's, both moved by as much as its reads.
 
-import { SAMPLE_RATE, BATCH_SAMPLES, firstReadClock } from './protocol.js';
+import { SAMPLE_RATE, BATCH_SAMPLES, FRAME_SAMPLES, firstReadClock } from './protocol.js';
 
 /** Opus lookahead (6.5 ms at 48 kHz): decoded audio trails encoded audio by this much, per pass. */
 export const CODEC_DELAY = 312;
@@ -99,6 +101,24 @@ export class ConnectionClock {
     const frame = this.playStart + this.decodedSamples;
     this.decodedSamples += n;
     return frame;
+  }
+
+  /**
+   * Makes this connection go on from `previous`, as a re-anchor does with the same codec pipeline
+   * (before its first exchange; `previous` has played). Reads are realigned on the server's clock,
+   * which moves them from where `previous` left off by `shift`: 0, or a frame once the drift has
+   * rounded to the next one. Playback goes on right after `previous`'s audio and the upload
+   * (the encoder's waiting packets) right after its last write, each moved by `shift`, so what the
+   * singer hears and sings keeps its alignment. Returns `shift`, or null, changing nothing, when
+   * the reads would move by more than a frame (the offset changed): that is a new start.
+   */
+  continueFrom(previous) {
+    const shift = this.firstReadEnd - previous.nextReadClock(BATCH_SAMPLES);
+    if (Math.abs(shift) > FRAME_SAMPLES || previous.playStart === null) return null;
+    this.playStart = previous.playStart + previous.decodedSamples;
+    this.captureFrom = previous.captureFrom;
+    this.writeStart = (previous.writeEnd ?? previous.writeStart) + shift;
+    return shift;
   }
 
   /**

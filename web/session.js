@@ -10,6 +10,9 @@
 //   exchanges stay read-only until the encoder holds a whole batch of microphone audio (about
 //   1.1 s plus the latency after the first reply). From then on every exchange carries exactly
 //   10 packets.
+// - A re-anchor goes on with its old connection's pipeline (clock.js, continueFrom): it uploads
+//   from its first exchange, and sends reset_user_state only when its reads move by a frame (the
+//   server refuses a jump without it); otherwise the server's codecs go on as well.
 // - Over HTTP the user summary is asked for on every exchange with the version the page holds
 //   (user_summary_version), also on a new connection's first exchange (a move to another bucket
 //   keeps the listing: the server's budget paces what changed); see room-model.js for the
@@ -131,9 +134,14 @@ export class Session {
     if ('onPush' in transport) transport.onPush = (p) => this.onPush(p);
     this.conn = null;
     this.reconnectNow = null;
-    /** The next connection re-anchors (clock-drift.js): the local frame its old one was due. */
-    this.reanchorDue = null;
-    this.offMic = engine.mic.add((frame, buf) => this.conn?.pipeline.capture(frame, buf));
+    /**
+     * The clock of the connection that the next one re-anchors (clock-drift.js): the new one is
+     * due when the old one's next exchange was, and goes on with its pipeline.
+     */
+    this.reanchor = null;
+    /** The codec pipeline the microphone feeds: the connection's, kept through a re-anchor. */
+    this.pipeline = null;
+    this.offMic = engine.mic.add((frame, buf) => this.pipeline?.capture(frame, buf));
   }
 
   // The room, as the UI reads it.
@@ -178,10 +186,12 @@ export class Session {
         const wait = failureWaitMs(backoff);
         backoff = Math.min(BACKOFF_MAX_MS, backoff * 2);
         if (this.conn && this.conn.clock.accepted > 0) backoff = BACKOFF_FIRST_MS * 2;
+        this.reanchor = null; // after a failure, a plain new connection
         this.closeConnection();
         await this.waitRetry(problem, wait);
       }
     }
+    this.reanchor = null;
     this.closeConnection();
   }
 
@@ -290,26 +300,47 @@ export class Session {
 
   async connect() {
     this.setState(this.stats.ok > 0 ? 'reconnecting' : 'connecting');
-    const reanchorDue = this.reanchorDue;
-    this.reanchorDue = null;
+    const reanchor = this.reanchor;
+    this.reanchor = null;
+    try {
+      await this.open(reanchor);
+    } catch (err) {
+      this.dropPipeline(); // a re-anchor's, which no connection took
+      throw err;
+    }
+  }
+
+  /** Asks the server's clock and sets up the connection (`reanchor`: what it takes over, or null). */
+  async open(reanchor) {
     const { serverClock, sampleRate, rttMs } = await this.transport.clock();
     if (!Number.isInteger(serverClock) || sampleRate !== SAMPLE_RATE) throw new SessionError('bad-clock');
-    this.engine.flush();
     const nowFrame = this.engine.nowFrame();
     // When the first exchange goes: see reconnect.js.
-    const spread = reanchorDue === null ? connectSpreadSamples() : reanchorSpreadSamples(reanchorDue, nowFrame);
+    const spread = reanchor ? reanchorSpreadSamples(reanchor.dueFrame(BATCH_SAMPLES), nowFrame) : connectSpreadSamples();
     const upload = !this.listenOnly;
+    const clock = ConnectionClock.fromClockReply({
+      serverClock,
+      rttMs,
+      nowFrame,
+      spread,
+      offsetSeconds: this.offsetSeconds,
+      latencySamples: this.latencySamples,
+    });
+    // A re-anchor goes on seamlessly with the old connection's pipeline: its queued audio plays
+    // out, the warm decoder takes the same shared stream on, the encoder's waiting packets go up.
+    let pipeline = reanchor ? this.pipeline : null;
+    const shift = pipeline?.uploads === upload ? clock.continueFrom(reanchor) : null;
+    if (shift === null) {
+      this.dropPipeline();
+      this.engine.flush();
+      pipeline = new AudioPipeline(this.engine, { upload, received: this.received });
+    }
+    this.pipeline = pipeline;
     this.conn = {
-      clock: ConnectionClock.fromClockReply({
-        serverClock,
-        rttMs,
-        nowFrame,
-        spread,
-        offsetSeconds: this.offsetSeconds,
-        latencySamples: this.latencySamples,
-      }),
-      pipeline: new AudioPipeline(this.engine, { upload, received: this.received }),
-      reset: true,
+      clock,
+      pipeline,
+      /** Whether the next exchange asks the server for fresh codecs and clocks. */
+      reset: shift !== 0,
       /** This connection's reads against the server clock (see clock-drift.js). */
       drift: new DriftWatch(),
     };
@@ -319,11 +350,15 @@ export class Session {
   }
 
   closeConnection() {
-    const c = this.conn;
     this.conn = null;
-    if (!c) return;
-    c.pipeline.close();
+    if (this.reanchor) return; // the next connection goes on with its pipeline and audio
+    this.dropPipeline();
     this.engine.flush();
+  }
+
+  dropPipeline() {
+    this.pipeline?.close();
+    this.pipeline = null;
   }
 
   async exchangeLoop() {
@@ -423,7 +458,7 @@ export class Session {
     if (Number.isInteger(m.server_clock) && c.drift.observe(m.server_clock - readClock) && this.newOffset === null) {
       // The device clock drifted half a frame from the server's: rejoin at exactly our delay.
       s.reanchors++;
-      this.reanchorDue = c.clock.dueFrame(BATCH_SAMPLES);
+      this.reanchor = c.clock;
       this.requestReconnect();
     }
     s.driftMs = c.drift.drift === null ? null : (c.drift.drift * 1000) / SAMPLE_RATE;

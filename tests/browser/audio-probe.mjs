@@ -114,3 +114,86 @@ export async function recordedReplies(page) {
 /** Amplitude of `freq` over the last `seconds` of the page's 'received' or 'mic' audio. */
 export const measureTone = (page, freq, source = 'received', seconds = 2) =>
   page.evaluate(([f, s, sec]) => window.brigadeProbe.tone(f, s, sec), [freq, source, seconds]);
+
+/**
+ * Runs in the page (serialised by addInitScript) when a test opts in: taps the output of the page's
+ * audio worklet (what the singer hears) and keeps, per `size` samples, the AudioContext frame
+ * where the window plays, its rms and the amplitude of each of `freqs`. The page creates its
+ * worklet node with `new AudioWorkletNode(ctx, 'brigade-processor', …)`; the tap wraps that
+ * constructor.
+ */
+function outputTapMain(size, freqs) {
+  const RATE = 48000;
+  const TAP_BLOCK = 4096;
+  const Native = globalThis.AudioWorkletNode;
+  /** [frame, rms, amplitude of freqs[0], …] of every window heard since the last take. */
+  let levels = [];
+  globalThis.brigadeOutput = {
+    take() {
+      const out = levels;
+      levels = [];
+      return out;
+    },
+  };
+  globalThis.AudioWorkletNode = class extends Native {
+    constructor(ctx, name, options) {
+      super(ctx, name, options);
+      if (name !== 'brigade-processor') return;
+      const tap = ctx.createScriptProcessor(TAP_BLOCK, 1, 1);
+      let next = null;
+      tap.onaudioprocess = (e) => {
+        const x = e.inputBuffer.getChannelData(0);
+        // playbackTime jitters by a quantum or two; blocks follow each other unless one was skipped.
+        const at = Math.round(e.playbackTime * RATE);
+        const frame = next !== null && Math.abs(at - next) < TAP_BLOCK / 2 ? next : at;
+        next = frame + x.length;
+        for (let i = 0; i + size <= x.length; i += size) {
+          const part = x.subarray(i, i + size);
+          let sum = 0;
+          for (const v of part) sum += v * v;
+          // eslint-disable-next-line no-undef
+          levels.push([frame + i, Math.sqrt(sum / size), ...freqs.map((f) => toneAmplitude(part, f, RATE))]);
+        }
+      };
+      this.connect(tap);
+      tap.connect(ctx.destination);
+    }
+  };
+}
+
+/**
+ * The script that a test passes as launchSinger's `initScript` to hear the page's output, in
+ * windows of `window` samples, with the amplitude of each of `freqs` (see takeOutputLevels).
+ */
+export const outputTapScript = ({ window = 256, freqs = [] } = {}) =>
+  `${toneAmplitude.toString()}\n(${outputTapMain.toString()})(${window}, ${JSON.stringify(freqs)});`;
+
+/** The page's output levels since the last call: [[frame, rms, amplitude per freq…], …]. */
+export const takeOutputLevels = (page) => page.evaluate(() => globalThis.brigadeOutput.take());
+
+/**
+ * The quiet stretches of `levels` (runs of windows of `window` samples whose `column`, 1 for the
+ * rms, 2… for a frequency's amplitude, is below `threshold`), as {from, frames}, longest first.
+ * A window missing from the record (the tap runs on the page's main thread and may skip a
+ * block) ends a stretch.
+ */
+export function quietStretches(levels, window, threshold, column = 1) {
+  const runs = [];
+  let run = null;
+  let next = null;
+  for (const entry of levels) {
+    const [frame] = entry;
+    const level = entry[column];
+    if (run && (level >= threshold || frame !== next)) {
+      runs.push(run);
+      run = null;
+    }
+    if (level < threshold) {
+      if (!run) run = { from: frame, frames: 0 };
+      run.frames += window;
+    }
+    next = frame + window;
+  }
+  if (run) runs.push(run);
+  return runs.sort((a, b) => b.frames - a.frames);
+}

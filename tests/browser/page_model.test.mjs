@@ -82,6 +82,50 @@ test('a re-anchor keeps its old connection\'s phase, and its reads go on without
   assert.equal(reanchorSpreadSamples(due, due - 3 * BATCH), BATCH, 'never more than a batch');
 });
 
+test('a re-anchor goes on from its old connection: playback and upload without a gap', () => {
+  const reply = { rttMs: 40, offsetSeconds: 6, latencySamples: 7200 };
+  const old = ConnectionClock.fromClockReply({ ...reply, serverClock: 1e9, nowFrame: 500, spread: 0 });
+  // Three exchanges, each reply 2000 samples after it was due; the last two upload.
+  for (let i = 0; i < 3; i++) {
+    const due = old.dueFrame(BATCH);
+    const read = old.nextReadClock(BATCH);
+    old.accept(read, i > 0 ? old.nextWriteClock(BATCH) : null, BATCH);
+    old.schedule(due + 2000, BATCH);
+  }
+  const due = old.dueFrame(BATCH);
+  const now = due - 10000;
+  const again = (serverClock) =>
+    ConnectionClock.fromClockReply({ ...reply, serverClock, nowFrame: now, spread: reanchorSpreadSamples(due, now) });
+
+  // The device kept time: the reads go on from the old ones, and so does everything else.
+  const next = again(1e9 + now - 500);
+  assert.equal(next.continueFrom(old), 0);
+  assert.equal(next.nextReadClock(BATCH), old.nextReadClock(BATCH));
+  assert.equal(next.nextWriteClock(BATCH), old.nextWriteClock(BATCH), 'the upload goes on from the last write');
+  assert.equal(next.captureFrom, old.captureFrom, 'the same microphone stream');
+  next.accept(next.nextReadClock(BATCH), next.nextWriteClock(BATCH), BATCH);
+  assert.equal(next.schedule(due + 1000, BATCH), old.playStart + 3 * BATCH, 'plays right after the old audio, however soon its reply');
+  for (const f of [next.playStart, next.playStart + 5000]) {
+    assert.equal(next.playingClock(f), old.playingClock(f));
+    assert.equal(next.serverClockOfMicFrame(f + 7200), old.serverClockOfMicFrame(f + 7200));
+  }
+
+  // The device ran a frame slow: reads skip a frame, and the upload moves with them, so what the
+  // singer sings still lands on what they heard.
+  const skip = again(1e9 + now - 500 + FRAME);
+  assert.equal(skip.continueFrom(old), FRAME);
+  assert.equal(skip.nextReadClock(BATCH), old.nextReadClock(BATCH) + FRAME);
+  assert.equal(skip.nextWriteClock(BATCH), old.nextWriteClock(BATCH) + FRAME);
+  const sung = old.playStart + 3 * BATCH + 7200;
+  assert.equal(skip.serverClockOfMicFrame(sung), old.serverClockOfMicFrame(sung) + FRAME);
+
+  // Reads more than a frame away (the singer moved): a new start, nothing taken over.
+  const moved = again(1e9 + now - 500 + 3 * R);
+  assert.equal(moved.continueFrom(old), null);
+  assert.equal(moved.playStart, null);
+  assert.equal(moved.schedule(due + 2000, BATCH), due + 2000 + LEAD_IN, 'a new start waits out the lead-in');
+});
+
 test('the back-off after a failure waits between half of it and all of it', () => {
   assert.equal(failureWaitMs(1000, () => 0), 500);
   assert.equal(failureWaitMs(4000, () => 0.5), 3000);
