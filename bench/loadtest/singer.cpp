@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <utility>
 
 #include "brigade/codec/packet_container.hpp"
@@ -139,6 +140,8 @@ void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
   const Clock half_rtt = micros * kSampleRate / 2'000'000;
   server_ref_ = clock.server_clock + half_rtt;
   steady_ref_ = SteadyClock::now();
+  const bool reanchor = reanchor_due_ && spec(ctx_.profile).page_reconnects;
+  const Clock old_next_read = read_end_ + ctx_.n_samples;
   const auto spread = first_exchange_wait();
   const Clock spread_samples =
       std::chrono::duration_cast<std::chrono::microseconds>(spread).count() * kSampleRate /
@@ -148,16 +151,33 @@ void Singer::on_clock(const HttpResult& r, SteadyClock::time_point sent) {
   const Clock start = server_ref_ + spread_samples - static_cast<Clock>(offset_s_ * kSampleRate);
   first_read_end_ = start - start % kOpusFrameSamples;
   read_end_ = first_read_end_ - ctx_.n_samples;
-  reset_next_ = true;
-  write_end_.reset();
-  first_reply_.reset();
   connection_ok_ = 0;
   k_ = 0;
   base_ = steady_ref_ + spread;
-  if (encoder_) encoder_->reset();
-  if (decoder_) decoder_->reset();
   drift_.reset();
+  carry_over(reanchor, old_next_read);
   schedule_exchange();
+}
+
+void Singer::carry_over(bool reanchor, Clock old_next_read) {
+  // As the page (web/clock.js, continueFrom; web/session.js): a re-anchor whose reads go on from
+  // the old ones (moved by at most a frame) uploads from its first exchange, on from the last
+  // write, moved as far as the reads, and keeps its decoder: the replies go on in the same shared
+  // stream. It resets the server's codecs and clocks only when its reads move.
+  const Clock shift = first_read_end_ - old_next_read;
+  const bool goes_on = reanchor && std::llabs(shift) <= kOpusFrameSamples;
+  reset_next_ = !goes_on || shift != 0;
+  if (!goes_on) {
+    write_end_.reset();
+    first_reply_.reset();
+    if (decoder_) decoder_->reset();
+  } else if (write_end_) {
+    *write_end_ += shift;
+  }
+  // The page's encoder goes on even when the server's decoder starts afresh (its waiting packets
+  // must go up), which that decoder fades in over a frame. The verify modes make their upload for
+  // any clock, so their encoder starts afresh with the server's decoder: level checks stay exact.
+  if (encoder_ && reset_next_) encoder_->reset();
 }
 
 void Singer::schedule_exchange() {

@@ -104,6 +104,9 @@ class Singer {
   void submit(HttpRequest req, HttpCallback done);
   void connect();
   void on_clock(const HttpResult& r, SteadyClock::time_point sent);
+  /// What a new connection keeps of the old one: all of it for a re-anchor that goes on (as the
+  /// page), nothing otherwise. `old_next_read`: the old connection's next read clock.
+  void carry_over(bool reanchor, Clock old_next_read);
   void schedule_exchange();
   void exchange();
   void on_exchange(const HttpResult& r, SteadyClock::time_point sent, Clock read_clock,
