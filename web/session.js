@@ -310,7 +310,7 @@ export class Session {
     }
   }
 
-  /** Asks the server's clock and sets up the connection (`reanchor`: what it takes over, or null). */
+  /** Asks the server's clock and sets up the connection (`reanchor`: the clock of the one it re-anchors, or null). */
   async open(reanchor) {
     const { serverClock, sampleRate, rttMs } = await this.transport.clock();
     if (!Number.isInteger(serverClock) || sampleRate !== SAMPLE_RATE) throw new SessionError('bad-clock');

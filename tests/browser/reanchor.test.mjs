@@ -8,7 +8,7 @@
 //    and uploads on from its writes, with reset_user_state only when the reads jump a frame;
 // 2. nobody hears a gap: the drifting singer's old queued audio plays out and the new connection's
 //    plays right after it, decoded by the same (warm) decoder; a listener behind them hears their
-//    voice go on, with at most the server's fresh decoder fading its first frame in.
+//    voice go on (short of a frame when the reads jump one forward).
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,12 +35,12 @@ const C_WINDOW = 1024;
 const RMS = 1;
 const A = 2;
 const B = 3;
-/** A tone is heard in a window above this amplitude (A's and B's 0.3 sines arrive at ~0.3). */
+/** A tone is heard in a window above this level (the singers' 0.3 sines arrive at 0.3–0.7). */
 const HEARD = 0.05;
 /**
- * The longest a listener may hear a tone more than 6 dB below its median: one window. Measured
- * across B's re-anchors: none; with a fresh decoder on B's page (which fades in over ~40 ms) two
- * windows; dropping B's queued audio, as before, 1.1 s.
+ * The longest a listener may hear A's tone more than 6 dB below its median (one of C's windows).
+ * Measured across B's re-anchors: none; with a fresh decoder on B's page, which fades in,
+ * 37–43 ms; dropping B's queued audio, as before, 1.1 s.
  */
 const MAX_DIP_MS = 25;
 /**
