@@ -197,7 +197,6 @@ export async function launchSinger(chromium, { wav, url, initScript = null }) {
   return { context, page, errors };
 }
 
-/** Walks name → microphone → manual latency → chain. */
 /** Walks name → microphone → manual latency → chain; `shots` = file-name prefix for screenshots of each step. */
 export async function joinChain(page, { name, latencyMs = 120, shots = null }) {
   const shot = (step) => (shots ? page.screenshot({ path: artifactPath(`${shots}-${step}.png`), fullPage: true }) : null);
@@ -214,6 +213,15 @@ export async function joinChain(page, { name, latencyMs = 120, shots = null }) {
   await page.getByRole('button', { name: 'Use this value' }).click();
   await shot('3-latency');
   await page.getByRole('button', { name: 'Join the choir' }).click();
+}
+
+/** Walks name (listen only, no microphone) → audio → chain; the server puts such a page last. */
+export async function joinListening(page, name) {
+  await page.getByLabel('Your name, as the choir will see it').fill(name);
+  await page.getByLabel('Listen only (no microphone)').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('button', { name: 'Start audio' }).click();
+  await page.getByRole('button', { name: 'Sounds good, continue' }).click();
 }
 
 export const stats = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.brigade.stats)));

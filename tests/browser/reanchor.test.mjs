@@ -13,7 +13,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { missingPrerequisite, loadPlaywright, writeSineWav, tmpDir, startServer, launchSinger, joinChain, stats, waitFor } from './harness.mjs';
+import { missingPrerequisite, loadPlaywright, writeSineWav, tmpDir, startServer, launchSinger, joinChain, joinListening, stats, waitFor } from './harness.mjs';
 import { recordApi, connectionsOf, clockProblems } from './traffic.mjs';
 import { outputTapScript, takeOutputLevels, quietStretches } from './audio-probe.mjs';
 
@@ -38,11 +38,16 @@ const B = 3;
 /** A tone is heard in a window above this level (the singers' 0.3 sines arrive at 0.3–0.7). */
 const HEARD = 0.05;
 /**
- * The longest a listener may hear A's tone more than 6 dB below its median (one of C's windows).
- * Measured across B's re-anchors: none; with a fresh decoder on B's page, which fades in,
- * 37–43 ms; dropping B's queued audio, as before, 1.1 s.
+ * The longest B may hear A's tone more than 6 dB below its median. Measured across B's
+ * re-anchors: 0–11 ms; with a fresh decoder on B's page, which fades in, 37–43 ms; dropping B's
+ * queued audio, as before, 1.1 s.
  */
 const MAX_DIP_MS = 25;
+/**
+ * The same for A's tone at C, where nothing re-anchors: a check on the tap. Measured: 0–21 ms
+ * (one window, the machine's: three Chromiums share two cores).
+ */
+const MAX_CONTROL_DIP_MS = 50;
 /**
  * The same for B's voice at C. A re-anchor whose reads jump a frame forward leaves that frame of
  * B's voice unsung, and the server's fresh decoder (reset_user_state) fades the next one in.
@@ -50,15 +55,6 @@ const MAX_DIP_MS = 25;
  * before, 1.9 s.
  */
 const MAX_UPLOAD_DIP_MS = 250;
-
-/** Walks name (listen only) → audio → chain. */
-async function joinListening(page, name) {
-  await page.getByLabel('Your name, as the choir will see it').fill(name);
-  await page.getByLabel('Listen only (no microphone)').check();
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('button', { name: 'Start audio' }).click();
-  await page.getByRole('button', { name: 'Sounds good, continue' }).click();
-}
 
 /**
  * Moves server_clock in every exchange reply of `page` by DRIFT_PER_REPLY more than the last. The
@@ -193,7 +189,7 @@ test('a re-anchoring singer hears the choir without a gap, and the choir hears t
     const cHearsA = dip(heardByC, C_WINDOW, A, 'C hears A');
     const cHearsB = dip(heardByC, C_WINDOW, B, 'C hears B');
     assert.ok(bHearsA <= MAX_DIP_MS, `B heard A 6 dB down for ${bHearsA.toFixed(1)} ms`);
-    assert.ok(cHearsA <= MAX_DIP_MS, `C heard A 6 dB down for ${cHearsA.toFixed(1)} ms`);
+    assert.ok(cHearsA <= MAX_CONTROL_DIP_MS, `C heard A 6 dB down for ${cHearsA.toFixed(1)} ms`);
     assert.ok(cHearsB <= MAX_UPLOAD_DIP_MS, `C heard B 6 dB down for ${cHearsB.toFixed(1)} ms`);
   } finally {
     for (const s of singers) {
