@@ -46,6 +46,9 @@ void Recorder::report(std::string_view what, const std::string& error) {
 }
 
 void Recorder::finish_file() {
+  // The stems first: the listing shows the song finished once its file is, and a client may then
+  // fetch any stem, which must be complete (its last Ogg page written) by that time.
+  if (stems_) stems_->finish_song();
   if (!file_open_) return;
   file_open_ = false;
   const auto name = store_.current();
@@ -153,7 +156,6 @@ bool Recorder::open_song(std::uint64_t song) {
 
 void Recorder::close_song() {
   finish_file();
-  if (stems_) stems_->finish_song();
   last_closed_ = std::max(last_closed_, song_);
   song_ = 0;
   failed_ = false;
