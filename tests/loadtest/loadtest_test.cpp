@@ -416,12 +416,19 @@ std::optional<long long> query_int(std::string_view target, std::string_view key
 // And it goes on as the page does (web/clock.js, continueFrom): its first exchange uploads, on
 // from the last write, moved as far as the reads (before, it uploaded only ~1.2 s later), with
 // reset_user_state only when the reads jump.
+//
+// At 3600 ppm a singer drifts 2.2 ms a batch. Drift is measured per window of 8 replies against
+// the first window, so it passes 30 ms (16 batches, 35 ms) at the third window's end, ~16 s in,
+// when the reads have drifted 24 batches, 52 ms: less than a frame, so every re-anchor moves its
+// reads by 0 or one frame and goes on. (At 8000 ppm they would have drifted 77 ms by the second
+// window and a quarter of them moved two frames, a fresh start: CI saw 3 of 8. A sound card at
+// 100 ppm has drifted just past 30 ms when it re-anchors.)
 TEST(LoadtestDrift, AReanchorSendsWhenItsOldConnectionWasDue) {
   ServerProcess server(server_options());
   const auto trace = std::filesystem::temp_directory_path() /
                      ("brigade-loadtest-reanchor-" + std::to_string(getpid()) + ".jsonl");
   const LoadtestRun run = run_loadtest(
-      server, "--singers 8 --duration 20 --clock-drift-ppm 8000 --trace " + trace.string(),
+      server, "--singers 8 --duration 24 --clock-drift-ppm 3600 --trace " + trace.string(),
       "reanchor-phase");
   SCOPED_TRACE(run.output);
   EXPECT_EQ(run.exit_status, 0);
@@ -432,7 +439,6 @@ TEST(LoadtestDrift, AReanchorSendsWhenItsOldConnectionWasDue) {
   std::map<int, double> reanchor;   // per singer: the last POST before a re-anchor's GET
   std::vector<double> gaps;         // that POST to the new connection's first, seconds
   std::map<int, std::pair<long long, std::optional<long long>>> clocks;  // last read, write
-  int writes_on = 0;  // re-anchors whose first exchange wrote on
   for (std::string line; std::getline(in, line);) {
     const auto r = boost::json::parse(line).as_object();
     const int singer = r.at("singer").to_number<int>();
@@ -453,25 +459,18 @@ TEST(LoadtestDrift, AReanchorSendsWhenItsOldConnectionWasDue) {
       SCOPED_TRACE(target);
       ASSERT_TRUE(last_write.has_value());
       const bool reset = target.find("reset_user_state=true") != std::string_view::npos;
-      if (std::llabs(*read - last_read - 28'800) <= 2'880) {
-        ASSERT_TRUE(write.has_value());
-        EXPECT_EQ(*write - *last_write, *read - last_read);
-        // The server's codecs and clocks go on too, unless the reads jump.
-        EXPECT_EQ(reset, *read - last_read != 28'800);
-        ++writes_on;
-      } else {
-        EXPECT_FALSE(write.has_value());  // reads moved more than a frame: a new start
-        EXPECT_TRUE(reset);
-      }
+      EXPECT_LE(std::llabs(*read - last_read - 28'800), 2'880);
+      ASSERT_TRUE(write.has_value());
+      EXPECT_EQ(*write - *last_write, *read - last_read);
+      // The server's codecs and clocks go on too, unless the reads jump.
+      EXPECT_EQ(reset, *read - last_read != 28'800);
     }
     clocks[singer] = {*read, write};
     last_post[singer] = t;
   }
   std::filesystem::remove(trace);
   ASSERT_GE(gaps.size(), 8u);
-  std::printf("%d of %zu re-anchors wrote on from their first exchange\n", writes_on, gaps.size());
-  EXPECT_GE(writes_on * 4, static_cast<int>(gaps.size()) * 3);
-  const double batch_s = 0.6 / 1.008;  // the singers' clocks run 8000 ppm fast
+  const double batch_s = 0.6 / 1.0036;  // the singers' clocks run 3600 ppm fast
   for (const double gap : gaps) {
     EXPECT_GT(gap, batch_s - 0.15);
     EXPECT_LT(gap, batch_s + 0.15);
