@@ -76,7 +76,8 @@ class Stems : public ServerTest {
  protected:
   void SetUp() override { start_server({"--recordings-dir", recordings_.path().string()}); }
 
-  /// Polls the listing until the newest recording is finished; returns its entry.
+  /// Polls the listing until the newest recording is finished; returns its entry. Polled often:
+  /// the stems read next must be complete from the first listing that says finished.
   json::object finished_recording() {
     const auto deadline = std::chrono::steady_clock::now() + kRecordingTimeout;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -88,7 +89,7 @@ class Stems : public ServerTest {
       if (!list.empty() && list[0].as_object().at("finished").as_bool()) {
         return list[0].as_object();
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     ADD_FAILURE() << "no finished recording in " << kRecordingTimeout.count() << " s";
     return {};
