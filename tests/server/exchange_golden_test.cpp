@@ -4,13 +4,15 @@
 // text, the user summary and the Opus container. The file was recorded from the server before
 // the exchange core was rewritten; the wire format must not move.
 //
-// Two things in a reply depend on the CPU as well as on the code: libopus picks its SIMD code
-// paths at run time, so the Opus bytes it encodes (the reply's, and the uploads this test makes)
-// differ in their last bits between x86 CPUs, and so do the rms levels the summary reports of the
-// decoded uploads. (Recorded on a Xeon; on an AMD EPYC four summaries and one container differ.)
-// Those are compared as what they mean: the container packet for packet, decoded, as the same
-// audio within kMinContainerSnrDb, and each rms within kRmsTolerance. Everything else (status,
-// headers, metadata text, every other summary byte) must match byte for byte.
+// Two things in a reply depend on the CPU as well as on the code: libopus (and the maths library
+// under it) pick code paths by CPU at run time, so the Opus bytes it encodes (the reply's, and the
+// uploads this test makes) differ in their last bits between x86 CPUs, and so do the rms levels the
+// summary reports of the decoded uploads. (Recorded on a Xeon; on an AMD EPYC four summaries and
+// one container differ.) Those are compared as what they mean: the container packet for packet,
+// decoded, as the same audio within kMinContainerSnrDb, and each rms within kRmsTolerance.
+// Everything else (status, headers, metadata text, every other summary byte) must match byte for
+// byte.
+//
 // Re-record (only for an intended wire change, reviewed in the diff):
 //   BRIGADE_GOLDEN_RECORD=1 build/release/tests/server/exchange_golden_test
 #include <gtest/gtest.h>
