@@ -409,8 +409,16 @@ std::optional<int> thread_nice(pid_t pid, std::string_view name) {
 }
 
 TEST_F(Stems, TheRecorderThreadYieldsTheCoreToTheSingers) {
-  // Its file writes must not hold exchanges off a busy core (server/recorder.hpp).
-  const auto nice = thread_nice(server_->pid(), server::Recorder::kThreadName);
+  // Its file writes must not hold exchanges off a busy core (server/recorder.hpp). The thread
+  // names itself and lowers its priority as it starts, which can come after the server first
+  // answers (CI's ASan run once looked too early and found no such thread): wait for it.
+  std::optional<int> nice;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    nice = thread_nice(server_->pid(), server::Recorder::kThreadName);
+    if (nice == server::Recorder::kThreadNice) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   ASSERT_TRUE(nice) << "no thread named " << server::Recorder::kThreadName;
   EXPECT_EQ(*nice, server::Recorder::kThreadNice);
   EXPECT_GT(*nice, 0);
