@@ -66,6 +66,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
      "on time (+-1 ms) and at the volume formula's level")
     ("no-reanchor", "do not re-anchor a singer whose clock drifts from the server's (see --clock-drift-ppm)")
     ("timing-error-ms", po::value(&o.timing_error_ms)->default_value(0.0), "--verify timing: echo singers sing this many ms late (to see the check fail)")
+    ("level-error-db", po::value(&o.level_error_db)->default_value(0.0), "--verify timing: singers sing their markers this many dB louder (to see the level check fail)")
     ("encoder-complexity", po::value(&o.encoder_complexity)->default_value(10), "libopus complexity 0-10 of the simulated singers' own encoders (--verify): lower is cheaper for the tester")
     ("clock-drift-ppm", po::value(&o.clock_drift_ppm)->default_value(0.0), "singers' clocks run this many ppm fast (negative: slow)")
     ("faulty", po::value(&faulty), "make a few singers misbehave for the operators' chart, e.g. late:2,silent:1,miscalibrated:1 (late: every third request 400 ms late; silent: uploads silence; miscalibrated: writes 400 ms early); the last singers are the faulty ones, their ids are printed")
@@ -133,6 +134,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     bad = "--encoder-complexity must be 0 to 10";
   if (std::abs(o.clock_drift_ppm) > 10'000.0) bad = "--clock-drift-ppm must be within +-10000";
   if (std::abs(o.timing_error_ms) > 4.0) bad = "--timing-error-ms must be within +-4";
+  if (std::abs(o.level_error_db) > 6.0) bad = "--level-error-db must be within +-6";
   if (o.verify && o.ramp) bad = "--verify and --ramp are exclusive";
   if (o.verify && !o.song) bad = "--verify needs a song (drop --no-song)";
   if (o.verify && (o.singers < 2 || o.singers > 24)) bad = "--verify needs 2..24 singers";

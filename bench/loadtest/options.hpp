@@ -38,6 +38,7 @@ struct Options {
   double clock_drift_ppm = 0.0;  ///< singers' clocks run this much fast (negative: slow)
   bool reanchor = true;          ///< --no-reanchor: let a drifting singer drift
   double timing_error_ms = 0.0;  ///< --verify timing: singers sing this late (a wrong singer)
+  double level_error_db = 0.0;   ///< --verify timing: singers sing their markers this much louder
   /// libopus complexity of the singers' own encoders (--verify): 10 is what the server and a
   /// browser use; 0 encodes ~3.4x cheaper, so one tester core holds more echo singers.
   int encoder_complexity = 10;

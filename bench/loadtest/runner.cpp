@@ -106,8 +106,8 @@ Runner::Runner(net::io_context& io, const Options& options, net::ip::tcp::endpoi
   }
   if (o_.timing) {
     timing_ = std::make_unique<TimingRun>(
-        o_.singers, song_,
-        static_cast<Clock>(std::lround(o_.timing_error_ms * kSampleRate / 1000)));
+        o_.singers, song_, static_cast<Clock>(std::lround(o_.timing_error_ms * kSampleRate / 1000)),
+        o_.level_error_db);
     ctx_.timing = timing_.get();
     // The leader stops the song once its reads are past the last marker and the echoes of it.
     song_.stop_after =

@@ -44,7 +44,7 @@ TimingPlan::TimingPlan(int n) : singers(n) {
 
 double TimingPlan::frequency(int j) const {
   if (j == 0) return kClickHz;
-  return 1'500.0 + 500.0 * ((j - 1) % kMarkerFrequencies);
+  return kMarkerHz[static_cast<std::size_t>((j - 1) % kMarkerFrequencies)];
 }
 
 std::vector<int> TimingPlan::beats(int j) const {
@@ -68,8 +68,9 @@ void TimingPlan::singers_on(int b, std::vector<int>& out) const {
   }
 }
 
-TimingRun::TimingRun(int singers, const SongState& song, Clock error)
+TimingRun::TimingRun(int singers, const SongState& song, Clock error, double level_error_db)
     : plan_(singers), song_(song), error_(error), bucket_of_(static_cast<std::size_t>(singers), 0) {
+  const double amplitude = kMarkerAmplitude * std::pow(10.0, level_error_db / 20.0);
   for (int j = 0; j < std::min(singers, kMarkerFrequencies + 1); ++j) {
     const double hz = plan_.frequency(j);
     if (bursts_.count(hz)) continue;
@@ -79,7 +80,7 @@ TimingRun::TimingRun(int singers, const SongState& song, Clock error)
                                             static_cast<double>(kMarkerSamples));
       const double t = static_cast<double>(i - kMarkerSamples / 2);
       b[static_cast<std::size_t>(i)] = static_cast<float>(
-          kMarkerAmplitude * w * std::cos(2.0 * std::numbers::pi * hz * t / kSampleRate));
+          amplitude * w * std::cos(2.0 * std::numbers::pi * hz * t / kSampleRate));
     }
     bursts_.emplace(hz, std::move(b));
   }
@@ -250,6 +251,30 @@ struct BucketRow {
   double sum_offset = 0, max_offset = 0, sum_db = 0, max_db = 0;
 };
 
+/// Every level at which a marker was heard, by listening bucket: when a marker is off the
+/// volume formula in one bucket, its levels in the buckets before show where along the chain
+/// it went off.
+struct MarkerLevels {
+  using Key = std::pair<int, int>;                          ///< singer, beat
+  std::map<Key, std::map<int, std::vector<double>>> heard;  ///< → bucket → dB per listener
+  std::set<Key> off;
+
+  std::string chain(const Key& k) const {
+    std::string out = "singer " + std::to_string(k.first) + "'s marker on beat " +
+                      std::to_string(k.second) + " along the chain (dB):";
+    for (const auto& [bucket, dbs] : heard.at(k)) {
+      out += " " + std::to_string(bucket) + " s:";
+      for (double db : dbs) {
+        char v[16];
+        std::snprintf(v, sizeof v, " %+.1f", db);
+        out += v;
+      }
+      out += ";";
+    }
+    return out;
+  }
+};
+
 }  // namespace
 
 TimingResult analyse_timing(const TimingPlan& plan, const std::vector<TimingListener>& listeners) {
@@ -262,6 +287,7 @@ TimingResult analyse_timing(const TimingPlan& plan, const std::vector<TimingList
   };
   if (model.sizes.count(0)) problem("some singers never got a bucket");
   long total_problems = 0;
+  MarkerLevels levels;
   for (std::size_t i = 0; i < listeners.size(); ++i) {
     const int bi = listeners[i].bucket;
     BucketRow& row = rows[bi];
@@ -294,6 +320,7 @@ TimingResult analyse_timing(const TimingPlan& plan, const std::vector<TimingList
       row.max_offset = std::max(row.max_offset, std::abs(off));
       row.sum_db += db;
       row.max_db = std::max(row.max_db, std::abs(db));
+      levels.heard[{d.singer, d.beat}][bi].push_back(db);
       if (std::abs(off) > kTimingToleranceMs) {
         ++row.late;
         ++total_problems;
@@ -303,9 +330,10 @@ TimingResult analyse_timing(const TimingPlan& plan, const std::vector<TimingList
                       bi, d.singer, d.beat, off);
         problem(buf);
       }
-      if (std::abs(db) > kLevelToleranceDb) {
+      if (std::abs(db) > kMarkerLevelToleranceDb) {
         ++row.level_bad;
         ++total_problems;
+        levels.off.insert({d.singer, d.beat});
         char buf[160];
         std::snprintf(buf, sizeof buf,
                       "singer %zu (bucket %d s): singer %d's marker on beat %d at %+.1f dB of the "
@@ -315,6 +343,10 @@ TimingResult analyse_timing(const TimingPlan& plan, const std::vector<TimingList
       }
     }
   }
+  constexpr std::size_t kChainsShown = 8;
+  std::size_t shown = 0;
+  for (auto k = levels.off.begin(); k != levels.off.end() && shown < kChainsShown; ++k, ++shown)
+    problem(levels.chain(*k));
   std::string& t = out.table;
   char line[256];
   t += "timing: markers on the beat grid, per listening bucket (offset = heard centre - song beat "
@@ -338,6 +370,13 @@ TimingResult analyse_timing(const TimingPlan& plan, const std::vector<TimingList
       problem("bucket " + std::to_string(b) + " s: " + std::to_string(r.expected - r.found) +
               " markers missing");
     }
+    if (r.found > 0 && std::abs(r.sum_db / n) > kMeanLevelToleranceDb) {
+      ++total_problems;
+      std::snprintf(line, sizeof line,
+                    "bucket %d s: its markers are at a mean of %+.2f dB of the volume formula", b,
+                    r.sum_db / n);
+      problem(line);
+    }
     boost::json::object o;
     o["bucket"] = b;
     o["listeners"] = r.listeners;
@@ -349,6 +388,7 @@ TimingResult analyse_timing(const TimingPlan& plan, const std::vector<TimingList
     o["max_abs_level_db"] = r.max_db;
     o["off_time"] = r.late;
     o["off_level"] = r.level_bad;
+    o["mean_level_off"] = r.found > 0 && std::abs(r.sum_db / n) > kMeanLevelToleranceDb;
     o["stray"] = r.stray;
     jrows.push_back(std::move(o));
   }
@@ -360,7 +400,8 @@ TimingResult analyse_timing(const TimingPlan& plan, const std::vector<TimingList
   out.json["buckets"] = std::move(jrows);
   out.json["codec_delay_samples"] = kCodecDelay;
   out.json["tolerance_ms"] = kTimingToleranceMs;
-  out.json["level_tolerance_db"] = kLevelToleranceDb;
+  out.json["marker_level_tolerance_db"] = kMarkerLevelToleranceDb;
+  out.json["mean_level_tolerance_db"] = kMeanLevelToleranceDb;
   out.json["markers_expected"] = expected;
   out.json["markers_found"] = found;
   out.json["problem_count"] = total_problems;

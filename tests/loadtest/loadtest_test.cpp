@@ -25,11 +25,14 @@
 
 #include "client/http_client.hpp"
 #include "support/server_process.hpp"
+#include "timing.hpp"  // the pass criteria
 
 namespace {
 
 using brigade::client::ServerOptions;
 using brigade::client::ServerProcess;
+using brigade::loadtest::kMarkerLevelToleranceDb;
+using brigade::loadtest::kMeanLevelToleranceDb;
 
 struct LoadtestRun {
   int exit_status = -1;
@@ -376,6 +379,29 @@ TEST(LoadtestTiming, SingersOneAndAHalfMillisecondsLateFailTheCheck) {
   EXPECT_GT(second.at("off_time").to_number<long>(), 0);
 }
 
+// A choir 2 dB too loud (every marker sung 2 dB louder, as a wrong gain in the server would
+// make it) is within the per-marker bound, which is set by the codec's excursions, and fails on
+// the means: every bucket after the leader's hears its markers ~2 dB high.
+TEST(LoadtestTiming, MarkersTwoDecibelsTooLoudFailTheCheck) {
+  ServerProcess server(server_options());
+  const LoadtestRun run = run_loadtest(
+      server, "--singers 12 --verify timing --level-error-db 2 --timeout-ms 30000", "loud");
+  SCOPED_TRACE(run.output);
+  EXPECT_EQ(run.exit_status, 1);
+  ASSERT_TRUE(run.json.contains("timing"));
+  const auto& t = run.json.at("timing").as_object();
+  EXPECT_FALSE(t.at("passed").as_bool());
+  const auto& buckets = t.at("buckets").as_array();
+  ASSERT_GE(buckets.size(), 3u);
+  for (std::size_t i = 1; i < buckets.size(); ++i) {
+    const auto& b = buckets[i].as_object();
+    SCOPED_TRACE(testing::Message() << "bucket " << b.at("bucket").to_number<int>());
+    EXPECT_EQ(b.at("found").to_number<long>(), b.at("expected").to_number<long>());
+    EXPECT_NEAR(b.at("mean_level_db").to_number<double>(), 2.0, 0.5);
+    EXPECT_TRUE(b.at("mean_level_off").as_bool());
+  }
+}
+
 // Re-anchored echo singers (a fast clock makes each of them rejoin its bucket up to a frame
 // earlier every few seconds): the stretch a singer re-reads is neither uploaded twice (its
 // markers would read +6 dB in every later bucket: the failure at 300 singers) nor left without
@@ -394,7 +420,8 @@ TEST(LoadtestTiming, ReanchoredEchoSingersKeepTheVolumeFormula) {
     const auto& b = bucket.as_object();
     SCOPED_TRACE(testing::Message() << "bucket " << b.at("bucket").to_number<int>());
     EXPECT_EQ(b.at("found").to_number<long>(), b.at("expected").to_number<long>());
-    EXPECT_LE(b.at("max_abs_level_db").to_number<double>(), 3.0);  // kLevelToleranceDb
+    EXPECT_LE(b.at("max_abs_level_db").to_number<double>(), kMarkerLevelToleranceDb);
+    EXPECT_LE(std::abs(b.at("mean_level_db").to_number<double>()), kMeanLevelToleranceDb);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <set>
 #include <vector>
@@ -43,6 +44,36 @@ TEST(TimingPlan, NoTwoMarkersOnABeatShareAFrequencyBin) {
       }
     }
   }
+}
+
+/// Where Opus's CELT bands start, in Hz, for a 20 ms frame (RFC 6716, section 4.3, Table 55).
+constexpr std::array<double, 22> kCeltBandStartsHz = {
+    0,     200,   400,   600,   800,   1'000, 1'200, 1'400, 1'600,  2'000,  2'400,
+    2'800, 3'200, 4'000, 4'800, 5'600, 6'800, 8'000, 9'600, 12'000, 15'600, 20'000};
+
+/// The band a frequency falls in.
+std::size_t celt_band(double hz) {
+  return static_cast<std::size_t>(
+      std::upper_bound(kCeltBandStartsHz.begin(), kCeltBandStartsHz.end(), hz) -
+      kCeltBandStartsHz.begin() - 1);
+}
+
+// CELT codes each band's energy and re-quantizes its shape: two bursts in one band trade level
+// (3.5 and 4 kHz did, up to ±4 dB in the last bucket). Each follower's marker has a band of its
+// own, main lobe and all; the leader's click (1 kHz, on every beat) has the two below 1.2 kHz.
+TEST(TimingPlan, EachMarkerOfABeatHasAnOpusBandOfItsOwn) {
+  const TimingPlan plan(kMarkerFrequencies + 1);
+  std::set<std::size_t> bands;
+  for (int j = 1; j <= kMarkerFrequencies; ++j) {
+    const double f = plan.frequency(j);
+    SCOPED_TRACE(testing::Message() << "singer " << j << ": " << f << " Hz");
+    const std::size_t band = celt_band(f);
+    EXPECT_EQ(celt_band(f - kLobeHalfWidthHz), band);
+    EXPECT_EQ(celt_band(f + kLobeHalfWidthHz - 1.0), band);  // the lobe's end is its null
+    EXPECT_TRUE(bands.insert(band).second) << "band " << band << " holds two markers";
+    EXPECT_GE(f - kLobeHalfWidthHz, plan.frequency(0) + kLobeHalfWidthHz);  // above the click
+  }
+  EXPECT_EQ(bands.size(), static_cast<std::size_t>(kMarkerFrequencies));
 }
 
 TEST(TimingPlan, EachSingersBeatsAreTheBeatsItIsMeasuredOn) {
