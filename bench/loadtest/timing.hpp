@@ -61,7 +61,7 @@ inline constexpr int kFirstMarkerBeat = 4;
 inline constexpr Clock kSearchSamples = kSampleRate / 200;
 /// Pass criteria. A level has two: each marker, and each bucket's mean. Opus moves a single
 /// 10 ms burst by up to ±3.2 dB after a few passes (measured: the largest error of a 24-singer
-/// run was 0.6–3.2 dB in 23 runs on 2026-11-30, identical for every listener of the bucket, so
+/// run was 0.7–3.2 dB in 26 runs on 2026-11-30, identical for every listener of the bucket, so
 /// it is in the shared reply, not in the ring), while every fault a single marker shows is
 /// larger: a stretch uploaded twice reads +6 dB, a gap −6 dB or the marker missing. A fault of
 /// the formula itself (a gain, a boost, a writer count) moves every marker of a bucket: the
