@@ -370,7 +370,8 @@ TimingResult analyse_timing(const TimingPlan& plan, const std::vector<TimingList
       problem("bucket " + std::to_string(b) + " s: " + std::to_string(r.expected - r.found) +
               " markers missing");
     }
-    if (r.found > 0 && std::abs(r.sum_db / n) > kMeanLevelToleranceDb) {
+    const bool mean_level_off = r.found > 0 && std::abs(r.sum_db / n) > kMeanLevelToleranceDb;
+    if (mean_level_off) {
       ++total_problems;
       std::snprintf(line, sizeof line,
                     "bucket %d s: its markers are at a mean of %+.2f dB of the volume formula", b,
@@ -388,7 +389,7 @@ TimingResult analyse_timing(const TimingPlan& plan, const std::vector<TimingList
     o["max_abs_level_db"] = r.max_db;
     o["off_time"] = r.late;
     o["off_level"] = r.level_bad;
-    o["mean_level_off"] = r.found > 0 && std::abs(r.sum_db / n) > kMeanLevelToleranceDb;
+    o["mean_level_off"] = mean_level_off;
     o["stray"] = r.stray;
     jrows.push_back(std::move(o));
   }

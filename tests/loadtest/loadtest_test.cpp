@@ -363,16 +363,22 @@ TEST(LoadtestTiming, TwentyFourEchoSingersHearEveryEarlierMarkerOnTheBeat) {
   EXPECT_EQ(at_int(run.json, "requests", "errors"), 0);
 }
 
+/// `--verify timing` with a fault in `args`, against a fresh server: the run must fail.
+LoadtestRun faulty_timing_run(const std::string& args, const std::string& name) {
+  ServerProcess server(server_options());
+  LoadtestRun run = run_loadtest(server, "--verify timing --timeout-ms 30000 " + args, name);
+  EXPECT_EQ(run.exit_status, 1) << run.output;
+  EXPECT_TRUE(run.json.contains("timing") && !run.json.at("timing").at("passed").as_bool())
+      << run.output;
+  return run;
+}
+
 // The check is not blind: singers who sing 1.5 ms late fail it.
 TEST(LoadtestTiming, SingersOneAndAHalfMillisecondsLateFailTheCheck) {
-  ServerProcess server(server_options());
-  const LoadtestRun run = run_loadtest(
-      server, "--singers 12 --verify timing --timing-error-ms 1.5 --timeout-ms 30000", "late");
+  const LoadtestRun run = faulty_timing_run("--singers 12 --timing-error-ms 1.5", "late");
   SCOPED_TRACE(run.output);
-  EXPECT_EQ(run.exit_status, 1);
   ASSERT_TRUE(run.json.contains("timing"));
   const auto& t = run.json.at("timing").as_object();
-  EXPECT_FALSE(t.at("passed").as_bool());
   // The bucket after the leader hears the leader's clicks exactly 1.5 ms late.
   const auto& second = t.at("buckets").as_array().at(1).as_object();
   EXPECT_NEAR(second.at("mean_offset_ms").to_number<double>(), 1.5, 0.5);
@@ -383,14 +389,10 @@ TEST(LoadtestTiming, SingersOneAndAHalfMillisecondsLateFailTheCheck) {
 // make it) is within the per-marker bound, which is set by the codec's excursions, and fails on
 // the means: every bucket after the leader's hears its markers ~2 dB high.
 TEST(LoadtestTiming, MarkersTwoDecibelsTooLoudFailTheCheck) {
-  ServerProcess server(server_options());
-  const LoadtestRun run = run_loadtest(
-      server, "--singers 12 --verify timing --level-error-db 2 --timeout-ms 30000", "loud");
+  const LoadtestRun run = faulty_timing_run("--singers 12 --level-error-db 2", "loud");
   SCOPED_TRACE(run.output);
-  EXPECT_EQ(run.exit_status, 1);
   ASSERT_TRUE(run.json.contains("timing"));
   const auto& t = run.json.at("timing").as_object();
-  EXPECT_FALSE(t.at("passed").as_bool());
   const auto& buckets = t.at("buckets").as_array();
   ASSERT_GE(buckets.size(), 3u);
   for (std::size_t i = 1; i < buckets.size(); ++i) {
@@ -400,6 +402,16 @@ TEST(LoadtestTiming, MarkersTwoDecibelsTooLoudFailTheCheck) {
     EXPECT_NEAR(b.at("mean_level_db").to_number<double>(), 2.0, 0.5);
     EXPECT_TRUE(b.at("mean_level_off").as_bool());
   }
+}
+
+// A level error past what the option is for is refused before anything is sent (port 1: a
+// tester that went on would fail to connect and exit otherwise).
+TEST(LoadtestTiming, ALevelErrorBeyondSixDecibelsIsRefused) {
+  const LoadtestRun run =
+      run_loadtest(1, "--singers 12 --verify timing --level-error-db 7", "loud-refused");
+  EXPECT_EQ(run.exit_status, 2) << run.output;
+  EXPECT_NE(run.output.find("--level-error-db must be within +-6"), std::string::npos)
+      << run.output;
 }
 
 // Re-anchored echo singers (a fast clock makes each of them rejoin its bucket up to a frame
